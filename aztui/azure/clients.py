@@ -1,0 +1,138 @@
+"""Build the async Blob service client for a profile: retries, timeouts, TLS, read-only.
+
+- Retries keep the Distribution driver's meaning: retry n waits n x retry_delay;
+  max_retries <= 0 disables them. Connection and read failures are retried at
+  most once, so a dead endpoint fails within seconds, not minutes.
+- `connect_timeout` / `read_timeout` bound every request.
+- TLS trusts `ca_bundle` if set, skips verification if `skipverify`, else the system CAs.
+- A read-only profile refuses any request other than GET/HEAD/OPTIONS before it is sent.
+The SDK is imported inside functions so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
+from urllib.parse import urlsplit
+
+from aztui.azure.credentials import AuthPlan, credential_for, plan_auth, tls_verify
+from aztui.azure.errors import map_azure_error
+from aztui.errors import AztuiError, ProfileError, ReadOnlyError
+from aztui.model import Profile
+
+if TYPE_CHECKING:
+    from azure.storage.blob.aio import BlobServiceClient
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_TRANSPORT_RETRIES = 1  # connection / read failures: one more try, then give up
+
+
+def retry_delays(max_retries: int, retry_delay: float) -> list[float]:
+    """The waits before each retry: n x retry_delay for n = 1..max_retries; none when disabled."""
+    return [n * retry_delay for n in range(1, max_retries + 1)] if max_retries > 0 else []
+
+
+@cache
+def _retry_class() -> type:
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.storage.blob.aio import LinearRetry
+
+    class DistributionRetry(LinearRetry):
+        """The storage linear retry with the Distribution driver's backoff: n x retry_delay, no jitter."""
+
+        def __init__(self, retry_delay: float, **kwargs: Any) -> None:
+            super().__init__(backoff=retry_delay, random_jitter_range=0, **kwargs)
+
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            # `count` is the number of the retry about to happen (1, 2, ...)
+            return settings["count"] * self.backoff
+
+        def increment(self, settings, request, response=None, error=None) -> bool:
+            if isinstance(error, ClientAuthenticationError):
+                return False  # a refused token request fails the same way every time
+            return super().increment(settings, request, response=response, error=error)
+
+    return DistributionRetry
+
+
+def retry_policy(profile: Profile) -> Any:
+    """The storage retry policy for `profile` (`retry_policy=` of the storage clients)."""
+    retries = max(profile.max_retries, 0)
+    return _retry_class()(
+        profile.retry_delay,
+        retry_total=retries,
+        retry_status=retries,
+        retry_connect=min(retries, MAX_TRANSPORT_RETRIES),
+        retry_read=min(retries, MAX_TRANSPORT_RETRIES),
+        retry_to_secondary=False,
+    )
+
+
+@cache
+def _read_only_transport_class() -> type:
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    class ReadOnlyTransport(AioHttpTransport):
+        """The last hop of the pipeline: refuses mutating requests before any byte is sent."""
+
+        async def send(self, request, **kwargs):  # type: ignore[override]
+            if request.method.upper() not in SAFE_METHODS:
+                raise ReadOnlyError(
+                    f"the profile is read-only, so aztui refused to send {request.method} "
+                    f"{_path_of(request.url)}",
+                    hint="set read_only = false in the profile to allow changes",
+                )
+            return await super().send(request, **kwargs)
+
+    return ReadOnlyTransport
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def transport_for(profile: Profile) -> Any:
+    """The aiohttp transport for `profile`: TLS, timeouts and the read-only gate."""
+    if profile.read_only:
+        cls = _read_only_transport_class()
+    else:
+        from azure.core.pipeline.transport import AioHttpTransport as cls
+    return cls(connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
+               read_timeout=profile.read_timeout)
+
+
+def client_kwargs(profile: Profile) -> dict[str, Any]:
+    """Keyword arguments for any azure.storage.blob.aio client built for `profile`."""
+    return {"retry_policy": retry_policy(profile), "transport": transport_for(profile)}
+
+
+def _endpoint(plan: AuthPlan, profile: Profile) -> str:
+    if not plan.account_url:
+        raise ProfileError(f"profile {profile.name!r} has no account URL",
+                           hint="set account_url (or account_name, for https://<name>.blob.<realm>)")
+    parts = urlsplit(plan.account_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in plan.account_url:
+        raise ProfileError(f"the account URL of profile {profile.name!r} is not an http(s) URL",
+                           hint="e.g. https://<account>.blob.core.windows.net or http://127.0.0.1:10000/<account>")
+    return plan.account_url
+
+
+@asynccontextmanager
+async def blob_service(profile: Profile, environ: Mapping[str, str] = os.environ
+                       ) -> AsyncIterator["BlobServiceClient"]:
+    """An open `BlobServiceClient` for `profile`; client and credential are closed on exit."""
+    plan = plan_auth(profile, environ)
+    endpoint = _endpoint(plan, profile)
+    try:
+        from azure.storage.blob.aio import BlobServiceClient
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise AztuiError(f"azure-storage-blob is not installed: {exc}") from None
+    async with credential_for(profile, environ, plan=plan) as credential:
+        try:
+            client = BlobServiceClient(endpoint, credential=credential, **client_kwargs(profile))
+        except (ValueError, TypeError) as exc:  # bad URL, token over http, ...
+            raise map_azure_error(ValueError(str(exc)), step="creating the blob client") from None
+        async with client:
+            yield client
