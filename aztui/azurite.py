@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from aztui.endpoints import DEV_ACCOUNT, DEV_KEY
 from aztui.errors import AztuiError
 
-DEV_ACCOUNT = "devstoreaccount1"
-# The public development key that Azurite's README documents; not a secret.
-DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 MAIN_JS = Path("node_modules/azurite/dist/src/blob/main.js")
 
 

@@ -72,7 +72,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import ipaddress
 import math
 import os
 import re
@@ -84,6 +83,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from aztui.endpoints import (DEV_ACCOUNT, DEV_BLOB_URL, account_name_from_url, is_loopback,
+                             is_path_style, parse_connection_string)
 from aztui.errors import ProfileError
 from aztui.model import AUTH_TYPES, PROFILE_KINDS, Profile, Secret
 
@@ -153,7 +154,6 @@ AUTH_USES: dict[str, frozenset[str]] = {
 ACCOUNT_KEYS = ("accountname", "account_name", "serviceurl", "account_url", *CONN_KEYS)
 ACR_AUTHS = ("client_secret", "default_credentials", "anonymous")
 
-AZURITE_URL = "http://127.0.0.1:10000/devstoreaccount1"
 DEFAULT_REALM = "core.windows.net"
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
@@ -217,7 +217,7 @@ class ProfileSet:
             raise ProfileError(
                 f"profile {_show(name)} in {self.path} is invalid:\n"
                 + "\n".join(p.render() for p in own),
-                problems=own, hint=f"fix it, then check with `aztui profiles validate`")
+                problems=own, hint="fix it, then check with `aztui profiles validate`")
         known = sorted(set(self.profiles) | {p.profile for p in self.errors if p.profile})
         message = f"no profile {_show(name)} in {self.path}"
         if suggestion := _suggest(name, known):
@@ -680,7 +680,7 @@ class _ProfileReader:
             env_name = {"buildkit-cache": "BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME",
                         "artifact-store": "AZURE_STORAGE_ACCOUNT_NAME"}.get(kind)
             name = env.get(env_name) if env_name else None
-        from_url = _account_from_url(url) if url else None
+        from_url = account_name_from_url(url) if url else None
         if name is None:
             name = from_url
         elif name_pair and url_pair and from_url and from_url != name and _url_names_account(url):
@@ -750,7 +750,7 @@ class _ProfileReader:
         if parts.query or parts.fragment or parts.username or parts.password:
             return self.error("must not contain a query, fragment, user or password",
                               key, hint="put a SAS token in `sas_token`")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             self.warn("plain http: data and credentials travel unencrypted", key, hint="use https")
         return url.strip().rstrip("/")
 
@@ -758,12 +758,12 @@ class _ProfileReader:
         """Account, URL and realm named by a literal connection string (no secrets)."""
         if conn is None or conn.literal is None:
             return {}
-        settings = _parse_connection_string(conn.literal)
+        settings = parse_connection_string(conn.literal)
         if settings is None:
             self.error("malformed connection string (expected Key=Value pairs separated by ';')", conn.key)
             return {}
         if settings.get("usedevelopmentstorage", "").lower() == "true":
-            return {"url": AZURITE_URL, "account": "devstoreaccount1"}
+            return {"url": DEV_BLOB_URL, "account": DEV_ACCOUNT}
         out: dict[str, str] = {}
         if account := settings.get("accountname"):
             out["account"] = account
@@ -819,7 +819,7 @@ class _ProfileReader:
         if not _HOST_PORT.fullmatch(text):
             return self.error("uri must be a host such as myregistry.azurecr.io, without a path", "uri")
         host = text.rsplit(":", 1)[0] if not text.endswith("]") else text
-        if scheme == "http" and not _is_loopback(host.strip("[]")):
+        if scheme == "http" and not is_loopback(host.strip("[]")):
             return self.error("http:// is allowed only for a loopback host", "uri", hint="use https://")
         return f"{scheme}://{text.lower()}"
 
@@ -937,16 +937,6 @@ def _mask_cache_spec(spec: str) -> str:
     return out.getvalue()
 
 
-def _parse_connection_string(text: str) -> dict[str, str] | None:
-    settings: dict[str, str] = {}
-    for part in text.split(";"):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            return None
-        settings[key.strip().lower()] = value.strip()
-    return settings
 
 
 def _parse_duration(text: str) -> float:
@@ -954,37 +944,17 @@ def _parse_duration(text: str) -> float:
     return sign * sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
 
 
-def _account_from_url(url: str) -> str | None:
-    """First DNS label of the host; first path segment for IP, localhost or single-label hosts."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if _is_ip(host) or host == "localhost" or "." not in host:
-        return parts.path.strip("/").split("/")[0] or None
-    return host.split(".")[0] or None
 
 
 def _url_names_account(url: str) -> bool:
     """Whether the URL itself names the account: <account>.blob.<realm>, or path style."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    return _is_ip(host) or host == "localhost" or "." not in host or host.split(".")[1:2] == ["blob"]
+    return is_path_style(host) or host.split(".")[1:2] == ["blob"]
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _strip_slashes(value: str | None) -> str | None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Literal, Mapping
 from urllib.parse import urlsplit
 
+from aztui import endpoints
+from aztui.endpoints import DEV_ACCOUNT, DEV_BLOB_URL, DEV_KEY, account_name_from_url
 from aztui.errors import AuthenticationError, AztuiError, ProfileError
 from aztui.model import Profile, Secret
 
@@ -28,12 +30,6 @@ KNOWN_AUTHORITY_HOSTS = frozenset({
     "login.partner.microsoftonline.cn", "login.microsoftonline.de", "login.windows.net",
     "login.microsoft.com", "sts.windows.net",
 })
-# Azurite's development account, as its README documents it (not a secret).
-DEV_STORAGE_URL = "http://127.0.0.1:10000/devstoreaccount1"
-DEV_STORAGE_ACCOUNT = "devstoreaccount1"
-DEV_STORAGE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
-                   "K1SZFPTOtr/KBHBeksoGMGw==")
-
 
 @dataclass(frozen=True)
 class AuthPlan:
@@ -50,17 +46,6 @@ class AuthPlan:
     client_secret: Secret | None = None
 
 
-def account_name_from_url(url: str | None) -> str | None:
-    """`acct` of https://acct.blob.core.windows.net, or of http://127.0.0.1:10000/acct (emulator style)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    path = parts.path.strip("/")
-    if path and (host.replace(".", "").isdigit() or host in ("localhost", "host.docker.internal")
-                 or ":" in host or "." not in host):
-        return path.split("/")[0]
-    return host.split(".")[0] or None
 
 
 def _default_url(account_name: str | None, realm: str, scheme: str = "https") -> str | None:
@@ -81,29 +66,23 @@ def check_account_key(key: str, *, where: str = "account key") -> str:
 
 
 def parse_connection_string(text: str) -> dict[str, str]:
-    """`Key=Value;...` into a dict with upper-case keys; values may contain '='."""
-    settings: dict[str, str] = {}
-    for part in text.strip().split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise AuthenticationError(
-                "the connection string is malformed (expected Key=Value pairs separated by ';')",
-                title="Invalid connection string",
-                hint="copy the connection string of the storage account again (Access keys in the portal)",
-            )
-        settings[key.strip().upper()] = value.strip()
-    return settings
+    """`Key=Value;...` with upper-case keys, or an `AuthenticationError` that does not echo it."""
+    settings = endpoints.parse_connection_string(text)
+    if settings is None:
+        raise AuthenticationError(
+            "the connection string is malformed (expected Key=Value pairs separated by ';')",
+            title="Invalid connection string",
+            hint="copy the connection string of the storage account again (Access keys in the portal)",
+        )
+    return {key.upper(): value for key, value in settings.items()}
 
 
 def plan_from_connection_string(text: str, *, source: str, realm: str = "core.windows.net") -> AuthPlan:
     """What a storage connection string says: endpoint and key, SAS or nothing."""
     cs = parse_connection_string(text)
     if cs.get("USEDEVELOPMENTSTORAGE", "").lower() == "true":
-        return AuthPlan("shared_key", f"{source} (development storage)", DEV_STORAGE_URL,
-                        DEV_STORAGE_ACCOUNT, Secret(DEV_STORAGE_KEY, key="AccountKey"))
+        return AuthPlan("shared_key", f"{source} (development storage)", DEV_BLOB_URL,
+                        DEV_ACCOUNT, Secret(DEV_KEY, key="AccountKey"))
     name = cs.get("ACCOUNTNAME")
     url = cs.get("BLOBENDPOINT")
     if not url and name:
