@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aztui {__version__}")
     parser.add_argument("--config", metavar="PATH", help="profiles file (TOML)")
     parser.add_argument("--profile", metavar="NAME", help="profile to open in the TUI")
+    parser.add_argument("--log-file", metavar="PATH",
+                        help="log file (default: $AZTUI_LOG_FILE, else the user log dir); never the terminal")
+    parser.add_argument("--verbose", action="store_true", help="log debug records, SDK requests included")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     profiles = commands.add_parser("profiles", help="list, validate and show connection profiles")
@@ -52,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from aztui.logs import setup_logging
+
+    setup_logging(Path(args.log_file) if args.log_file else None, verbose=args.verbose)
     try:
         return dispatch(args)
     except AztuiError as error:

@@ -142,3 +142,19 @@ def test_help_and_version(args):
     result = aztui(*args)
     assert result.returncode == 0
     assert "aztui" in result.stdout
+
+
+def test_sdk_log_records_go_to_a_private_file_not_the_terminal(tmp_path):
+    log_file = tmp_path / "logs" / "aztui.log"
+    code = ("import logging, sys\n"
+            "from aztui.logs import setup_logging\n"
+            f"setup_logging(__import__('pathlib').Path({str(log_file)!r}))\n"
+            "logging.getLogger('azure.identity').warning('ClientSecretCredential.get_token failed')\n"
+            "logging.getLogger('azure.core.pipeline').info('Request URL: noisy dump')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and result.stdout == ""
+    text = log_file.read_text()
+    assert "get_token failed" in text
+    assert "noisy dump" not in text           # SDK INFO dumps are dropped
+    assert log_file.stat().st_mode & 0o077 == 0

@@ -1,0 +1,41 @@
+"""Where log records go: one owner-only file, never the terminal (it would tear the TUI).
+
+The Azure SDKs log at WARNING on failures (e.g. "ClientSecretCredential.get_token failed");
+aztui shows those failures itself, mapped, so the SDK records only go to the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+
+def default_log_file() -> Path:
+    if env := os.environ.get("AZTUI_LOG_FILE"):
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("aztui")) / "aztui.log"
+
+
+def setup_logging(log_file: Path | None = None, *, verbose: bool = False) -> Path | None:
+    """Send every record to `log_file` (created 0600); returns the path, or None if unwritable."""
+    path = log_file or default_log_file()
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.addHandler(logging.NullHandler())  # no lastResort handler printing to stderr
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # the SDKs' INFO records are request/response dumps: keep only their warnings
+    for noisy in ("azure", "msal", "urllib3", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    return path
