@@ -98,6 +98,9 @@ def _tier(name: str | None) -> Any:
                      hint="one of " + ", ".join(t.value for t in StandardBlobTier))
 
 
+DEFAULT_CONTENT_TYPE = "application/octet-stream"  # what the SDK uploads without content settings
+
+
 class BlobStore:
     """The blob operations aztui needs, scoped to one open client."""
 
@@ -177,11 +180,21 @@ class BlobStore:
             await self.service.create_container(name, public_access=public_access)
 
     async def upload_blob(self, container: str, name: str, data: bytes, *, metadata: dict | None = None,
-                          tier: str | None = None, overwrite: bool = False) -> BlobInfo:
+                          tier: str | None = None, content_type: str | None = None,
+                          overwrite: bool = False) -> BlobInfo:
+        """Upload in one request; the result is built from the response, not read back."""
+        settings = None
+        if content_type:
+            from azure.storage.blob import ContentSettings
+
+            settings = ContentSettings(content_type=content_type)
         async with azure_errors(f"uploading {container}/{name}"):
-            await self._container(container).upload_blob(
-                name, data, overwrite=overwrite, metadata=metadata, standard_blob_tier=_tier(tier))
-        return await self.get_blob(container, name)
+            result = await self._container(container).get_blob_client(name).upload_blob(
+                data, overwrite=overwrite, metadata=metadata, standard_blob_tier=_tier(tier),
+                content_settings=settings)
+        return BlobInfo(name=name, size=len(data), last_modified=result.get("last_modified"),
+                        etag=_quoted_etag(result.get("etag")), tier=_tier(tier).value if tier else None,
+                        content_type=content_type or DEFAULT_CONTENT_TYPE, metadata=dict(metadata or {}))
 
     async def delete_blob(self, container: str, name: str, *, etag: str | None = None) -> None:
         """Delete a blob; with `etag`, only if it is unchanged since it was read."""

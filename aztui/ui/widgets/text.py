@@ -1,0 +1,42 @@
+"""Small helpers that turn values into plain (never markup) display text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from rich.text import Text
+
+from aztui.model import Profile
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Storage and profile text, shown literally: `[bold]` stays `[bold]`."""
+    return Text("" if value is None else str(value), style=style)
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def account_label(profile: Profile) -> str:
+    """The account a profile works on: its name, else the endpoint's host (never a secret)."""
+    if profile.account_name:
+        return profile.account_name
+    if profile.registry_url:
+        return urlsplit(profile.registry_url).hostname or profile.registry_url
+    if profile.account_url:
+        parts = urlsplit(profile.account_url)
+        return parts.path.strip("/") or parts.hostname or ""
+    return ""
