@@ -9,7 +9,7 @@ import time
 import pytest
 
 from aztui.azure import BlobStore
-from aztui.azure.clients import retry_delays
+from aztui.azure.clients import copy_poll_delays, retry_delays
 from aztui.azurite import free_port
 from aztui.errors import ReadOnlyError, ServiceError, TlsError, UnreachableError
 from aztui.model import Profile, Secret
@@ -75,6 +75,16 @@ def test_retry_delays_follow_the_distribution_driver():
     assert retry_delays(5, 0.1) == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5])
     assert retry_delays(-1, 0.1) == []
     assert retry_delays(0, 0.1) == []
+
+
+def test_copy_status_poll_settings_map_like_retries():
+    from aztui.model import Profile
+
+    polls = Profile(name="p", kind="distribution", auth="anonymous", copy_status_poll_max_retry=3,
+                    copy_status_poll_delay=0.25)
+    assert copy_poll_delays(polls) == pytest.approx([0.25, 0.5, 0.75])
+    assert copy_poll_delays(Profile(name="q", kind="distribution", auth="anonymous",
+                                    copy_status_poll_max_retry=-1)) == []
 
 
 async def test_503_is_retried_with_linear_backoff():

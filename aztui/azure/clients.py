@@ -34,6 +34,11 @@ def retry_delays(max_retries: int, retry_delay: float) -> list[float]:
     return [n * retry_delay for n in range(1, max_retries + 1)] if max_retries > 0 else []
 
 
+def copy_poll_delays(profile: Profile) -> list[float]:
+    """Waits between polls of a server-side copy: the driver's copy_status_poll_* with the same meaning."""
+    return retry_delays(profile.copy_status_poll_max_retry, profile.copy_status_poll_delay)
+
+
 @cache
 def _retry_class() -> type:
     from azure.core.exceptions import ClientAuthenticationError
