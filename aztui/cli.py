@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print JSON")
     profile_commands.add_parser("path", help="print which profiles file aztui reads")
+    from aztui.commands import profiles_test
+
+    profiles_test.add_arguments(profile_commands.add_parser(
+        "test", help="test a profile step by step: endpoint, clock, credential, access"))
 
     demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
     demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
@@ -101,6 +105,10 @@ def run_profiles_command(args: argparse.Namespace) -> int:
 
         print(find_profiles_file(args.config))
         return EXIT_OK
+    if args.profiles_command == "test":
+        from aztui.commands import profiles_test
+
+        return profiles_test.run(args)
     profile_set = load_profile_set(args)
     if args.profiles_command == "list":
         return list_profiles(profile_set, as_json=args.json)
