@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     profiles_test.add_arguments(profile_commands.add_parser(
         "test", help="test a profile step by step: endpoint, clock, credential, access"))
 
+    from aztui.commands import blobs as blobs_cmd
+
+    blobs_cmd.add_parser(commands)
+
     demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
     demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
     demo.add_argument("--no-tui", action="store_true",
@@ -80,6 +84,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)
     if args.command == "profiles":
         return run_profiles_command(args)
+    if args.command == "blobs":
+        from aztui.commands import blobs as blobs_cmd
+
+        return blobs_cmd.run(args)
     return open_tui(args)
 
 

@@ -23,8 +23,11 @@ def setup_logging(log_file: Path | None = None, *, verbose: bool = False) -> Pat
     """Send every record to `log_file` (created 0600); returns the path, or None if unwritable."""
     path = log_file or default_log_file()
     root = logging.getLogger()
-    root.handlers.clear()
-    root.addHandler(logging.NullHandler())  # no lastResort handler printing to stderr
+    for old in [h for h in root.handlers if getattr(h, "aztui", False)]:
+        root.removeHandler(old)  # a second call replaces ours, leaves others alone
+        old.close()
+    if not root.handlers:
+        root.addHandler(_tagged(logging.NullHandler()))  # else lastResort prints to stderr
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -33,9 +36,14 @@ def setup_logging(log_file: Path | None = None, *, verbose: bool = False) -> Pat
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    root.addHandler(_tagged(handler))
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # the SDKs' INFO records are request/response dumps: keep only their warnings
     for noisy in ("azure", "msal", "urllib3", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     return path
+
+
+def _tagged(handler: logging.Handler) -> logging.Handler:
+    handler.aztui = True  # type: ignore[attr-defined]
+    return handler

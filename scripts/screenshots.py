@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from aztui.azurite import start_azurite
 from aztui.demo import demo_profiles_toml, seed_demo_data, write_private
 from aztui.profiles import load_profiles
@@ -21,17 +23,70 @@ OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (110, 30)
 
 
+async def settle(pilot) -> None:
+    for _ in range(2):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def cursor_to_first(pilot, kind: str, name: str | None = None) -> str | None:
+    """Move the cursor to the first folder ("p:") or blob ("b:") row (or the one named); its key."""
+    table = pilot.app.query_one("#listing", DataTable)
+    keys = [row.key.value for row in table.ordered_rows]
+    wanted = [k for k in keys if k == f"{kind}{name}"] if name else [k for k in keys if k.startswith(kind)]
+    if not wanted:
+        return None
+    table.move_cursor(row=table.get_row_index(wanted[0]))
+    await pilot.pause()
+    return wanted[0]
+
+
 async def shoot(profiles_file: Path) -> list[Path]:
     profile_set = load_profiles(profiles_file)
     app = create_app(profile_set, profile_name="demo")
     saved = []
+
+    def save(name: str) -> None:
+        saved.append(Path(app.save_screenshot(name, str(OUT))))
+
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        saved.append(Path(app.save_screenshot("containers.svg", str(OUT))))
+        await settle(pilot)
+        save("containers.svg")
+        await cursor_to_first(pilot, "c:", "backups")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(2):  # two folders deep, for the breadcrumbs
+            if await cursor_to_first(pilot, "p:"):
+                await pilot.press("enter")
+                await settle(pilot)
+        save("folder.svg")
+        if await cursor_to_first(pilot, "b:"):
+            await pilot.press("enter")
+            await settle(pilot)
+            save("blob-details.svg")
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("backspace")
+        await settle(pilot)
+        if await cursor_to_first(pilot, "p:"):
+            await pilot.press("u")
+            await settle(pilot)
+            save("usage.svg")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("x")
+            await settle(pilot)
+            save("delete-review.svg")
+            await pilot.press("escape")  # cancel: the demo data stays as it is
+            await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        save("help.svg")
+        await pilot.press("escape")
         await pilot.press("p")
         await pilot.pause()
-        saved.append(Path(app.save_screenshot("profile-picker.svg", str(OUT))))
+        save("profile-picker.svg")
     return saved
 
 

@@ -20,7 +20,7 @@ import pytest
 from aztui import doctor
 from aztui.azure import BlobStore
 from aztui.azurite import free_port
-from aztui.commands.profiles_test import main
+from aztui.cli import main as aztui_main
 from aztui.model import Profile, Secret
 from aztui.profiles import load_profiles
 from tests.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
@@ -412,7 +412,7 @@ async def test_cli_json_human_and_exit_codes(azurite, write_profiles, container_
     path = str(write_profiles(good + bad))
 
     def cli(*argv: str) -> tuple[int, str, str]:
-        code = main(["--config", path, *argv])
+        code = aztui_main(["--config", path, "profiles", "test", *argv])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -447,8 +447,8 @@ async def test_cli_json_human_and_exit_codes(azurite, write_profiles, container_
 
 def test_cli_broken_file_is_exit_2(write_profiles, capsys):
     path = write_profiles("[profiles.p\nkind = ")
-    assert main(["--config", str(path), "p"]) == 2
-    assert main(["--config", str(path), "--all"]) == 2
+    assert aztui_main(["--config", str(path), "profiles", "test", "p"]) == 2
+    assert aztui_main(["--config", str(path), "profiles", "test", "--all"]) == 2
     assert "Traceback" not in capsys.readouterr().err
 
 
@@ -469,7 +469,7 @@ async def test_no_secret_markers_in_any_output(azurite, write_profiles, containe
     def outputs() -> str:
         texts = []
         for argv in (["--all"], ["--all", "--json"], ["key", "--write"], ["sas", "--json"], ["sp"]):
-            main(["--config", path, *argv])
+            aztui_main(["--config", path, "profiles", "test", *argv])
             captured = capsys.readouterr()
             texts += [captured.out, captured.err]
         return "\n".join(texts)
@@ -578,7 +578,7 @@ def doctor_in_subprocess(path, *argv: str, ca: str) -> tuple[int, str]:
     import sys
 
     env = dict(os.environ, SSL_CERT_FILE=ca, AZTUI_LOG_FILE=str(Path(path).parent / "aztui.log"))
-    result = subprocess.run([sys.executable, "-m", "aztui.commands.profiles_test", "--config", str(path),
+    result = subprocess.run([sys.executable, "-m", "aztui", "--config", str(path), "profiles", "test",
                              *argv], capture_output=True, text=True, env=env, timeout=60,
                             cwd=Path(__file__).resolve().parent.parent)
     assert "Traceback" not in result.stderr, result.stderr

@@ -12,9 +12,9 @@ from aztui.model import Profile, Secret
 from aztui.profiles import load_profiles
 from aztui.ui.app import AztuiApp, create_app
 from aztui.ui.screens.profile_picker import ProfilePicker
-from aztui.ui.widgets.storage_view import StorageView
+from aztui.ui.widgets.containers_view import ContainersView
 
-MARKUP_NAME = "[bold]x[/bold]"
+MARKUP_NAME = "[bold red]x"  # no "/": it stays a blob at the top level, not a virtual folder
 SIZE = (120, 36)
 
 
@@ -72,9 +72,11 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-def table_cells(app: AztuiApp, column: int = 0) -> list[str]:
-    """The plain text of one column of the Storage table."""
-    table = app.query_one("#storage-table", DataTable)
+def table_cells(app: AztuiApp) -> list[str]:
+    """The plain text of the name column of the Containers pane's table."""
+    table = app.query_one("#listing", DataTable)
+    labels = [c.label.plain for c in table.columns.values()]
+    column = labels.index("Container") if "Container" in labels else labels.index("Name")
     cells = [table.get_row_at(i)[column] for i in range(table.row_count)]
     return [cell.plain if isinstance(cell, Text) else str(cell) for cell in cells]
 
@@ -106,7 +108,7 @@ async def test_choosing_a_profile_loads_its_containers(profiles_file, seeded_con
         assert not isinstance(app.screen, ProfilePicker)
         assert app.profile.name == "alpha"
         assert "alpha" in app.sub_title and "devstoreaccount1" in app.sub_title
-        table = app.query_one("#storage-table", DataTable)
+        table = app.query_one("#listing", DataTable)
         assert not table.loading
         assert seeded_container in table_cells(app)
         assert [c.label.plain for c in table.columns.values()][:2] == ["Container", "Public access"]
@@ -127,7 +129,7 @@ async def test_p_switches_profile_at_runtime(profiles_file, seeded_container):
         await pilot.press("enter")
         await settle(pilot)
         assert app.profile.name == "one-container"
-        assert "folder/data.bin" in table_cells(app)
+        assert "folder/" in table_cells(app)  # the container's top level: a virtual folder
 
 
 async def test_dead_endpoint_is_a_notification_not_a_crash(profiles_file):
@@ -140,8 +142,8 @@ async def test_dead_endpoint_is_a_notification_not_a_crash(profiles_file):
         assert "Traceback" not in errors[0].message
         assert errors[0].message.split(":")[0] in {"Endpoint unreachable", "Service error"}
         assert app.is_running and app.return_code is None
-        assert not app.query_one("#storage-table", DataTable).loading
-        assert "Could not load" in str(app.query_one("#storage-status").render())
+        assert not app.query_one("#listing", DataTable).loading
+        assert "Could not load" in str(app.query_one("#listing-status").render())
         await pilot.press("p")  # the app still responds
         await pilot.pause()
         assert isinstance(app.screen, ProfilePicker)
@@ -161,10 +163,10 @@ async def test_blob_names_are_shown_literally(profiles_file, seeded_container):
     async with run(app, []) as pilot:
         await settle(pilot)
         assert MARKUP_NAME in table_cells(app)
-        table = app.query_one("#storage-table", DataTable)
+        table = app.query_one("#listing", DataTable)
         lines = [table.render_line(y).text for y in range(table.size.height)]
         assert any(MARKUP_NAME in line for line in lines), lines
-        assert any("2.0 KiB" in line for line in lines)
+        assert any("7 B" in line for line in lines)  # the blob's size
 
 
 async def test_unknown_profile_name_opens_the_picker(profiles_file):
@@ -178,13 +180,13 @@ async def test_unknown_profile_name_opens_the_picker(profiles_file):
 
 
 async def test_storage_view_reports_with_messages(profiles_file, seeded_container):
-    """The pane posts `Loaded` when rows arrive (the app reacts to messages, not to internals)."""
+    """The pane posts `PageLoaded` when rows arrive (the app reacts to messages, not to internals)."""
     seen = []
     app = create_app(load_profiles(profiles_file), profile_name="one-container")
     async with app.run_test(size=SIZE, message_hook=lambda m: seen.append(m)) as pilot:
         await settle(pilot)
-    loaded = [m for m in seen if isinstance(m, StorageView.Loaded)]
-    assert loaded and len(loaded[-1].listing.rows) == 2
+    loaded = [m for m in seen if isinstance(m, ContainersView.PageLoaded)]
+    assert loaded and len(loaded[-1].items) == 2  # the blob and the virtual folder
 
 
 async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seeded_container):
@@ -192,15 +194,15 @@ async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seed
     app = create_app(profile_set, profile_name="alpha")
     async with run(app, []) as pilot:
         await settle(pilot)
-        view = app.query_one(StorageView)
-        table = app.query_one("#storage-table", DataTable)
+        view = app.query_one(ContainersView)
+        table = app.query_one("#listing", DataTable)
         view.load(profile_set.get("alpha"))
         assert table.loading  # the indicator shows while the worker runs
         view.load(profile_set.get("one-container"))  # replaces the load still running
         await settle(pilot)
         assert not table.loading
-        assert [c.label.plain for c in table.columns.values()][0] == "Blob"
-        assert sorted(table_cells(app)) == sorted([MARKUP_NAME, "folder/data.bin"])
+        assert [c.label.plain for c in table.columns.values()][1] == "Name"
+        assert sorted(table_cells(app)) == sorted([MARKUP_NAME, "folder/"])
 
 
 async def test_no_secret_reaches_the_screen(azurite, profiles_file, seeded_container):
@@ -273,7 +275,7 @@ async def test_an_acr_profile_opens_the_registry_pane(write_profiles):
         await settle(pilot)
         assert app.profile.kind == "acr"
         assert app.query_one("#panes").active == "registry-pane"
-        assert "container registry" in str(app.query_one("#storage-status").render())
+        assert "container registry" in str(app.query_one("#listing-status").render())
         assert not [n for n in notes if n.notification.severity == "error"]
 
 

@@ -10,10 +10,12 @@ Every Azure failure leaves these methods as an `AztuiError` (see `aztui.azure.er
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Literal, Mapping
 
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
@@ -46,6 +48,43 @@ class PrefixInfo:
     """A virtual folder in a non-recursive listing; ends with '/'."""
 
     prefix: str
+
+
+@dataclass(frozen=True)
+class BlobPage:
+    """One page of a listing; `continuation` fetches the next one (None: this was the last)."""
+
+    items: tuple[BlobInfo | PrefixInfo, ...]
+    continuation: str | None
+
+
+@dataclass(frozen=True)
+class BlobDetails:
+    """Everything the details view shows about one blob: properties and index tags."""
+
+    info: BlobInfo                   # name, size, last modified, etag, tier, content type, metadata
+    blob_type: str                   # "BlockBlob", "AppendBlob" or "PageBlob"
+    created: datetime | None
+    tags: dict[str, str]             # blob index tags; {} where the account does not support them
+    lease_state: str | None          # "available", "leased", "expired", "breaking", "broken"
+    lease_status: str | None         # "locked" or "unlocked"
+    lease_duration: str | None       # "infinite" or "fixed" while leased
+    content_encoding: str | None
+    content_language: str | None
+    content_disposition: str | None
+    cache_control: str | None
+    content_md5: str | None          # hex text
+    access_tier_inferred: bool | None
+    archive_status: str | None       # rehydration in progress, e.g. "rehydrate-pending-to-hot"
+    version_id: str | None
+    server_encrypted: bool | None
+
+
+DeleteResult = Literal["deleted", "changed", "missing"]
+
+# answers to a tags request where the account has no index tags (HNS, premium, emulators)
+# or the credential may not read them (a SAS without 't'): the details show no tags
+TAGS_UNAVAILABLE = frozenset({400, 403, 404, 405, 409, 501})
 
 
 def _text(value: Any) -> str | None:
@@ -205,3 +244,121 @@ class BlobStore:
             kwargs = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
         async with azure_errors(f"deleting {container}/{name}"):
             await self._container(container).delete_blob(name, **kwargs)
+
+    async def delete_if_unchanged(self, container: str, name: str, etag: str) -> DeleteResult:
+        """Delete a blob only if its ETag is still `etag`: "deleted", "changed" or "missing".
+
+        Any other failure is raised as a mapped `AztuiError` (a read-only profile's `ReadOnlyError` too).
+        """
+        from azure.core import MatchConditions
+        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
+
+        client = self._container(container)
+        async with azure_errors(f"deleting {container}/{name}"):
+            try:
+                await client.delete_blob(name, etag=etag, match_condition=MatchConditions.IfNotModified)
+                return "deleted"
+            except ResourceNotFoundError:
+                return "missing"
+            except ResourceModifiedError:
+                pass
+            try:  # 412 also answers If-Match on a blob that is gone: tell the two apart
+                await client.get_blob_client(name).get_blob_properties()
+            except ResourceNotFoundError:
+                return "missing"
+            return "changed"
+
+    async def list_page(self, container: str, prefix: str = "", *, recursive: bool = False,
+                        page_size: int = 500, continuation: str | None = None) -> BlobPage:
+        """One page of blobs under `prefix`: exactly one service call.
+
+        Non-recursive pages stop at '/' and hold `PrefixInfo` folders (a page's folders come
+        before its blobs, as the service returns them). Listings do not ask for
+        metadata (it would make every page heavier); `get_details` has it.
+        """
+        client = self._container(container)
+        options: dict[str, Any] = {"name_starts_with": prefix or None, "results_per_page": page_size}
+        async with azure_errors(f"listing blobs in {container}/{prefix}"):
+            if recursive:
+                paged = client.list_blobs(**options)
+            else:
+                paged = client.walk_blobs(delimiter="/", **options)
+            pages = paged.by_page(continuation_token=continuation)
+            try:
+                page = await pages.__anext__()
+            except StopAsyncIteration:
+                return BlobPage((), None)
+            items = tuple([_blob_info(item) if hasattr(item, "size") else PrefixInfo(item.name)
+                           async for item in page])
+            return BlobPage(items, pages.continuation_token or None)
+
+    async def get_details(self, container: str, name: str) -> BlobDetails:
+        """Properties, metadata and index tags of one blob (tags are {} where unsupported)."""
+        client = self._container(container).get_blob_client(name)
+        async with azure_errors(f"reading the properties of {container}/{name}"):
+            props = await client.get_blob_properties()
+        from azure.core.exceptions import HttpResponseError
+
+        tags: dict[str, str] = {}
+        async with azure_errors(f"reading the index tags of {container}/{name}"):
+            try:
+                tags = dict(await client.get_blob_tags() or {})
+            except HttpResponseError as exc:
+                if exc.status_code not in TAGS_UNAVAILABLE:
+                    raise
+        settings = props.content_settings
+        lease = props.lease
+        md5 = settings.content_md5
+        return BlobDetails(
+            info=_blob_info(props),
+            blob_type=_text(props.blob_type) or "BlockBlob",
+            created=props.creation_time,
+            tags=tags,
+            lease_state=_text(lease.state), lease_status=_text(lease.status),
+            lease_duration=_text(lease.duration),
+            content_encoding=settings.content_encoding, content_language=settings.content_language,
+            content_disposition=settings.content_disposition, cache_control=settings.cache_control,
+            content_md5=bytes(md5).hex() if md5 else None,
+            access_tier_inferred=props.blob_tier_inferred,
+            archive_status=_text(props.archive_status),
+            version_id=props.version_id,
+            server_encrypted=props.server_encrypted,
+        )
+
+    async def download_to(self, container: str, name: str, path: Path, *, overwrite: bool = False,
+                          progress: Callable[[int, int], None] | None = None) -> int:
+        """Download a blob into `path` (via a temporary file in the same folder, then a rename).
+
+        Refuses to replace an existing file unless `overwrite`; returns the bytes written;
+        `progress(done, total)` after each chunk. Nothing is left behind on failure.
+        """
+        path = Path(path).expanduser()
+        if path.is_dir():
+            raise AztuiError(f"{path} is a folder", title="Download refused",
+                             hint="give a file path, e.g. " + str(path / Path(name).name))
+        if path.exists() and not overwrite:
+            raise AztuiError(f"{path} already exists", title="Download refused",
+                             hint="choose another path, or allow overwriting")
+        if not path.parent.is_dir():
+            raise AztuiError(f"folder {path.parent} does not exist", title="Download refused",
+                             hint="create the folder first")
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        written = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with azure_errors(f"downloading {container}/{name}"):
+                    stream = await self._container(container).download_blob(name)
+                    total = stream.size
+                    async for chunk in stream.chunks():
+                        out.write(chunk)
+                        written += len(chunk)
+                        if progress:
+                            progress(written, total)
+            if not overwrite and path.exists():
+                raise AztuiError(f"{path} appeared while downloading", title="Download refused",
+                                 hint="choose another path, or allow overwriting")
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return written

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import sys
 
-from aztui.errors import AztuiError, ProfileError
+from aztui.errors import ProfileError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG = 0, 1, 2
 
@@ -38,22 +36,6 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_test_all(profile_set, write=args.write, as_json=args.json))
     return asyncio.run(_test_one(profile_set, args.name, write=args.write, as_json=args.json))
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m aztui.commands.profiles_test [--config PATH] NAME ...` (and the tests' entry)."""
-    parser = argparse.ArgumentParser(prog="aztui profiles test")
-    parser.add_argument("--config", metavar="PATH", help="profiles file (TOML)")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    if not logging.getLogger().handlers:  # run standalone: SDK warnings go to the log file, not here
-        from aztui.logs import setup_logging
-
-        setup_logging()
-    try:
-        return run(args)
-    except AztuiError as error:
-        print(error.render(), file=sys.stderr)
-        return error.exit_code
 
 
 async def _test_one(profile_set, name: str, *, write: bool, as_json: bool) -> int:
@@ -125,7 +107,3 @@ def _print_summary(reports) -> None:
             print(f"\n{report.profile}:")
             for step in failed:
                 print(format_step(step))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

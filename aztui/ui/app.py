@@ -1,7 +1,7 @@
-"""The aztui app shell: header with the active profile, profile picker, Storage/Registry/Cache panes.
+"""The aztui app shell: header with the active profile, three panes, footer, help, command palette.
 
 `create_app(profile_set)` is the one factory used by the CLI, the demo and the tests.
-Storage work runs in workers (see `StorageView`); failures become notifications, never tracebacks.
+Storage work runs in workers (see `ContainersView`); failures become notifications, never tracebacks.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from textual.worker import Worker, WorkerState
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
+from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.profile_picker import ProfilePicker
-from aztui.ui.widgets.storage_view import StorageView
+from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.text import account_label, plain
+
+PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
 
 
 class AztuiApp(App[None]):
@@ -26,33 +29,43 @@ class AztuiApp(App[None]):
 
     TITLE = "aztui"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
     # binding ids are what `[keymap]` in the profiles file remaps, e.g. `profiles = "o"`
     BINDINGS = [
+        Binding("1", "show_pane('containers')", "Containers", id="pane-containers",
+                tooltip="Show the Containers pane", show=False),
+        Binding("2", "show_pane('registry')", "Registry", id="pane-registry", tooltip="Show the Registry pane", show=False),
+        Binding("3", "show_pane('cache')", "Cache", id="pane-cache", tooltip="Show the Cache pane", show=False),
         Binding("p", "pick_profile", "Profiles", id="profiles", tooltip="Switch to another profile"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the current pane"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Every key binding"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit aztui"),
     ]
 
     # always_update: choosing the active profile again reloads it
     profile: reactive[Profile | None] = reactive(None, init=False, always_update=True)
 
-    def __init__(self, profile_set, *, profile_name: str | None = None) -> None:
+    def __init__(self, profile_set, *, profile_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+                 max_rows: int = DEFAULT_MAX_ROWS) -> None:
         super().__init__()
         self.profile_set = profile_set
         self.start_profile = profile_name
+        self.page_size = page_size
+        self.max_rows = max_rows
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="context-bar"):
             yield Label(Text("No profile. Press p to choose one."), id="profile-label")
+            yield Label("PROTECTED", id="protected-badge")
             yield Label("READ-ONLY", id="read-only-badge")
         with TabbedContent(id="panes"):
-            with TabPane("Storage", id="storage-pane"):
-                yield StorageView(id="storage")
-            with TabPane("Registry", id="registry-pane"):
-                yield Static("Registry browser: coming soon.", classes="placeholder")
-            with TabPane("Cache", id="cache-pane"):
-                yield Static("BuildKit cache browser: coming soon.", classes="placeholder")
+            with TabPane("1 Containers", id="containers-pane"):
+                yield ContainersView(page_size=self.page_size, max_rows=self.max_rows, id="containers")
+            with TabPane("2 Registry", id="registry-pane"):
+                yield Static("Registry browser: arrives with issue 5.", classes="placeholder")
+            with TabPane("3 Cache", id="cache-pane"):
+                yield Static("BuildKit cache browser: arrives with issue 4.", classes="placeholder")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -65,6 +78,10 @@ class AztuiApp(App[None]):
             self.activate(name)
         else:
             self.action_pick_profile()
+
+    @property
+    def containers(self) -> ContainersView:
+        return self.query_one(ContainersView)
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -84,7 +101,7 @@ class AztuiApp(App[None]):
             return
         account = account_label(profile)
         self.sub_title = " · ".join([profile.name] + [account] * bool(account)
-                                    + ["read-only"] * profile.read_only)
+                                    + ["protected"] * profile.protected + ["read-only"] * profile.read_only)
         label = Text.assemble(plain(profile.name, "bold"), "  ", plain(profile.kind, "cyan"), "  ",
                               plain(profile.auth, "magenta"))
         if account:
@@ -92,13 +109,14 @@ class AztuiApp(App[None]):
             label.append(account + (f"/{profile.container}" if profile.container else ""), "dim")
         self.query_one("#profile-label", Label).update(label)
         self.query_one("#read-only-badge").display = profile.read_only
-        storage = self.query_one(StorageView)
+        self.query_one("#protected-badge").display = profile.protected
+        self.set_class(profile.protected, "-protected")
         if profile.kind == "acr":  # no blob storage behind an ACR profile
-            storage.show_nothing("This profile is a container registry: see the Registry pane.")
-            self.query_one(TabbedContent).active = "registry-pane"
+            self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
+            self.action_show_pane("registry")
         else:
-            storage.load(profile)
-            self.query_one(TabbedContent).active = "storage-pane"
+            self.containers.load(profile)
+            self.action_show_pane("containers")
 
     def action_pick_profile(self) -> None:
         if isinstance(self.screen, ProfilePicker):
@@ -115,6 +133,17 @@ class AztuiApp(App[None]):
         if self.profile is not None:
             self.profile = self.profile  # always_update: runs watch_profile again
 
+    def action_show_pane(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = PANES[pane]
+        if pane == "containers":
+            self.containers.table.focus()
+
+    def action_help(self) -> None:
+        from aztui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
     # --- failures -------------------------------------------------------------------------
 
     def notify_error(self, error: AztuiError) -> None:
@@ -123,7 +152,7 @@ class AztuiApp(App[None]):
             message += f"\nHint: {error.hint}"
         self.notify(message, severity="error", markup=False, timeout=12)
 
-    def on_storage_view_load_failed(self, event: StorageView.LoadFailed) -> None:
+    def on_containers_view_failed(self, event: ContainersView.Failed) -> None:
         self.notify_error(event.error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -136,6 +165,10 @@ class AztuiApp(App[None]):
             self.notify_error(error)
 
 
-def create_app(profile_set, *, profile_name: str | None = None) -> AztuiApp:
-    """The app for a loaded `ProfileSet`, opened on `profile_name` (else the default, else the picker)."""
-    return AztuiApp(profile_set, profile_name=profile_name)
+def create_app(profile_set, *, profile_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,
+               max_rows: int = DEFAULT_MAX_ROWS) -> AztuiApp:
+    """The app for a loaded `ProfileSet`, opened on `profile_name` (else the default, else the picker).
+
+    `page_size` is how many rows one listing page fetches; `max_rows` caps the rows kept.
+    """
+    return AztuiApp(profile_set, profile_name=profile_name, page_size=page_size, max_rows=max_rows)

@@ -15,6 +15,11 @@ def plain(value: object, style: str = "") -> Text:
     return Text("" if value is None else str(value), style=style)
 
 
+def count(n: int, noun: str) -> str:
+    """`1 blob`, `2 blobs`, `1,024 blobs`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def human_size(size: int | None) -> str:
     if size is None:
         return ""

@@ -1,0 +1,354 @@
+"""`aztui blobs ls | du | rm`: the Containers pane's work, headless.
+
+Targets are `PROFILE[:CONTAINER[/PATH]]` (see `aztui.targets`). Output is a readable table or,
+with --json, JSON on stdout; `ls --json` streams one array, page by page, so memory stays
+bounded on containers of any size. Exit codes: 0 ok (or nothing to do), 1 failed or partly
+done, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aztui.errors import AztuiError
+from aztui.targets import Location, Target, TargetError, as_folder, parse_target, resolve
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+TARGET_HELP = """\
+targets:
+  PROFILE                  the profile's container and prefix (cache, registry, artifact
+                           profiles); for a plain account profile, its list of containers
+  PROFILE:CONTAINER        the root of CONTAINER (the profile's prefix does not apply)
+  PROFILE:CONTAINER/PATH   the virtual folder PATH in CONTAINER
+  PROFILE:/PATH            PATH under the profile's own container and prefix
+"""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `blobs` and its actions to the `aztui` subcommands."""
+    blobs = subparsers.add_parser("blobs", help="list, measure and delete blobs",
+                                  description="List, measure and delete blobs.", epilog=TARGET_HELP,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = blobs.add_subparsers(dest="blobs_command", metavar="ACTION", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    ls = actions.add_parser("ls", help="list containers, virtual folders and blobs", epilog=TARGET_HELP,
+                            formatter_class=raw,
+                            description="List a folder (folders end with '/'), or every blob below it "
+                                        "with --recursive. PATH is a folder.")
+    ls.add_argument("target", metavar="PROFILE[:CONTAINER[/PATH]]")
+    ls.add_argument("--recursive", "-r", action="store_true", help="every blob below, no folders")
+    ls.add_argument("--json", action="store_true", help="print one JSON array, streamed page by page")
+    ls.add_argument("--page-size", type=_positive, default=1000, help=argparse.SUPPRESS)
+
+    du = actions.add_parser("du", help="count blobs and bytes (per access tier) below a folder",
+                            epilog=TARGET_HELP, formatter_class=raw,
+                            description="Scan every blob below the target: count, bytes, bytes per tier. "
+                                        "PATH is a folder.")
+    du.add_argument("target", metavar="PROFILE[:CONTAINER[/PATH]]")
+    du.add_argument("--json", action="store_true", help="print a JSON object")
+
+    rm = actions.add_parser(
+        "rm", help="delete blobs: a dry run unless --execute", formatter_class=raw,
+        description="Plan the deletion of blobs (exact names, or whole folders with --prefix) and print "
+                    "the plan. Nothing is deleted without --execute. Each delete is guarded by the "
+                    "blob's ETag read when planning: a blob changed since is skipped and reported.",
+        epilog="examples:\n"
+               "  aztui blobs rm prod:backups/2024/a.tar           dry run: print the plan\n"
+               "  aztui blobs rm prod:backups/2024 --prefix --plan-file plan.json   save the plan\n"
+               "  aztui blobs rm --execute --plan-file plan.json   delete exactly the saved plan\n"
+               "  aztui blobs rm prod:backups/old.tar --execute    plan and delete at once\n\n"
+               "All targets must name the same profile and container. A journal of every delete is\n"
+               "written (owner-only) to the user state dir, aztui/journals/.\n" + TARGET_HELP)
+    rm.add_argument("targets", nargs="*", metavar="PROFILE:CONTAINER/PATH")
+    rm.add_argument("--prefix", action="store_true", help="each PATH is a folder: every blob below it")
+    rm.add_argument("--execute", action="store_true", help="really delete (default: dry run)")
+    rm.add_argument("--plan-file", metavar="F", type=Path,
+                    help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
+    rm.add_argument("--json", action="store_true", help="print JSON")
+    return blobs
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `aztui blobs ...`; AztuiErrors propagate to the caller, which renders them."""
+    command = {"ls": run_ls, "du": run_du, "rm": run_rm}[args.blobs_command]
+    try:
+        return asyncio.run(command(args))
+    except BrokenPipeError:  # `aztui blobs ls ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def load_profile(args: argparse.Namespace, name: str):
+    from aztui.profiles import find_profiles_file, load_profiles
+
+    return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def blob_json(item) -> dict:
+    from aztui.azure.blobs import PrefixInfo
+
+    if isinstance(item, PrefixInfo):
+        return {"prefix": item.prefix}
+    return {"name": item.name, "size": item.size, "last_modified": iso(item.last_modified),
+            "etag": item.etag, "tier": item.tier, "content_type": item.content_type}
+
+
+def _where(profile_name: str, location: Location) -> str:
+    return f"{profile_name}:{location.container}/{location.prefix}".rstrip("/")
+
+
+def _open(profile):
+    from aztui.azure.blobs import BlobStore
+
+    return BlobStore(profile)
+
+
+# --- ls -------------------------------------------------------------------------------------
+
+class JsonArrayWriter:
+    """Prints a JSON array one item at a time: valid JSON once `close()` has run."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        sys.stdout.write("[")
+
+    def add(self, item: dict) -> None:
+        sys.stdout.write(("," if self.count else "") + "\n" + json.dumps(item, ensure_ascii=False))
+        self.count += 1
+
+    def close(self) -> None:
+        sys.stdout.write("\n]\n" if self.count else "]\n")
+        sys.stdout.flush()
+
+
+async def run_ls(args: argparse.Namespace) -> int:
+    target = parse_target(args.target)
+    profile = load_profile(args, target.profile)
+    location = resolve(target, profile)
+    async with _open(profile) as store:
+        if location.container is None:
+            return await _ls_containers(store, args.json)
+        return await _ls_blobs(store, location.container, as_folder(location.prefix),
+                               recursive=args.recursive, as_json=args.json, page_size=args.page_size)
+
+
+async def _ls_containers(store, as_json: bool) -> int:
+    writer = JsonArrayWriter() if as_json else None
+    if not as_json:
+        print(f"{'LAST MODIFIED':<25}  {'PUBLIC':<9}  {'LEASE':<9}  NAME")
+    try:
+        async for c in store.iter_containers():
+            if writer:
+                writer.add({"name": c.name, "last_modified": iso(c.last_modified),
+                            "public_access": c.public_access, "lease_state": c.lease_state})
+            else:
+                print(f"{iso(c.last_modified) or '':<25}  {c.public_access or 'private':<9}  "
+                      f"{c.lease_state or '':<9}  {c.name}")
+    finally:
+        if writer:
+            writer.close()
+    return EXIT_OK
+
+
+async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_json: bool,
+                    page_size: int) -> int:
+    from aztui.azure.blobs import PrefixInfo
+
+    writer = JsonArrayWriter() if as_json else None
+    if not as_json:
+        print(f"{'SIZE':>14}  {'LAST MODIFIED':<25}  {'TIER':<7}  NAME")
+    continuation = None
+    try:
+        while True:
+            page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
+                                         continuation=continuation)
+            for item in page.items:
+                if writer:
+                    writer.add(blob_json(item))
+                elif isinstance(item, PrefixInfo):
+                    print(f"{'':>14}  {'':<25}  {'':<7}  {item.prefix}")
+                else:
+                    print(f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
+                          f"{item.name}")
+            sys.stdout.flush()
+            if (continuation := page.continuation) is None:
+                return EXIT_OK
+    finally:
+        if writer:
+            writer.close()  # a failure mid-way still leaves the items so far as valid JSON
+
+
+# --- du -------------------------------------------------------------------------------------
+
+async def run_du(args: argparse.Namespace) -> int:
+    from aztui.azure.usage import measure_usage
+
+    target = parse_target(args.target)
+    profile = load_profile(args, target.profile)
+    location = resolve(target, profile)
+    if location.container is None:
+        raise TargetError(f"target {args.target!r} names no container, and profile {profile.name!r} has none",
+                          hint=f"write {profile.name}:CONTAINER or {profile.name}:CONTAINER/PATH")
+    show_progress = sys.stderr.isatty()
+
+    def progress(usage) -> None:
+        if show_progress and not usage.complete:
+            sys.stderr.write(f"\rscanning: {usage.blobs} blobs, {human_size(usage.bytes)}   ")
+            sys.stderr.flush()
+
+    async with _open(profile) as store:
+        try:
+            usage = await measure_usage(store, location.container, as_folder(location.prefix),
+                                        progress=progress)
+        finally:
+            if show_progress:
+                sys.stderr.write("\r\033[K")
+    if args.json:
+        print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                          "blobs": usage.blobs, "bytes": usage.bytes,
+                          "bytes_by_tier": usage.bytes_by_tier}, indent=2))
+        return EXIT_OK
+    print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
+          f"({usage.bytes} bytes)")
+    for tier, size in sorted(usage.bytes_by_tier.items()):
+        print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    return EXIT_OK
+
+
+# --- rm -------------------------------------------------------------------------------------
+
+async def run_rm(args: argparse.Namespace) -> int:
+    from aztui.deletion import DeletePlan, PlanFileError
+
+    if args.execute and args.plan_file:
+        if args.targets:
+            raise TargetError("with --execute --plan-file, the plan says what to delete; give no targets",
+                              hint="drop the targets, or drop --plan-file to plan them anew")
+        try:
+            text = args.plan_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PlanFileError(f"cannot read {args.plan_file}: {exc.strerror}") from None
+        plan = DeletePlan.from_json(text)
+        profile = load_profile(args, plan.profile)
+        async with _open(profile) as store:
+            return await _execute(store, plan, as_json=args.json)
+
+    profile_name, container, names, prefixes = _rm_targets(args.targets, folders=args.prefix)
+    profile = load_profile(args, profile_name)
+    locations = [resolve(Target(profile_name, container, path), profile) for path in names + prefixes]
+    container = locations[0].container
+    if container is None or any(not loc.prefix for loc in locations):
+        raise TargetError("rm needs a container and a path in it",
+                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
+    paths = [loc.prefix for loc in locations]
+    from aztui.deletion import plan_delete
+
+    async with _open(profile) as store:
+        plan = await plan_delete(store, container, names=paths[:len(names)], prefixes=paths[len(names):])
+        if args.execute:
+            return await _execute(store, plan, as_json=args.json)
+    if args.plan_file:
+        _save_plan(args.plan_file, plan.to_json())
+    _print_plan(plan, as_json=args.json, saved_to=args.plan_file)
+    return EXIT_OK
+
+
+def _rm_targets(texts: list[str], *, folders: bool) -> tuple[str, str | None, list[str], list[str]]:
+    if not texts:
+        raise TargetError("name the blobs to delete", hint="aztui blobs rm PROFILE:CONTAINER/PATH ...")
+    targets = [parse_target(text) for text in texts]
+    first = targets[0]
+    for text, target in zip(texts, targets):
+        if (target.profile, target.container) != (first.profile, first.container):
+            raise TargetError(f"target {text!r} is in another profile or container than {texts[0]!r}",
+                              hint="one rm deletes from one container; run it once per container")
+        if not target.prefix.strip("/"):
+            raise TargetError(f"target {text!r} names no blob or folder",
+                              hint="write PROFILE:CONTAINER/PATH; whole containers are not deleted here")
+    paths = [t.prefix for t in targets]
+    return first.profile, first.container, ([] if folders else paths), (paths if folders else [])
+
+
+def _save_plan(path: Path, text: str) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+    except OSError as exc:
+        raise AztuiError(f"cannot write the plan to {path}: {exc.strerror}", title="Plan not saved",
+                         hint="choose a writable path") from None
+
+
+def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
+    if as_json:
+        data = json.loads(plan.to_json())
+        data.update(executed=False, plan_file=str(saved_to) if saved_to else None)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    print(f"Plan: delete {plan.count} blobs ({human_size(plan.bytes)}) from {plan.profile}:{plan.container}")
+    for item in plan.items:
+        print(f"  {item.size:>14}  {item.name}")
+    if saved_to:
+        print(f"Saved the plan to {saved_to}. Nothing was deleted. "
+              f"Delete exactly this plan with: aztui blobs rm --execute --plan-file {saved_to}")
+    else:
+        print("Dry run: nothing was deleted. Add --execute to delete, or --plan-file F to save the plan.")
+
+
+async def _execute(store, plan, *, as_json: bool) -> int:
+    from aztui.deletion import execute_delete
+
+    report = await execute_delete(store, plan)
+    ok = not report.skipped and not report.failed
+    if as_json:
+        print(json.dumps({
+            "executed": True, "profile": plan.profile, "container": plan.container,
+            "planned": plan.count, "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
+            "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
+            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
+            "journal": str(report.journal) if report.journal else None,
+        }, indent=2, ensure_ascii=False))
+        return EXIT_OK if ok else EXIT_FAILED
+    print(f"Deleted {len(report.deleted)} of {plan.count} planned blobs ({human_size(report.bytes_deleted)}) "
+          f"from {plan.profile}:{plan.container}")
+    for label, outcomes in (("skipped, changed since the plan", report.skipped),
+                            ("already gone", report.missing), ("failed", report.failed)):
+        if outcomes:
+            print(f"{len(outcomes)} {label}:")
+            for o in outcomes:
+                print(f"  {o.name}" + (f": {o.detail}" if label == "failed" else ""))
+    if report.journal:
+        print(f"Journal: {report.journal}")
+    return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,282 @@
+"""Deleting blobs safely: a pure plan, then an executor that deletes exactly the plan.
+
+    plan = await plan_delete(store, "backups", prefixes=["2024/"])   # reads sizes and ETags now
+    ... show plan.count, plan.bytes; confirm ...
+    report = await execute_delete(store, plan)
+
+Every delete is guarded by the ETag read at planning time (If-Match): a blob rewritten since
+is skipped and reported, a blob added under a planned folder since is never touched. Plans
+save to JSON with a checksum, so a reviewed plan file cannot be edited and then executed.
+Each execution writes a journal (JSON lines, owner-only) of what happened to every blob.
+No Textual here: the TUI and the headless `aztui blobs rm` both drive these functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
+
+from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
+
+if TYPE_CHECKING:
+    from aztui.azure.blobs import BlobStore
+
+PLAN_FORMAT = "aztui-delete-plan/1"
+
+
+class PlanFileError(AztuiError):
+    title = "Invalid plan file"
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class PlannedDelete:
+    name: str
+    size: int
+    etag: str  # as read when planning; the delete only happens while the blob still has it
+
+
+@dataclass(frozen=True)
+class DeletePlan:
+    profile: str
+    container: str
+    items: tuple[PlannedDelete, ...]
+    created_at: datetime
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.size for item in self.items)
+
+    def checksum(self) -> str:
+        """sha256 over profile, container and every item: what a saved plan must still match."""
+        body = json.dumps([self.profile, self.container, [[i.name, i.size, i.etag] for i in self.items]],
+                          separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": PLAN_FORMAT, "profile": self.profile, "container": self.container,
+            "created_at": self.created_at.isoformat(), "count": self.count, "bytes": self.bytes,
+            "checksum": self.checksum(),
+            "items": [{"name": i.name, "size": i.size, "etag": i.etag} for i in self.items],
+        }, indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DeletePlan":
+        """A saved plan; a malformed file or one edited since it was saved is refused."""
+        hint = "make a new plan with `aztui blobs rm ... --plan-file F`"
+        try:
+            data = json.loads(text)
+            if data.get("format") != PLAN_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, expected {PLAN_FORMAT!r}")
+            plan = cls(
+                profile=_string(data["profile"]), container=_string(data["container"]),
+                items=tuple(PlannedDelete(_string(i["name"]), _count(i["size"]), _string(i["etag"]))
+                            for i in data["items"]),
+                created_at=datetime.fromisoformat(data["created_at"]),
+            )
+            expected = data["checksum"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PlanFileError(f"the plan file cannot be read: {_reason(exc)}", hint=hint) from None
+        if plan.checksum() != expected:
+            raise PlanFileError("the plan file was changed after it was made (checksum mismatch)",
+                                hint=hint)
+        return plan
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"expected a size in bytes, got {value!r}")
+    return value
+
+
+def _reason(exc: Exception) -> str:
+    return f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+
+
+def _folder(prefix: str) -> str:
+    return prefix if prefix.endswith("/") else prefix + "/"
+
+
+async def plan_delete(store: "BlobStore", container: str, *, names: Iterable[str] = (),
+                      prefixes: Iterable[str] = ()) -> DeletePlan:
+    """The blobs to delete, with the size and ETag each has now.
+
+    `names` are exact blob names (a missing one is a `NotFoundError` naming it); `prefixes` are
+    virtual folders ("raw" means "raw/"), every blob under them listed now.
+    """
+    planned: dict[str, PlannedDelete] = {}
+    for prefix in prefixes:
+        if not prefix.strip("/"):
+            raise AztuiError("an empty folder would plan every blob of the container",
+                             title="Refused", hint="name the virtual folder to delete")
+        continuation = None
+        while True:
+            page = await store.list_page(container, _folder(prefix), recursive=True, page_size=5000,
+                                         continuation=continuation)
+            for blob in page.items:
+                planned[blob.name] = PlannedDelete(blob.name, blob.size, blob.etag)
+            if (continuation := page.continuation) is None:
+                break
+    for name in dict.fromkeys(names):
+        if name in planned:
+            continue
+        try:
+            blob = await store.get_blob(container, name)
+        except NotFoundError:
+            raise NotFoundError(f"there is no blob {name!r} in container {container!r}",
+                                hint="check the name; plan folders with prefixes") from None
+        planned[name] = PlannedDelete(blob.name, blob.size, blob.etag)
+    items = tuple(sorted(planned.values(), key=lambda item: item.name))
+    return DeletePlan(store.profile.name, container, items, datetime.now(timezone.utc))
+
+
+DeleteStatus = Literal["deleted", "skipped_changed", "missing", "failed"]
+
+
+@dataclass
+class DeleteOutcome:
+    name: str
+    status: DeleteStatus
+    detail: str = ""
+
+
+@dataclass
+class DeleteReport:
+    plan: DeletePlan
+    outcomes: list[DeleteOutcome] = field(default_factory=list)
+    journal: Path | None = None
+
+    def _with(self, status: str) -> list[DeleteOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def deleted(self) -> list[DeleteOutcome]:
+        return self._with("deleted")
+
+    @property
+    def skipped(self) -> list[DeleteOutcome]:
+        return self._with("skipped_changed")
+
+    @property
+    def missing(self) -> list[DeleteOutcome]:
+        return self._with("missing")
+
+    @property
+    def failed(self) -> list[DeleteOutcome]:
+        return self._with("failed")
+
+    @property
+    def bytes_deleted(self) -> int:
+        sizes = {item.name: item.size for item in self.plan.items}
+        return sum(sizes[o.name] for o in self.deleted)
+
+
+def default_journal_path(plan: DeletePlan) -> Path:
+    """<user state dir>/aztui/journals/<time>-<profile>-<container>-<checksum>.jsonl"""
+    import platformdirs
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
+    name = f"{stamp}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
+    return Path(platformdirs.user_state_dir("aztui")) / "journals" / name
+
+
+class _Journal:
+    """JSON lines, owner-only: a header, then one line per outcome, flushed as it happens."""
+
+    def __init__(self, path: Path, plan: DeletePlan) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise AztuiError(f"cannot create the journal {path}: {exc.strerror}", title="Journal failed",
+                             hint="choose another journal path") from None
+        self.path = path
+        self._file = os.fdopen(fd, "w", encoding="utf-8")
+        self._write({"journal": "aztui-delete", "plan_checksum": plan.checksum(), "profile": plan.profile,
+                     "container": plan.container, "count": plan.count, "bytes": plan.bytes,
+                     "started_at": datetime.now(timezone.utc).isoformat()})
+
+    def _write(self, record: dict) -> None:
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def record(self, outcome: DeleteOutcome) -> None:
+        self._write({"name": outcome.name, "status": outcome.status, "detail": outcome.detail,
+                     "at": datetime.now(timezone.utc).isoformat()})
+
+    def close(self) -> None:
+        self._file.close()
+
+
+async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path | None = None,
+                         concurrency: int = 16,
+                         progress: Callable[[DeleteOutcome], None] | None = None) -> DeleteReport:
+    """Delete exactly the planned blobs, each only while its ETag is the planned one.
+
+    Outcomes: deleted; skipped_changed (rewritten since the plan); missing (already gone);
+    failed (any other error, with its mapped message). `journal` defaults to
+    `default_journal_path(plan)`. A plan made for another profile, or a read-only profile,
+    is refused before any request.
+    """
+    if plan.profile != store.profile.name:
+        raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
+                         title="Plan refused", hint="execute it with the profile it was made for")
+    if store.profile.read_only:
+        raise ReadOnlyError(f"profile {store.profile.name!r} is read-only, so aztui deletes nothing with it",
+                            hint="set read_only = false in the profile to allow changes")
+    report = DeleteReport(plan)
+    if not plan.items:
+        return report
+    log = _Journal(Path(journal) if journal else default_journal_path(plan), plan)
+    report.journal = log.path
+    todo = iter(plan.items)
+
+    async def worker() -> None:
+        for item in todo:  # shared iterator: each item is taken by exactly one worker
+            outcome = await _delete_one(store, plan.container, item)
+            report.outcomes.append(outcome)
+            log.record(outcome)
+            if progress:
+                progress(outcome)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(concurrency, plan.count))):
+                group.create_task(worker())
+    except BaseExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
+    finally:
+        log.close()
+    return report
+
+
+async def _delete_one(store: "BlobStore", container: str, item: PlannedDelete) -> DeleteOutcome:
+    try:
+        result = await store.delete_if_unchanged(container, item.name, item.etag)
+    except ReadOnlyError:
+        raise
+    except AztuiError as error:
+        return DeleteOutcome(item.name, "failed", error.render())
+    if result == "changed":
+        return DeleteOutcome(item.name, "skipped_changed", "the blob changed after the plan was made")
+    if result == "missing":
+        return DeleteOutcome(item.name, "missing", "the blob was already gone")
+    return DeleteOutcome(item.name, "deleted")

@@ -1,0 +1,325 @@
+"""Garbage collection of a BuildKit cache: a pure planner from a `CacheSnapshot` to an immutable plan.
+
+    plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=30), keep=3), now)
+
+No I/O and no Textual here; `aztui.cache_gc` executes a plan. The rules:
+
+1. A cache name *expires* when the policy says so: it matches `include` and not `exclude`
+   (both `re.search`, so `^ci/` anchors and `pr-` matches anywhere), and its last export
+   (manifest Last-Modified) is older than `max_age`, and it is not one of the `keep` newest
+   names of its group (the part of the name before its last '/', '' if none; counted among the
+   names that pass the filters). `keep` without `max_age` expires every name beyond the N newest.
+   Without `max_age` and `keep`, no name expires (only orphans are collected).
+2. An unreadable manifest (invalid JSON, not a CacheConfig, too large) never expires, and while
+   one exists its references are unknown, so NO blob is planned at all (neither orphans nor blobs
+   of expired names) unless `ignore_unreadable` is set. Expired readable manifests may still go.
+3. A blob referenced by any kept manifest is never planned.
+4. A blob referenced only by expired manifests is planned.
+5. An orphan blob (no manifest references it) is planned only when older than `grace`: BuildKit
+   uploads blobs before the manifest naming them, so a young orphan may belong to an export in
+   progress. A blob whose Last-Modified is unknown is kept.
+6. A blob whose name under the blobs prefix is not a digest is never planned (not BuildKit's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from aztui.azure.buildcache import CacheSnapshot
+from aztui.errors import AztuiError
+
+PLAN_FORMAT = "aztui-cache-gc-plan/1"
+
+_DURATION = re.compile(r"(\d+)([dhms])")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+class PolicyError(AztuiError):
+    title = "Invalid GC policy"
+    exit_code = 2
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `24h`, `2d3h6m`, `90m`, `45s` (units d, h, m, s, each at most once, in that order)."""
+    cleaned = text.strip().lower()
+    parts = _DURATION.findall(cleaned)
+    units = [u for _, u in parts]
+    if (not parts or "".join(n + u for n, u in parts) != cleaned or len(set(units)) != len(units)
+            or units != sorted(units, key="dhms".index)):
+        raise PolicyError(f"{text!r} is not a duration", hint="write e.g. 30d, 24h, 2d3h6m, 90m or 45s")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+
+
+def format_duration(value: timedelta) -> str:
+    """The inverse of `parse_duration`: 1 day -> "24h", 30 days -> "30d", 150 min -> "2h30m"."""
+    seconds = int(value.total_seconds())
+    if seconds == 0:
+        return "0s"
+    if seconds % 86400 == 0 and seconds >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    out = ""
+    for unit, size in (("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            out += f"{seconds // size}{unit}"
+            seconds %= size
+    return out
+
+
+def compile_filter(pattern: str | None, what: str) -> re.Pattern | None:
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise PolicyError(f"--{what} {pattern!r} is not a valid regular expression: {exc}",
+                          hint="Python `re` syntax; it is searched anywhere in the cache name") from None
+
+
+@dataclass(frozen=True)
+class GcPolicy:
+    grace: timedelta = timedelta(hours=24)
+    max_age: timedelta | None = None
+    keep: int | None = None
+    include: str | None = None     # regex, re.search on the cache name
+    exclude: str | None = None     # regex, re.search on the cache name
+    ignore_unreadable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.grace < timedelta(0) or (self.max_age is not None and self.max_age < timedelta(0)):
+            raise PolicyError("durations must not be negative")
+        if self.keep is not None and self.keep < 0:
+            raise PolicyError("--keep must be 0 or more")
+        compile_filter(self.include, "include")
+        compile_filter(self.exclude, "exclude")
+
+    def to_dict(self) -> dict:
+        return {"grace": format_duration(self.grace),
+                "max_age": format_duration(self.max_age) if self.max_age is not None else None,
+                "keep": self.keep, "include": self.include, "exclude": self.exclude,
+                "ignore_unreadable": self.ignore_unreadable}
+
+
+Kind = Literal["blob", "manifest"]
+
+
+@dataclass(frozen=True)
+class GcItem:
+    """One blob to delete: its name in the container, size and ETag as planned, and why."""
+
+    kind: Kind
+    name: str
+    size: int
+    etag: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KeptItem:
+    kind: Kind
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GcPlan:
+    profile: str
+    container: str
+    prefix: str
+    blobs_prefix: str
+    manifests_prefix: str
+    delete: tuple[GcItem, ...]           # manifests first, then blobs; sorted by name in each
+    keep: tuple[KeptItem, ...]
+    created_at: datetime
+    policy: dict = field(default_factory=dict, compare=False)
+    ignore_unreadable: bool = False      # the executor's re-read follows the same rule
+
+    @property
+    def bytes_reclaimed(self) -> int:
+        return sum(i.size for i in self.delete)
+
+    @property
+    def keep_count(self) -> int:
+        return len(self.keep)
+
+    @property
+    def count(self) -> int:  # for aztui.deletion.default_journal_path
+        return len(self.delete)
+
+    def checksum(self) -> str:
+        """sha256 over where the plan applies and every planned delete."""
+        body = json.dumps([self.profile, self.container, self.prefix, self.blobs_prefix,
+                           self.manifests_prefix, self.ignore_unreadable,
+                           [[i.kind, i.name, i.size, i.etag, i.reason] for i in self.delete]],
+                          separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {
+            "format": PLAN_FORMAT, "profile": self.profile, "container": self.container,
+            "prefix": self.prefix, "blobs_prefix": self.blobs_prefix,
+            "manifests_prefix": self.manifests_prefix, "created_at": self.created_at.isoformat(),
+            "policy": self.policy, "ignore_unreadable": self.ignore_unreadable,
+            "checksum": self.checksum(), "bytes_reclaimed": self.bytes_reclaimed,
+            "keep_count": self.keep_count,
+            "delete": [{"kind": i.kind, "name": i.name, "size": i.size, "etag": i.etag, "reason": i.reason}
+                       for i in self.delete],
+            "keep": [{"kind": k.kind, "name": k.name, "reason": k.reason} for k in self.keep],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GcPlan":
+        """A saved plan; a malformed one or one edited since it was made is refused (PlanFileError)."""
+        from aztui.deletion import PlanFileError
+
+        hint = "make a new plan with `aztui cache gc PROFILE ... --plan-file F`"
+        try:
+            if data.get("format") != PLAN_FORMAT:
+                raise ValueError(f"format is {data.get('format')!r}, expected {PLAN_FORMAT!r}")
+            plan = cls(
+                profile=_text(data["profile"]), container=_text(data["container"]),
+                prefix=_text(data["prefix"]), blobs_prefix=_text(data["blobs_prefix"]),
+                manifests_prefix=_text(data["manifests_prefix"]),
+                delete=tuple(GcItem(_kind(i["kind"]), _text(i["name"]), _size(i["size"]), _text(i["etag"]),
+                                    _text(i["reason"])) for i in data["delete"]),
+                keep=tuple(KeptItem(_kind(k["kind"]), _text(k["name"]), _text(k["reason"]))
+                           for k in data.get("keep", [])),
+                created_at=datetime.fromisoformat(data["created_at"]),
+                policy=dict(data.get("policy") or {}),
+                ignore_unreadable=data.get("ignore_unreadable") is True,
+            )
+            expected = data["checksum"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise PlanFileError(f"the plan file cannot be read: {reason}", hint=hint) from None
+        if plan.checksum() != expected:
+            raise PlanFileError("the plan file was changed after it was made (checksum mismatch)", hint=hint)
+        return plan
+
+    @classmethod
+    def from_json(cls, text: str) -> "GcPlan":
+        from aztui.deletion import PlanFileError
+
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise PlanFileError(f"the plan file is not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise PlanFileError("the plan file is not a JSON object")
+        return cls.from_dict(data)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
+def _kind(value: object) -> Kind:
+    if value not in ("blob", "manifest"):
+        raise ValueError(f"unknown item kind {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _size(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise TypeError(f"expected a size in bytes, got {value!r}")
+    return value
+
+
+def name_group(name: str) -> str:
+    """The keep-N group of a cache name: its part before the last '/', '' if none."""
+    return name.rpartition("/")[0]
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> dict[str, str]:
+    """cache name -> why it expires, for every readable manifest the policy expires."""
+    if policy.max_age is None and policy.keep is None:
+        return {}
+    include = compile_filter(policy.include, "include")
+    exclude = compile_filter(policy.exclude, "exclude")
+    candidates = [m for m in snapshot.manifests if m.readable
+                  and (include is None or include.search(m.cache_name))
+                  and not (exclude is not None and exclude.search(m.cache_name))]
+    protected: set[str] = set()
+    if policy.keep is not None:
+        groups: dict[str, list] = {}
+        for m in candidates:
+            groups.setdefault(name_group(m.cache_name), []).append(m)
+        for members in groups.values():
+            members.sort(key=lambda m: (-(m.last_modified.timestamp() if m.last_modified else float("inf")),
+                                        m.cache_name))
+            protected.update(m.cache_name for m in members[:policy.keep])
+    out = {}
+    for m in candidates:
+        if m.cache_name in protected:
+            continue
+        if policy.max_age is not None:
+            if m.last_modified is None or now - m.last_modified <= policy.max_age:
+                continue
+            out[m.cache_name] = (f"cache name last exported {m.last_modified:%Y-%m-%d %H:%M} UTC, "
+                                 f"older than max-age {format_duration(policy.max_age)}")
+        else:
+            out[m.cache_name] = f"not among the {policy.keep} newest names of its group"
+    return out
+
+
+def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> GcPlan:
+    """The deletes the policy allows on this snapshot, and everything kept with the reason. Pure."""
+    expired = expired_names(snapshot, policy, now)
+    delete: list[GcItem] = []
+    keep: list[KeptItem] = []
+    kept_manifests: set[str] = set()
+    for m in sorted(snapshot.manifests, key=lambda m: m.cache_name):
+        if m.cache_name in expired:
+            delete.append(GcItem("manifest", m.blob_name, m.size, m.etag, expired[m.cache_name]))
+        else:
+            kept_manifests.add(m.cache_name)
+            why = ("unreadable: its references are unknown" if not m.readable
+                   else "kept by the policy" if policy.max_age is not None or policy.keep is not None
+                   else "no expiry policy (--max-age / --keep)")
+            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: {why}"))
+
+    unreadable = sorted(m.cache_name for m in snapshot.manifests if not m.readable)
+    blocked = bool(unreadable) and not policy.ignore_unreadable
+    refs = snapshot.referenced_by()
+    for blob in snapshot.blobs:
+        names = list(refs.get(blob.digest, ()))
+        kept_by = [n for n in names if n in kept_manifests]
+        if not blob.is_digest:
+            keep.append(KeptItem("blob", blob.blob_name, "not a BuildKit layer (name is not a digest)"))
+        elif kept_by:
+            keep.append(KeptItem("blob", blob.blob_name, f"referenced by {_names(kept_by)}"))
+        elif blocked:
+            keep.append(KeptItem("blob", blob.blob_name,
+                                 f"unreadable manifest(s) {_names(unreadable)} may reference it"))
+        elif names:
+            delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
+                                 f"only referenced by expired cache names: {_names(names)}"))
+        elif blob.last_modified is not None and now - blob.last_modified > policy.grace:
+            delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
+                                 f"orphan older than {format_duration(policy.grace)}"))
+        else:
+            keep.append(KeptItem("blob", blob.blob_name,
+                                 f"orphan younger than {format_duration(policy.grace)}: "
+                                 "may belong to an export in progress"))
+    order = {"manifest": 0, "blob": 1}
+    return GcPlan(
+        profile=snapshot.profile, container=snapshot.container, prefix=snapshot.prefix,
+        blobs_prefix=snapshot.blobs_prefix, manifests_prefix=snapshot.manifests_prefix,
+        delete=tuple(sorted(delete, key=lambda i: (order[i.kind], i.name))),
+        keep=tuple(sorted(keep, key=lambda k: (order[k.kind], k.name))),
+        created_at=now, policy=policy.to_dict(), ignore_unreadable=policy.ignore_unreadable,
+    )

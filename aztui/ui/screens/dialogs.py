@@ -1,0 +1,199 @@
+"""Modal dialogs: delete review and report, du result, yes/no confirmations, a path prompt.
+
+Every value from storage is shown as plain `Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from aztui.model import Profile
+from aztui.ui.widgets.text import count, human_size, plain
+
+REVIEW_NAMES = 10  # how many planned names the review lists
+
+
+class DeleteReview(ModalScreen[bool]):
+    """Shows a delete plan; dismisses True only on an explicit confirmation.
+
+    Protected profiles also require typing the profile's name.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+
+    def __init__(self, plan, profile: Profile) -> None:
+        super().__init__()
+        self.plan = plan
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="review", classes="dialog" + (" -protected" if self.profile.protected else "")):
+            yield Label(Text(f"Delete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
+                        id="review-title")
+            yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
+                                       plain(self.profile.name, "bold")), id="review-where")
+            names = Text()
+            for item in plan.items[:REVIEW_NAMES]:
+                names.append(f"  {item.name}", "")
+                names.append(f"  {human_size(item.size)}\n", "dim")
+            if plan.count > REVIEW_NAMES:
+                names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
+            yield Static(names, id="review-names")
+            yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
+                              "changed ones are skipped and reported.", style="dim"))
+            if self.profile.protected:
+                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.",
+                                 style="bold red"))
+                yield Input(placeholder=self.profile.name, id="confirm-name")
+            with Horizontal(classes="buttons"):
+                yield Button("Delete", variant="error", id="confirm",
+                             disabled=self.profile.protected)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.profile.protected:
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @on(Input.Changed, "#confirm-name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value != self.profile.name
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        if event.value == self.profile.name:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class DeleteReportScreen(ModalScreen[None]):
+    """What a delete did: deleted, skipped because changed since the plan, missing, failed."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+
+    def __init__(self, report) -> None:
+        super().__init__()
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        report = self.report
+        with Vertical(id="delete-report", classes="dialog"):
+            yield Label(Text(f"Deleted {len(report.deleted):,} of {count(report.plan.count, 'blob')} "
+                             f"({human_size(report.bytes_deleted)})", style="bold"))
+            summary = Text()
+            for label, outcomes, style in (("skipped, changed since the plan", report.skipped, "yellow"),
+                                           ("missing, already gone", report.missing, "dim"),
+                                           ("failed", report.failed, "red")):
+                summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
+                for outcome in outcomes[:REVIEW_NAMES]:
+                    summary.append(f"  {outcome.name}", style)
+                    if outcome.status == "failed" and outcome.detail:
+                        summary.append(f"  {outcome.detail}", "dim")
+                    summary.append("\n")
+            yield Static(summary, id="report-summary")
+            if report.journal:
+                yield Static(Text(f"journal: {report.journal}", style="dim"))
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class UsageReport(ModalScreen[None]):
+    """The result of a du scan: blobs, bytes and bytes per access tier."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+
+    def __init__(self, usage) -> None:
+        super().__init__()
+        self.usage = usage
+
+    def compose(self) -> ComposeResult:
+        usage = self.usage
+        with Vertical(id="usage-report", classes="dialog"):
+            yield Label(Text.assemble(("Size of ", "bold"),
+                                      plain(f"{usage.container}/{usage.prefix}", "bold cyan")))
+            yield DataTable(id="usage-table", cursor_type="none", show_cursor=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("", "Blobs", "Bytes", "Size")
+        table.add_row(Text("total", style="bold"), Text(f"{self.usage.blobs:,}", justify="right"),
+                      Text(f"{self.usage.bytes:,}", justify="right"),
+                      Text(human_size(self.usage.bytes), justify="right"))
+        for tier, size in sorted(self.usage.bytes_by_tier.items()):
+            table.add_row(plain(tier), Text(""), Text(f"{size:,}", justify="right"),
+                          Text(human_size(size), justify="right"), key=tier)
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; True only on Yes."""
+
+    BINDINGS = [Binding("escape", "no", "No", id="close")]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.question))
+            with Horizontal(classes="buttons"):
+                yield Button(self.yes, id="yes", variant="warning")
+                yield Button("No", id="no")
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class PathPrompt(ModalScreen[str | None]):
+    """Asks for a file path; dismisses with it, or None on Escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+
+    def __init__(self, question: str, value: str) -> None:
+        super().__init__()
+        self.question = question
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.question))
+            yield Input(value=self.value, id="path")
+
+    @on(Input.Submitted, "#path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

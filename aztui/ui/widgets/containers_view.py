@@ -1,0 +1,604 @@
+"""The Containers pane: containers, virtual folders and blobs, loaded page by page in workers.
+
+Every network call runs in a worker on the async `BlobStore` (opened inside the worker), one
+exclusive worker per purpose (listing, usage, delete), so moving on cancels the stale one.
+Workers report with messages named for what happened; failures become `Failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from aztui.errors import AztuiError
+from aztui.model import Profile
+from aztui.ui.lazy import blob_store_class
+from aztui.ui.widgets.listing import (BLOB_COLUMNS, CONTAINER_COLUMNS, SORT_KEYS, Location, breadcrumbs,
+                                      entry_key, entry_row, is_blob, is_folder, matches, sort_entries)
+from aztui.ui.widgets.text import account_label, count, human_size
+from aztui.ui.widgets.work_bar import WorkBar
+
+DEFAULT_PAGE_SIZE = 500
+DEFAULT_MAX_ROWS = 50_000
+AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
+MUTATING_ACTIONS = frozenset({"delete", "mark"})
+
+
+class ContainersView(Vertical):
+    """Browse one profile's account; attributes down (`load`), messages up."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open", tooltip="Open the container, folder or blob"),
+        Binding("backspace", "up", "Up", id="up", tooltip="Go up one folder"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the loaded rows"),
+        Binding("s", "search", "Search", id="search", tooltip="List names starting with a prefix (server-side)"),
+        Binding("n", "sort('name')", "Name", id="sort-name", tooltip="Sort by name (again: reverse)", show=False),
+        Binding("z", "sort('size')", "Size", id="sort-size", tooltip="Sort by size (again: reverse)", show=False),
+        Binding("m", "sort('modified')", "Modified", id="sort-modified",
+                tooltip="Sort by last modified (again: reverse)", show=False),
+        Binding("L", "load_all", "Load all", id="load-all", tooltip="Load every remaining page", show=False),
+        Binding("i", "details", "Details", id="details", tooltip="Properties, metadata and preview of the blob"),
+        Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
+        Binding("space", "mark", "Mark", id="mark", tooltip="Mark the row for deletion"),
+        Binding("x,delete", "delete", "Delete", id="delete", tooltip="Delete the marked rows or the current one"),
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, close the filter", show=False),
+    ]
+
+    # --- messages: what happened ----------------------------------------------------------
+
+    class PageLoaded(Message):
+        def __init__(self, location: Location, items: tuple, continuation: str | None, first: bool) -> None:
+            super().__init__()
+            self.location = location
+            self.items = items
+            self.continuation = continuation
+            self.first = first
+
+    class Failed(Message):
+        def __init__(self, error: AztuiError) -> None:
+            super().__init__()
+            self.error = error
+
+    class DeletePlanned(Message):
+        def __init__(self, plan) -> None:
+            super().__init__()
+            self.plan = plan
+
+    class DeleteProgressed(Message):
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done = done
+            self.total = total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ContainersView.DeleteProgressed)
+
+    class DeleteFinished(Message):
+        def __init__(self, report) -> None:
+            super().__init__()
+            self.report = report
+
+    class UsageProgressed(Message):
+        def __init__(self, usage) -> None:
+            super().__init__()
+            self.usage = usage
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, ContainersView.UsageProgressed)
+
+    class UsageMeasured(Message):
+        def __init__(self, usage) -> None:
+            super().__init__()
+            self.usage = usage
+
+    # --- state ----------------------------------------------------------------------------
+
+    def __init__(self, *, page_size: int = DEFAULT_PAGE_SIZE, max_rows: int = DEFAULT_MAX_ROWS,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.page_size = page_size
+        self.max_rows = max_rows
+        self.profile: Profile | None = None
+        self.root = Location()
+        self.location = Location()
+        self.entries: list = []
+        self.by_key: dict[str, object] = {}
+        self.continuation: str | None = None
+        self.capped = False
+        self.fetching = False
+        self.loading_all = False
+        self.marked: set[str] = set()
+        self.filter_text = ""
+        self.sort_key: str | None = None       # None: the server's order
+        self.sort_descending = False
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="breadcrumbs", markup=False)
+        yield Static(id="listing-status", markup=False)
+        yield DataTable(id="listing", cursor_type="row", zebra_stripes=True)
+        yield Input(placeholder="filter loaded rows (Esc clears)", id="filter")
+        yield Input(placeholder="names starting with… (Enter lists them from the server)", id="search")
+        yield WorkBar(id="work")
+
+    def on_mount(self) -> None:
+        for input_id in ("#filter", "#search"):
+            self.query_one(input_id).display = False
+        self.watch(self.table, "scroll_y", self._scrolled, init=False)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#listing", DataTable)
+
+    @property
+    def work_bar(self) -> WorkBar:
+        return self.query_one(WorkBar)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Read-only profiles: every mutating action is hidden (footer, palette, help) and inert."""
+        if action in MUTATING_ACTIONS and (self.profile is None or self.profile.read_only):
+            return False
+        return True
+
+    # --- loading --------------------------------------------------------------------------
+
+    def load(self, profile: Profile) -> None:
+        """Show `profile`'s account, or straight its container and prefix when it names one."""
+        self.profile = profile
+        prefix = f"{profile.prefix.strip('/')}/" if profile.prefix.strip("/") else ""
+        self.root = Location(profile.container, prefix) if profile.container else Location()
+        self.cancel_work()
+        self.refresh_bindings()
+        self.go(self.root)
+
+    def go(self, location: Location) -> None:
+        """Move to `location`: forget what was loaded, fetch its first page."""
+        self.location = location
+        self.entries, self.by_key, self.marked = [], {}, set()
+        self.continuation, self.capped, self.filter_text = None, False, ""
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#filter").display = False
+        self.query_one("#breadcrumbs", Label).update(
+            breadcrumbs(account_label(self.profile) if self.profile else "", location))
+        table = self.table
+        table.clear(columns=True)
+        columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
+        for column in columns:
+            table.add_column(column, key=column)
+        table.loading = True
+        self.set_status(f"Loading {'containers' if location.container is None else 'blobs'}…")
+        self.fetching, self.loading_all = True, False
+        # after the next frame: the SDK import and the request never hold up a paint
+        self.call_after_refresh(self._fetch_first_page, self.profile, location)
+
+    def _fetch_first_page(self, profile: Profile, location: Location) -> None:
+        if profile is self.profile and location == self.location:  # still where the user is
+            self._fetch(profile, location, None, all_pages=False)
+
+    def reload(self) -> None:
+        if self.profile is not None:
+            self.go(self.location)
+
+    def show_nothing(self, reason: str) -> None:
+        """Cancel any work and show an empty pane with `reason`."""
+        self.cancel_work()
+        self.profile = None
+        self.refresh_bindings()
+        self.table.clear(columns=True)
+        self.table.loading = False
+        self.query_one("#breadcrumbs", Label).update("")
+        self.set_status(reason)
+
+    @work(exclusive=True, exit_on_error=False, group="listing")
+    async def _fetch(self, profile: Profile, location: Location, continuation: str | None, *,
+                     all_pages: bool) -> None:
+        BlobStore = await blob_store_class()  # lazy, in a thread: keeps the UI responsive
+
+        first = continuation is None
+        rows = 0 if first else len(self.entries)
+        try:
+            async with BlobStore(profile) as store:
+                if location.container is None:
+                    items = []
+                    async for info in store.iter_containers():
+                        items.append(info)
+                        if len(items) >= self.max_rows:
+                            break
+                    self.post_message(self.PageLoaded(location, tuple(items), None, first))
+                    return
+                while True:
+                    page = await store.list_page(location.container, location.listing_prefix,
+                                                 page_size=self.page_size, continuation=continuation)
+                    self.post_message(self.PageLoaded(location, page.items, page.continuation, first))
+                    rows += len(page.items)
+                    continuation, first = page.continuation, False
+                    if not all_pages or continuation is None or rows >= self.max_rows:
+                        return
+        except AztuiError as error:
+            self.post_message(self.Failed(error))
+            if location == self.location:
+                self._show_failure(error)
+
+    def on_containers_view_page_loaded(self, event: PageLoaded) -> None:
+        if event.location != self.location:
+            return  # a page of a place the user already left
+        table = self.table
+        table.loading = False
+        self.continuation = event.continuation
+        items = list(event.items)
+        room = self.max_rows - len(self.entries)
+        if len(items) > room:
+            items, self.capped = items[:room], True
+        if self.capped:
+            self.continuation = None
+            self.notify(f"Keeping the first {self.max_rows:,} rows; use s (search) to narrow the listing.",
+                        severity="warning")
+        if event.first:
+            self.entries, self.by_key = [], {}
+        self.entries.extend(items)
+        self.by_key.update((entry_key(item), item) for item in items)
+        if self.sort_key is None and not self.filter_text and not event.first:
+            self._add_rows(items)
+        else:
+            self.render_rows()
+        if self.continuation is None:
+            self.loading_all = False
+        self.fetching = self.loading_all
+        self.update_status()
+        if event.first and not isinstance(self.screen.focused, Input):
+            table.focus()
+
+    def on_worker_state_changed(self, event) -> None:
+        """A worker died of an unexpected error (the app reports it): leave no spinner behind."""
+        from textual.worker import WorkerState
+
+        if event.state == WorkerState.ERROR and event.worker.node is self:
+            self.table.loading = False
+            self.fetching = self.loading_all = False
+            self.work_bar.finish()
+
+    def _show_failure(self, error: AztuiError) -> None:
+        self.table.loading = False
+        self.fetching = self.loading_all = False
+        self.set_status(f"Could not load: {error.title}")
+
+    # --- rows -----------------------------------------------------------------------------
+
+    def visible_entries(self) -> list:
+        shown = [e for e in self.entries if matches(e, self.location, self.filter_text)]
+        if self.sort_key is not None:
+            shown = sort_entries(shown, self.sort_key, self.sort_descending)
+        return shown
+
+    def render_rows(self) -> None:
+        """Rebuild the rows from the loaded entries, keeping the cursor on the same entry."""
+        table = self.table
+        current = self.current_key()
+        table.clear()
+        self._add_rows(self.visible_entries())
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+
+    def _add_rows(self, entries: list) -> None:
+        table = self.table
+        for entry in entries:
+            key = entry_key(entry)
+            if key not in table.rows:
+                table.add_row(*entry_row(entry, self.location, key in self.marked), key=key)
+
+    def current_key(self) -> str | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # the cursor is outside the rows
+            return None
+
+    def current_entry(self):
+        key = self.current_key()
+        return self.by_key.get(key) if key else None
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#listing-status", Static).update(Text(text))
+
+    def update_status(self) -> None:
+        what = "container" if self.location.container is None else "row"
+        what += "s" if len(self.entries) != 1 else ""
+        shown = self.table.row_count
+        parts = [f"{len(self.entries):,} {what} loaded"]
+        if self.filter_text:
+            parts[0] = f"{shown:,} of {len(self.entries):,} {what} match {self.filter_text!r}"
+        if self.sort_key is not None:
+            arrow = "↓" if self.sort_descending else "↑"
+            parts.append(f"sorted by {SORT_KEYS[self.sort_key]} {arrow}")
+            if self.continuation is not None:
+                parts.append(f"only the {len(self.entries):,} loaded rows are sorted, more on the server: "
+                             "L loads all")
+        elif self.continuation is not None:
+            parts.append("more on the server (scroll or L loads them)")
+        if self.marked:
+            parts.append(f"{len(self.marked)} marked")
+        if self.capped:
+            parts.append(f"capped at {self.max_rows:,} rows")
+        self.set_status(" · ".join(parts))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Moving the cursor near the end of the loaded rows fetches the next page."""
+        margin = min(AUTOLOAD_MARGIN, self.page_size // 2 + 1)
+        if event.cursor_row >= self.table.row_count - margin:
+            self.load_next_page()
+
+    def _scrolled(self, scroll_y: float) -> None:
+        """Scrolling (wheel, scroll bar) near the end of the loaded rows does the same."""
+        table = self.table
+        if table.row_count and scroll_y >= table.max_scroll_y - AUTOLOAD_MARGIN and table.max_scroll_y > 0:
+            self.load_next_page()
+
+    def load_next_page(self) -> None:
+        """Fetch the next page, in the server's order only: a sorted or filtered view says "L loads all"."""
+        if (self.continuation is None or self.fetching or self.profile is None
+                or self.sort_key is not None or self.filter_text):
+            return
+        self.fetching = True
+        self._fetch(self.profile, self.location, self.continuation, all_pages=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+        if self.location.container is None:
+            self.go(Location(entry.name))
+        elif is_folder(entry):
+            self.go(self.location.into(entry.prefix))
+        else:
+            self.action_details()
+
+    def action_up(self) -> None:
+        if self.profile is None or self.location == self.root:
+            return
+        parent = self.location.up()
+        if self.root.container is not None and not parent.listing_prefix.startswith(self.root.prefix):
+            parent = self.root  # a profile scoped to a container and prefix stays inside them
+        self.go(parent)
+
+    def action_details(self) -> None:
+        entry = self.current_entry()
+        if entry is None or not is_blob(entry):
+            return
+        from aztui.ui.screens.blob_details import BlobDetailsScreen
+
+        self.app.push_screen(BlobDetailsScreen(self.profile, self.location.container, entry))
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_search(self) -> None:
+        if self.location.container is None:
+            self.notify("Open a container first: search lists blob names under the current folder.")
+            return
+        field = self.query_one("#search", Input)
+        field.value = self.location.search
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self.render_rows()
+        self.update_status()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        self.table.focus()
+        self.go(Location(self.location.container, self.location.prefix, event.value))
+
+    def action_sort(self, key: str) -> None:
+        if self.sort_key == key:
+            self.sort_descending = not self.sort_descending
+        else:
+            self.sort_key, self.sort_descending = key, key != "name"
+        self.render_rows()
+        self.update_status()
+
+    def action_load_all(self) -> None:
+        if self.profile is None or self.continuation is None:
+            self.notify("Every row is loaded.")
+            return
+        self.fetching = self.loading_all = True
+        self.set_status(f"Loading every page… ({len(self.entries):,} rows so far; Esc stops)")
+        self._fetch(self.profile, self.location, self.continuation, all_pages=True)
+
+    def action_mark(self) -> None:
+        entry = self.current_entry()
+        if entry is None or self.location.container is None:
+            return
+        key = entry_key(entry)
+        self.marked.symmetric_difference_update({key})
+        table = self.table
+        table.update_cell(key, BLOB_COLUMNS[0], entry_row(entry, self.location, key in self.marked)[0])
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.update_status()
+
+    def action_cancel(self) -> None:
+        """Esc: cancel running work first, then close the search, then clear the filter."""
+        if self.cancel_work():
+            self.notify("Cancelled.")
+            self.update_status()
+            return
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            self.table.focus()
+            return
+        if self.location.search:
+            self.go(Location(self.location.container, self.location.prefix))
+            return
+        field = self.query_one("#filter", Input)
+        if field.display or self.filter_text:
+            field.value = ""
+            field.display = False
+            self.filter_text = ""
+            self.render_rows()
+            self.update_status()
+            self.table.focus()
+
+    def cancel_work(self) -> bool:
+        """Cancel usage, delete and page loads; True if anything was running."""
+        running = [w for w in self.workers if w.node is self and w.is_running
+                   and w.group in ("usage", "delete", "listing")]
+        for worker in running:
+            worker.cancel()
+        self.fetching = self.loading_all = False
+        self.table.loading = False
+        self.work_bar.finish()
+        return bool(running)
+
+    # --- du ---------------------------------------------------------------------------------
+
+    def action_usage(self) -> None:
+        if self.profile is None:
+            return
+        entry = self.current_entry()
+        if self.location.container is None:
+            if entry is None:
+                return
+            container, prefix = entry.name, ""
+        elif entry is not None and is_folder(entry):
+            container, prefix = self.location.container, entry.prefix
+        else:
+            container, prefix = self.location.container, self.location.listing_prefix
+        self.work_bar.start(f"Measuring {container}/{prefix}…")
+        self._measure(self.profile, container, prefix)
+
+    @work(exclusive=True, exit_on_error=False, group="usage")
+    async def _measure(self, profile: Profile, container: str, prefix: str) -> None:
+        BlobStore = await blob_store_class()
+        from aztui.azure.usage import measure_usage
+
+        try:
+            async with BlobStore(profile) as store:
+                usage = await measure_usage(store, container, prefix,
+                                            progress=lambda u: self.post_message(self.UsageProgressed(u)))
+        except AztuiError as error:
+            self.work_bar.finish()
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.UsageMeasured(usage))
+
+    def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
+        usage = event.usage
+        if self.work_bar.display:
+            self.work_bar.show_progress(
+                f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}")
+
+    def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
+        from aztui.ui.screens.dialogs import UsageReport
+
+        self.work_bar.finish()
+        self.app.push_screen(UsageReport(event.usage))
+
+    # --- delete -----------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        if self.profile is None or self.profile.read_only:
+            return  # hidden by check_action; and the client layer refuses anyway
+        if self.location.container is None:
+            self.notify("Open a container to delete blobs in it.")
+            return
+        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        if not targets and self.current_entry() is not None:
+            targets = [self.current_entry()]
+        names = tuple(sorted(e.name for e in targets if is_blob(e)))
+        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        if not names and not prefixes:
+            self.notify("Nothing to delete: mark rows with space, or put the cursor on a blob or folder.")
+            return
+        self.work_bar.start("Planning the delete…")
+        self._plan(self.profile, self.location.container, names, prefixes)
+
+    @work(exclusive=True, exit_on_error=False, group="delete")
+    async def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
+        BlobStore = await blob_store_class()
+        from aztui.deletion import plan_delete
+
+        try:
+            async with BlobStore(profile) as store:
+                plan = await plan_delete(store, container, names=names, prefixes=prefixes)
+        except AztuiError as error:
+            self.work_bar.finish()
+            self.post_message(self.Failed(error))
+            return
+        self.post_message(self.DeletePlanned(plan))
+
+    def on_containers_view_delete_planned(self, event: DeletePlanned) -> None:
+        from aztui.ui.screens.dialogs import DeleteReview
+
+        self.work_bar.finish()
+        plan = event.plan
+        if not plan.count:
+            self.notify("Nothing to delete: the planned blobs are gone already.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.work_bar.start(f"Deleting {count(plan.count, 'blob')}…", total=plan.count)
+                self._execute(self.profile, plan)
+
+        self.app.push_screen(DeleteReview(plan, self.profile), confirmed)
+
+    @work(exclusive=True, exit_on_error=False, group="delete")
+    async def _execute(self, profile: Profile, plan) -> None:
+        BlobStore = await blob_store_class()
+        from aztui.deletion import execute_delete
+
+        done = 0
+
+        def progressed(_outcome) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(self.DeleteProgressed(done, plan.count))
+
+        try:
+            async with BlobStore(profile) as store:
+                report = await execute_delete(store, plan, progress=progressed)
+        except asyncio.CancelledError:
+            self.call_later(self.reload)
+            raise
+        except AztuiError as error:
+            self.work_bar.finish()
+            self.post_message(self.Failed(error))
+            self.call_later(self.reload)
+            return
+        self.post_message(self.DeleteFinished(report))
+
+    def on_containers_view_delete_progressed(self, event: DeleteProgressed) -> None:
+        if self.work_bar.display:
+            self.work_bar.show_progress(f"Deleting: {event.done:,} of {event.total:,}", progress=event.done)
+
+    def on_containers_view_delete_finished(self, event: DeleteFinished) -> None:
+        from aztui.ui.screens.dialogs import DeleteReportScreen
+
+        self.work_bar.finish()
+        self.app.push_screen(DeleteReportScreen(event.report))
+        self.reload()

@@ -1,0 +1,168 @@
+"""SVG snapshots of the main screens, compared with tests/snapshots/*.svg.
+
+A private Azurite with fixed names and contents keeps them deterministic; what still varies
+between runs (times, ETags, the SVG's content-hash ids) is masked before comparing.
+A missing snapshot is written; `AZTUI_UPDATE_SNAPSHOTS=1` rewrites them all.
+No snapshot may hold a secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from aztui.azure.blobs import BlobStore
+from aztui.azurite import start_azurite
+from aztui.model import Profile, Secret
+from aztui.profiles import load_profiles
+from aztui.ui.app import create_app
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SIZE = (110, 32)
+UPDATE = os.environ.get("AZTUI_UPDATE_SNAPSHOTS") == "1"
+
+BLOBS = {  # container -> (name, content, tier, metadata)
+    "assets": [("css/site.css", b"body { margin: 0 }\n", "Hot", None),
+               ("css/print.css", b"@media print {}\n", "Hot", None),
+               ("img/logo.svg", b"<svg/>\n" * 40, "Hot", None),
+               ("robots.txt", b"User-agent: *\nDisallow:\n", None, None)],
+    "backups": [("2025/11/db.dump", b"\x00PGDMP" + b"\x01" * 4090, "Cool", {"source": "pg_dump"}),
+                ("2025/12/db.dump", b"\x00PGDMP" + b"\x02" * 8186, "Cool", {"source": "pg_dump"}),
+                ("2025/12/db.sha256", b"0" * 64 + b"\n", "Hot", None),
+                ("README.txt", "Nightly database dumps.\nKeep 90 days. [bold]not markup[/bold]\n".encode(),
+                 "Hot", {"owner": "platform"})],
+    "logs": [("app/2025-12-01.log", b"started\n" * 100, "Cool", None)],
+}
+
+VOLATILE = [
+    (re.compile(r"\d{4}-\d{2}-\d{2}(&#160;| )\d{2}:\d{2}"), "YYYY-MM-DD HH:MM"),
+    (re.compile(r"0x[0-9A-F]{8,}"), "0xETAG"),
+    (re.compile(r"terminal-\d+"), "terminal-ID"),
+    (re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/"), "/tmp/pytest/"),
+]
+
+
+def normalize(svg: str) -> str:
+    for pattern, replacement in VOLATILE:
+        svg = pattern.sub(replacement, svg)
+    return svg
+
+
+@pytest.fixture(scope="module")
+def snapshot_azurite():
+    """Its own Azurite: only the fixed containers below, whatever other tests create."""
+    server = start_azurite()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def profiles_file(snapshot_azurite, tmp_path_factory):
+    import asyncio
+
+    async def seed() -> None:
+        setup = Profile(name="setup", kind="storage", auth="connection_string",
+                        connection_string=Secret(literal=snapshot_azurite.connection_string))
+        async with BlobStore(setup) as store:
+            for container, blobs in BLOBS.items():
+                await store.create_container(container, public_access="blob" if container == "assets" else None)
+                for name, data, tier, metadata in blobs:
+                    await store.upload_blob(container, name, data, tier=tier, metadata=metadata,
+                                            content_type="text/plain" if name.endswith(".txt") else None)
+
+    asyncio.run(seed())
+    path = tmp_path_factory.mktemp("snap") / "profiles.toml"
+    server = snapshot_azurite
+    path.write_text(f"""
+[profiles.demo]
+connection_string = "{server.connection_string}"
+description = "local Azurite"
+
+[profiles.prod]
+accountname = "{server.account}"
+accountkey = "{server.key}"
+serviceurl = "{server.blob_endpoint}"
+container = "backups"
+protected = true
+""")
+    path.chmod(0o600)
+    return path
+
+
+def check(name: str, svg: str, secret: str) -> None:
+    assert secret[:16] not in svg and "AccountKey" not in svg, f"{name} shows a secret"
+    path = SNAPSHOTS / f"{name}.svg"
+    actual = normalize(svg)
+    if UPDATE or not path.exists():
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(actual)
+        return
+    expected = path.read_text()
+    if actual != expected:
+        diff = "\n".join(list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), lineterm=""))[:40])
+        pytest.fail(f"{name}.svg differs from the snapshot (AZTUI_UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}")
+
+
+async def settle(pilot) -> None:
+    for _ in range(2):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def cursor_to(pilot, key: str) -> None:
+    table = pilot.app.query_one("#listing", DataTable)
+    table.move_cursor(row=table.get_row_index(key))
+    await pilot.pause()
+
+
+async def test_snapshots_of_the_main_screens(profiles_file, snapshot_azurite):
+    secret = snapshot_azurite.key
+    app = create_app(load_profiles(profiles_file), profile_name="demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        check("containers", app.export_screenshot(), secret)
+
+        await cursor_to(pilot, "c:backups")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, "p:2025/")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, "p:2025/12/")
+        await pilot.press("enter")
+        await settle(pilot)
+        check("folder", app.export_screenshot(), secret)
+
+        await pilot.press("backspace", "backspace")
+        await settle(pilot)
+        await cursor_to(pilot, "b:README.txt")
+        await pilot.press("enter")
+        await settle(pilot)
+        check("blob-details", app.export_screenshot(), secret)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await cursor_to(pilot, "p:2025/")
+        await pilot.press("u")
+        await settle(pilot)
+        check("usage", app.export_screenshot(), secret)
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        check("help", app.export_screenshot(), secret)
+
+
+async def test_snapshot_of_a_protected_delete_review(profiles_file, snapshot_azurite):
+    app = create_app(load_profiles(profiles_file), profile_name="prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "p:2025/")
+        await pilot.press("x")
+        await settle(pilot)
+        check("delete-review", app.export_screenshot(), snapshot_azurite.key)
