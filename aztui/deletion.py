@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
+from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
@@ -198,32 +198,6 @@ def default_journal_path(plan: DeletePlan) -> Path:
     return Path(platformdirs.user_state_dir("aztui")) / "journals" / name
 
 
-class _Journal:
-    """JSON lines, owner-only: a header, then one line per outcome, flushed as it happens."""
-
-    def __init__(self, path: Path, plan: DeletePlan) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except OSError as exc:
-            raise AztuiError(f"cannot create the journal {path}: {exc.strerror}", title="Journal failed",
-                             hint="choose another journal path") from None
-        self.path = path
-        self._file = os.fdopen(fd, "w", encoding="utf-8")
-        self._write({"journal": "aztui-delete", "plan_checksum": plan.checksum(), "profile": plan.profile,
-                     "container": plan.container, "count": plan.count, "bytes": plan.bytes,
-                     "started_at": datetime.now(timezone.utc).isoformat()})
-
-    def _write(self, record: dict) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
-
-    def record(self, outcome: DeleteOutcome) -> None:
-        self._write({"name": outcome.name, "status": outcome.status, "detail": outcome.detail,
-                     "at": datetime.now(timezone.utc).isoformat()})
-
-    def close(self) -> None:
-        self._file.close()
 
 
 async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path | None = None,
@@ -245,7 +219,10 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
     report = DeleteReport(plan)
     if not plan.items:
         return report
-    log = _Journal(Path(journal) if journal else default_journal_path(plan), plan)
+    log = Journal(Path(journal) if journal else default_journal_path(plan),
+                  {"journal": "aztui-delete", "plan_checksum": plan.checksum(), "profile": plan.profile,
+                   "container": plan.container, "count": plan.count, "bytes": plan.bytes,
+                   "started_at": utc_now()})
     report.journal = log.path
     todo = iter(plan.items)
 
@@ -253,7 +230,7 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
         for item in todo:  # shared iterator: each item is taken by exactly one worker
             outcome = await _delete_one(store, plan.container, item)
             report.outcomes.append(outcome)
-            log.record(outcome)
+            log.record({"name": outcome.name, "status": outcome.status, "detail": outcome.detail})
             if progress:
                 progress(outcome)
 

@@ -244,15 +244,30 @@ def _names(names: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> dict[str, str]:
-    """cache name -> why it expires, for every readable manifest the policy expires."""
+def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime,
+                  kept: dict[str, str] | None = None) -> dict[str, str]:
+    """cache name -> why it expires, for every readable manifest the policy expires.
+
+    `kept`, if given, receives cache name -> why it is kept, for every other manifest.
+    """
+    kept = kept if kept is not None else {}
+    for m in snapshot.manifests:
+        kept[m.cache_name] = ("unreadable: its references are unknown" if not m.readable
+                              else "no expiry policy (--max-age / --keep)")
     if policy.max_age is None and policy.keep is None:
         return {}
     include = compile_filter(policy.include, "include")
     exclude = compile_filter(policy.exclude, "exclude")
-    candidates = [m for m in snapshot.manifests if m.readable
-                  and (include is None or include.search(m.cache_name))
-                  and not (exclude is not None and exclude.search(m.cache_name))]
+    candidates = []
+    for m in snapshot.manifests:
+        if not m.readable:
+            continue
+        if include is not None and not include.search(m.cache_name):
+            kept[m.cache_name] = "does not match --include"
+        elif exclude is not None and exclude.search(m.cache_name):
+            kept[m.cache_name] = "matches --exclude"
+        else:
+            candidates.append(m)
     protected: set[str] = set()
     if policy.keep is not None:
         groups: dict[str, list] = {}
@@ -265,20 +280,25 @@ def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> d
     out = {}
     for m in candidates:
         if m.cache_name in protected:
+            kept[m.cache_name] = f"one of the {policy.keep} newest names of its group"
             continue
         if policy.max_age is not None:
             if m.last_modified is None or now - m.last_modified <= policy.max_age:
+                kept[m.cache_name] = f"exported within max-age {format_duration(policy.max_age)}"
                 continue
             out[m.cache_name] = (f"cache name last exported {m.last_modified:%Y-%m-%d %H:%M} UTC, "
                                  f"older than max-age {format_duration(policy.max_age)}")
         else:
             out[m.cache_name] = f"not among the {policy.keep} newest names of its group"
+    for name in out:
+        del kept[name]
     return out
 
 
 def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> GcPlan:
     """The deletes the policy allows on this snapshot, and everything kept with the reason. Pure."""
-    expired = expired_names(snapshot, policy, now)
+    kept_why: dict[str, str] = {}
+    expired = expired_names(snapshot, policy, now, kept_why)
     delete: list[GcItem] = []
     keep: list[KeptItem] = []
     kept_manifests: set[str] = set()
@@ -287,10 +307,8 @@ def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> G
             delete.append(GcItem("manifest", m.blob_name, m.size, m.etag, expired[m.cache_name]))
         else:
             kept_manifests.add(m.cache_name)
-            why = ("unreadable: its references are unknown" if not m.readable
-                   else "kept by the policy" if policy.max_age is not None or policy.keep is not None
-                   else "no expiry policy (--max-age / --keep)")
-            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: {why}"))
+            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: "
+                                                          f"{kept_why[m.cache_name]}"))
 
     unreadable = sorted(m.cache_name for m in snapshot.manifests if not m.readable)
     blocked = bool(unreadable) and not policy.ignore_unreadable

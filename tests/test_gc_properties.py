@@ -47,7 +47,7 @@ def layouts(draw):
     used_names = set()
     for m in range(draw(st.integers(0, 8))):
         layers = None
-        if not draw(st.integers(0, 9)) == 0:  # ~1 in 10 manifests is unreadable
+        if draw(st.integers(0, 9)) != 0:  # ~1 in 10 manifests is unreadable
             picks = draw(st.lists(st.integers(0, max(pool - 1, 0)), max_size=8)) if pool else []
             layers = tuple(dict.fromkeys(digest(p) for p in picks))
         age = timedelta(hours=draw(hours))
@@ -137,7 +137,7 @@ def test_planner_safety_properties(layout, rnd: random.Random):
 
 
 def test_keep_n_protects_the_newest_names_of_each_group():
-    m = lambda name, days: CacheManifest(name, "manifests/" + name, 1, NOW - timedelta(days=days),  # noqa: E731
+    m = lambda name, days: CacheManifest(name, "manifests/" + name, 1, NOW - timedelta(days=days),
                                          f'"{name}"', ())
     snapshot = CacheSnapshot("p", "c", "", "blobs", "manifests",
                              (m("ci/a", 50), m("ci/b", 40), m("ci/c", 60), m("app/x", 90), m("top", 99)), ())
@@ -148,3 +148,12 @@ def test_keep_n_protects_the_newest_names_of_each_group():
     assert [i.name for i in plan.delete] == ["manifests/ci/a", "manifests/ci/c"]
     plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=30), exclude="^ci/"), NOW)
     assert [i.name for i in plan.delete] == ["manifests/app/x", "manifests/top"]
+    kept = {k.name: k.reason for k in plan.keep}
+    assert kept["manifests/ci/b"] == "cache name 'ci/b': matches --exclude"
+    plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=55), keep=1, include="^ci/"), NOW)
+    kept = {k.name: k.reason for k in plan.keep}
+    assert [i.name for i in plan.delete] == ["manifests/ci/c"]
+    assert kept == {"manifests/ci/a": "cache name 'ci/a': exported within max-age 55d",
+                    "manifests/ci/b": "cache name 'ci/b': one of the 1 newest names of its group",
+                    "manifests/app/x": "cache name 'app/x': does not match --include",
+                    "manifests/top": "cache name 'top': does not match --include"}

@@ -188,7 +188,7 @@ async def read_cache(store: "BlobStore", *, verify_digests: bool = False,
                      concurrency: int = READ_CONCURRENCY) -> CacheSnapshot:
     """Read every manifest and list every blob of the profile's cache: one `CacheSnapshot`."""
     profile = store.profile
-    container, manifests_at, blobs_at = cache_layout(profile)
+    container, _, blobs_at = cache_layout(profile)
     anomalies: list[Anomaly] = []
     manifests = await read_manifests(store, anomalies, concurrency=concurrency)
     blobs = []

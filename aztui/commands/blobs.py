@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from aztui.errors import AztuiError
-from aztui.targets import Location, Target, TargetError, as_folder, parse_target, resolve
+from aztui.targets import (
+    Location,
+    Target,
+    TargetError,
+    as_folder,
+    parse_target,
+    resolve,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -280,7 +287,7 @@ async def run_rm(args: argparse.Namespace) -> int:
         if args.execute:
             return await _execute(store, plan, as_json=args.json)
     if args.plan_file:
-        _save_plan(args.plan_file, plan.to_json())
+        save_plan(args.plan_file, plan.to_json())
     _print_plan(plan, as_json=args.json, saved_to=args.plan_file)
     return EXIT_OK
 
@@ -301,7 +308,7 @@ def _rm_targets(texts: list[str], *, folders: bool) -> tuple[str, str | None, li
     return first.profile, first.container, ([] if folders else paths), (paths if folders else [])
 
 
-def _save_plan(path: Path, text: str) -> None:
+def save_plan(path: Path, text: str) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -1,0 +1,302 @@
+"""`aztui cache ls | gc`: the BuildKit cache's names and its garbage collection, headless.
+
+    aztui cache ls PROFILE [--json] [--all] [--verify]
+    aztui cache gc PROFILE [--grace 24h] [--max-age 30d] [--keep N] [--include RE] [--exclude RE]
+                           [--json] [--plan-file F] [--execute]
+    aztui cache gc PROFILE --resume JOURNAL [--json]
+
+See EXIT_CODES for what each command returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aztui.commands.blobs import human_size, iso, load_profile, save_plan
+from aztui.errors import AztuiError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PARTLY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+EXIT_CODES = """\
+exit codes:
+  0  ok: listed; dry run with something to delete; every planned delete done (or saved/skipped
+     for safety: a blob referenced again or rewritten since the plan is not a failure)
+  1  failed (Azure error, refused profile)
+  2  bad input: command line, duration, regex, profiles file, plan file (edited, or made for
+     another profile/container)
+  3  nothing to do: the plan is empty, or nothing was deleted and nothing failed
+  4  partly failed: some deletes failed (see the journal); run again or --resume the journal
+"""
+
+GC_RULES = """\
+rules (see aztui/gc.py):
+  - a blob referenced by any kept cache name is never deleted
+  - an orphan blob (no manifest references it) is deleted only once older than --grace
+  - a cache name expires when it matches --include and not --exclude (Python regex, searched
+    anywhere in the name: anchor with ^ and $), its last export is older than --max-age, and it
+    is not one of the --keep newest names of its group (the name up to its last '/');
+    --keep alone expires every name beyond the N newest; neither: no name expires
+  - blobs referenced only by expired names are deleted with them
+  - while any manifest is unreadable no blob is deleted (--ignore-unreadable overrides)
+  - --execute deletes the manifests first, re-reads every manifest, spares blobs referenced
+    again, then deletes blobs in ETag-guarded batches, with a journal in the user state dir
+"""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `cache` and its actions to the `aztui` subcommands."""
+    raw = argparse.RawDescriptionHelpFormatter
+    cache = subparsers.add_parser("cache", help="BuildKit azblob caches: list names, collect garbage",
+                                  description="BuildKit azblob remote caches.", epilog=EXIT_CODES,
+                                  formatter_class=raw)
+    actions = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+
+    ls = actions.add_parser("ls", help="cache names with layers and sizes, orphans, anomalies",
+                            epilog=EXIT_CODES, formatter_class=raw,
+                            description="List the cache names of a BuildKit cache profile (its `name` list, "
+                                        "or all with --all): layers, bytes, bytes unique to the name, "
+                                        "bytes shared with other names, last export; then the orphan "
+                                        "blobs and the anomalies found.")
+    ls.add_argument("profile", metavar="PROFILE")
+    ls.add_argument("--json", action="store_true", help="print a JSON object")
+    ls.add_argument("--all", action="store_true", help="every cache name, not only the profile's `name` list")
+    ls.add_argument("--verify", action="store_true",
+                    help="also download every layer and check it against its digest (slow)")
+
+    gc = actions.add_parser(
+        "gc", help="delete stale cache blobs safely: a dry run unless --execute", formatter_class=raw,
+        description="Plan which cache names and blobs to delete and print the plan. Nothing is deleted "
+                    "without --execute.",
+        epilog="examples:\n"
+               "  aztui cache gc ci-cache                            orphans older than 24h (dry run)\n"
+               "  aztui cache gc ci-cache --max-age 30d --keep 3 --plan-file plan.json\n"
+               "  aztui cache gc ci-cache --execute --plan-file plan.json   delete exactly that plan\n"
+               "  aztui cache gc ci-cache --resume JOURNAL           finish an interrupted --execute\n\n"
+               "durations: 30d, 24h, 2d3h6m, 90m, 45s\n\n" + GC_RULES + "\n" + EXIT_CODES)
+    gc.add_argument("profile", metavar="PROFILE")
+    gc.add_argument("--grace", type=_duration, default="24h", metavar="DURATION",
+                    help="orphan blobs younger than this are kept (default 24h)")
+    gc.add_argument("--max-age", type=_duration, metavar="DURATION",
+                    help="expire cache names not exported for this long")
+    gc.add_argument("--keep", type=_count, metavar="N", help="keep the N newest names of each group")
+    gc.add_argument("--include", type=_regex, metavar="RE", help="only cache names matching RE can expire")
+    gc.add_argument("--exclude", type=_regex, metavar="RE", help="cache names matching RE never expire")
+    gc.add_argument("--ignore-unreadable", action="store_true",
+                    help="collect blobs even while some manifest is unreadable (its references are lost)")
+    gc.add_argument("--json", action="store_true", help="print a JSON object")
+    gc.add_argument("--plan-file", metavar="F", type=Path,
+                    help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
+    gc.add_argument("--execute", action="store_true", help="really delete (default: dry run)")
+    gc.add_argument("--resume", metavar="JOURNAL", type=Path, help="finish the run recorded in JOURNAL")
+    gc.add_argument("--batch-size", type=_count, default=256, help=argparse.SUPPRESS)
+    gc.add_argument("--concurrency", type=_count, default=4, help=argparse.SUPPRESS)
+    return cache
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `aztui cache ...`; AztuiErrors propagate to the caller, which renders them."""
+    command = {"ls": run_ls, "gc": run_gc}[args.cache_command]
+    return asyncio.run(command(args))
+
+
+# --- argument types ---------------------------------------------------------------------------
+
+def _duration(text: str):
+    from aztui.gc import PolicyError, parse_duration
+
+    try:
+        return parse_duration(text)
+    except PolicyError as error:
+        raise argparse.ArgumentTypeError(f"{error.message} ({error.hint})") from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _regex(text: str) -> str:
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid regular expression: {exc}") from None
+    return text
+
+
+def _open(profile):
+    from aztui.azure.blobs import BlobStore
+
+    return BlobStore(profile)
+
+
+def _cache_profile(args: argparse.Namespace):
+    from aztui.azure.buildcache import cache_layout
+
+    profile = load_profile(args, args.profile)
+    try:
+        cache_layout(profile)
+    except AztuiError as error:
+        error.exit_code = EXIT_BAD_INPUT
+        raise
+    return profile
+
+
+# --- ls ---------------------------------------------------------------------------------------
+
+async def run_ls(args: argparse.Namespace) -> int:
+    from aztui.azure.buildcache import read_cache
+
+    profile = _cache_profile(args)
+    async with _open(profile) as store:
+        snap = await read_cache(store, verify_digests=args.verify)
+    only = None if args.all or not profile.cache_names else profile.cache_names
+    names = snap.names(only)
+    orphans = snap.orphans()
+    if args.json:
+        print(json.dumps({
+            "profile": profile.name, "container": snap.container, "prefix": snap.prefix,
+            "names": [{"name": n.name, "layers": len(n.layers), "bytes": n.bytes, "unique_bytes": n.unique_bytes,
+                       "shared_bytes": n.shared_bytes, "last_export": iso(n.last_export),
+                       "readable": n.manifest.readable, "manifest": n.manifest.blob_name,
+                       "etag": n.manifest.etag, "digests": list(n.layers), "missing": list(n.missing)}
+                      for n in names],
+            "hidden_names": len(snap.manifests) - len(names),
+            "blobs": len(snap.blobs), "bytes": sum(b.size for b in snap.blobs),
+            "orphans": [{"name": b.blob_name, "size": b.size, "last_modified": iso(b.last_modified)}
+                        for b in orphans],
+            "anomalies": [{"kind": a.kind, "subject": a.subject, "detail": a.detail} for a in snap.anomalies],
+        }, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    where = f"{profile.name}: {snap.container}/{snap.prefix}".rstrip("/")
+    print(f"{where}: {len(snap.manifests)} cache names, {len(snap.blobs)} blobs, "
+          f"{human_size(sum(b.size for b in snap.blobs))}")
+    print(f"{'LAYERS':>6}  {'SIZE':>10}  {'UNIQUE':>10}  {'SHARED':>10}  {'LAST EXPORT':<25}  NAME")
+    for n in names:
+        layers = str(len(n.layers)) if n.manifest.readable else "?"
+        print(f"{layers:>6}  {human_size(n.bytes):>10}  {human_size(n.unique_bytes):>10}  "
+              f"{human_size(n.shared_bytes):>10}  {iso(n.last_export) or '':<25}  {n.name}")
+    if len(names) < len(snap.manifests):
+        print(f"({len(snap.manifests) - len(names)} more cache names outside the profile's list: --all)")
+    if orphans:
+        print(f"\nOrphan blobs (no manifest references them): {len(orphans)}, "
+              f"{human_size(sum(b.size for b in orphans))}")
+        for b in orphans:
+            print(f"  {human_size(b.size):>10}  {iso(b.last_modified) or '':<25}  {b.blob_name}")
+    if snap.anomalies:
+        print(f"\nAnomalies: {len(snap.anomalies)}")
+        for a in snap.anomalies:
+            print(f"  {a.kind:<22} {a.subject}: {a.detail}")
+    return EXIT_OK
+
+
+# --- gc ---------------------------------------------------------------------------------------
+
+async def run_gc(args: argparse.Namespace) -> int:
+    from aztui.deletion import PlanFileError
+    from aztui.gc import GcPlan, GcPolicy, plan_cache_gc
+
+    profile = _cache_profile(args)
+    if args.resume:
+        if args.execute or args.plan_file:
+            raise PlanFileError("--resume takes the plan from the journal; drop --execute and --plan-file")
+        from aztui.cache_gc import resume
+
+        async with _open(profile) as store:
+            report = await resume(args.resume, store, batch_size=args.batch_size,
+                                  concurrency=args.concurrency)
+        return _print_report(report, as_json=args.json)
+
+    if args.execute and args.plan_file:
+        try:
+            text = args.plan_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PlanFileError(f"cannot read {args.plan_file}: {exc.strerror}") from None
+        plan = GcPlan.from_json(text)
+        async with _open(profile) as store:
+            return await _execute(store, plan, args)
+
+    policy = GcPolicy(grace=args.grace, max_age=args.max_age, keep=args.keep, include=args.include,
+                      exclude=args.exclude, ignore_unreadable=args.ignore_unreadable)
+    from aztui.azure.buildcache import read_cache
+
+    async with _open(profile) as store:
+        snap = await read_cache(store)
+        plan = plan_cache_gc(snap, policy, datetime.now(timezone.utc))
+        if args.execute:
+            return await _execute(store, plan, args)
+    if args.plan_file:
+        save_plan(args.plan_file, plan.to_json())
+    _print_plan(plan, snap, as_json=args.json, saved_to=args.plan_file)
+    return EXIT_OK if plan.delete else EXIT_NOTHING
+
+
+def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
+    if as_json:
+        data = {"dry_run": True, **plan.to_dict(), "plan_file": str(saved_to) if saved_to else None,
+                "anomalies": [{"kind": a.kind, "subject": a.subject, "detail": a.detail}
+                              for a in snap.anomalies]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    where = f"{plan.profile}:{plan.container}/{plan.prefix}".rstrip("/")
+    print(f"Plan for {where}: delete {len(plan.delete)} blobs ({human_size(plan.bytes_reclaimed)}), "
+          f"keep {plan.keep_count}")
+    for item in plan.delete:
+        print(f"  {human_size(item.size):>10}  {item.name}  ({item.reason})")
+    for a in snap.anomalies:
+        print(f"anomaly: {a.kind} {a.subject}: {a.detail}", file=sys.stderr)
+    blocked = [k for k in plan.keep if k.kind == "blob" and k.reason.startswith("unreadable manifest")]
+    if blocked:
+        print(f"{len(blocked)} blobs kept because a manifest is unreadable and may reference them "
+              "(fix or delete it, or pass --ignore-unreadable)")
+    if saved_to:
+        print(f"Saved the plan to {saved_to}. Nothing was deleted. Delete exactly this plan with: "
+              f"aztui cache gc {plan.profile} --execute --plan-file {saved_to}")
+    else:
+        print("Dry run: nothing was deleted. Add --execute to delete, or --plan-file F to save the plan.")
+
+
+async def _execute(store, plan, args: argparse.Namespace) -> int:
+    from aztui.cache_gc import execute_cache_gc
+
+    report = await execute_cache_gc(store, plan, batch_size=args.batch_size, concurrency=args.concurrency)
+    return _print_report(report, as_json=args.json)
+
+
+def _print_report(report, *, as_json: bool) -> int:
+    plan = report.plan
+    code = EXIT_PARTLY if report.failed else EXIT_OK if report.deleted else EXIT_NOTHING
+    if as_json:
+        print(json.dumps({
+            "dry_run": False, **plan.to_dict(),
+            "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
+            "outcomes": [{"kind": o.kind, "name": o.name, "status": o.status, "detail": o.detail}
+                         for o in report.outcomes],
+            "failed": len(report.failed), "journal": str(report.journal) if report.journal else None,
+        }, indent=2, ensure_ascii=False))
+        return code
+    print(f"Deleted {len(report.deleted)} of {len(plan.delete)} planned blobs "
+          f"({human_size(report.bytes_deleted)}) from {plan.profile}:{plan.container}")
+    for status, label in (("saved", "saved (referenced again since the plan)"),
+                          ("skipped_changed", "skipped (changed since the plan)"),
+                          ("missing", "already gone"), ("failed", "failed")):
+        outcomes = [o for o in report.outcomes if o.status == status]
+        if outcomes:
+            print(f"{len(outcomes)} {label}:")
+            for o in outcomes:
+                print(f"  {o.name}" + (f": {o.detail}" if o.detail else ""))
+    if report.journal:
+        print(f"Journal: {report.journal}")
+    return code
