@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
+from aztui.units import human_size
 from aztui.errors import AztuiError
 
 SEED = 20261124
@@ -94,14 +95,6 @@ class DemoSummary:
         lines.append(f"  {'total':<{width}}  {self.total_blobs:>6} blobs  {human_size(self.total_bytes):>10}")
         return "\n".join(lines)
 
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def sha256_digest(data: bytes) -> str:

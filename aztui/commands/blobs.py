@@ -13,10 +13,11 @@ import asyncio
 import json
 import os
 import sys
-from datetime import datetime
+
 from pathlib import Path
 from typing import Any
 
+from aztui.units import human_size, iso
 from aztui.errors import AztuiError
 from aztui.targets import (
     Location,
@@ -110,17 +111,6 @@ def load_profile(args: argparse.Namespace, name: str):
     return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
 
 
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def iso(when: datetime | None) -> str | None:
-    return when.isoformat() if when else None
 
 
 def blob_json(item) -> dict:

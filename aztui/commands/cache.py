@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from aztui.commands.blobs import human_size, iso, load_profile, save_plan
+from aztui.commands.blobs import load_profile, save_plan
+from aztui.units import human_size, iso
 from aztui.errors import AztuiError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PARTLY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 
+from aztui.units import human_size  # noqa: F401 (the UI imports it from here)
 from aztui.model import Profile
 
 
@@ -19,16 +20,6 @@ def count(n: int, noun: str) -> str:
     """`1 blob`, `2 blobs`, `1,024 blobs`."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def when(moment: datetime | None) -> str:
