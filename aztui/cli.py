@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from aztui.commands import cache as cache_cmd
 
     cache_cmd.add_parser(commands)
+    from aztui.commands import registry as registry_cmd
+
+    registry_cmd.add_parser(commands)
 
     demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
     demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
@@ -95,6 +98,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from aztui.commands import cache as cache_cmd
 
         return cache_cmd.run(args)
+    if args.command == "registry":
+        from aztui.commands import registry as registry_cmd
+
+        return registry_cmd.run(args)
     return open_tui(args)
 
 

@@ -34,32 +34,7 @@ from tests.registry_server import RegistryServer
 
 LAYOUTS = ["v2.8", "v3"]
 
-# Until aztui/cli.py wires the `registry` group, run the gc action through the same wiring
-# it will get: `registry` -> add_gc_parser, errors rendered like aztui.cli.main.
-_RUNNER = """
-import argparse, sys
-from aztui.errors import AztuiError
-from aztui.commands.registry_gc import add_gc_parser, run_gc
-parser = argparse.ArgumentParser(prog="aztui")
-parser.add_argument("--config")
-registry = parser.add_subparsers(dest="command").add_parser("registry")
-add_gc_parser(registry.add_subparsers(dest="registry_command"))
-args = parser.parse_args(sys.argv[1:])
-try:
-    sys.exit(run_gc(args))
-except AztuiError as error:
-    print(error.render(), file=sys.stderr)
-    sys.exit(error.exit_code)
-"""
-
-
-def _cli_is_wired() -> bool:
-    result = subprocess.run([sys.executable, "-m", "aztui", "registry", "gc", "--help"],
-                            capture_output=True, text=True, timeout=60)
-    return result.returncode == 0 and "--delete-untagged" in result.stdout
-
-
-ENTRY = ["-m", "aztui"] if _cli_is_wired() else ["-c", _RUNNER]
+ENTRY = ["-m", "aztui"]
 
 
 def run_gc(config: Path, *args: str, state: Path | None = None) -> subprocess.CompletedProcess:

@@ -1,0 +1,311 @@
+"""`aztui registry ls | purge | rm | lock | unlock [| gc]`: the Registry pane's work, headless.
+
+`ls` works for both kinds of registry profile (ACR and Distribution on Blob) through
+`open_registry`; `purge`, `rm`, `lock` and `unlock` are ACR operations. Deleting is a dry run
+unless `--execute`. `gc` (Distribution on Blob) comes from aztui.commands.registry_gc when
+installed. Exit codes: 0 ok, 1 failed or partly done, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aztui.errors import AztuiError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+PURGE_EPILOG = """\
+rules (as `acr purge`): --filter '<repo-regex>:<tag-regex>', the repository regex matches the
+whole name, the tag regex anywhere in the tag; --ago 2d3h6m: only tags last updated before
+now - ago; --keep N: the newest N of those stay; --untagged: manifests left without tags go
+too, except locked ones, manifests with an OCI subject and children of indexes that stay.
+Locked tags and manifests (can_delete or can_write off) are kept and reported.
+
+examples:
+  aztui registry purge prod --filter 'app/.*:^dev-' --ago 30d --keep 5
+  aztui registry purge prod --filter 'app:.*' --exclude 'app:^release-' --untagged --execute
+"""
+
+
+def _gc_module():
+    try:
+        from aztui.commands import registry_gc
+    except ImportError:
+        return None
+    return registry_gc if hasattr(registry_gc, "add_gc_parser") and hasattr(registry_gc, "run_gc") else None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add `registry` and its actions to the `aztui` subcommands."""
+    registry = subparsers.add_parser("registry", help="container registries: list, purge, delete, lock",
+                                     description="Azure Container Registry and Distribution registries "
+                                                 "stored in Azure Blob.")
+    actions = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    ls = actions.add_parser("ls", help="repositories with their tags; with REPO, its manifests",
+                            description="Without REPO: every repository with its tags. With REPO: its "
+                                        "manifests (digest, size, tags, platform, media type, locks).")
+    ls.add_argument("profile", metavar="PROFILE")
+    ls.add_argument("repository", metavar="REPO", nargs="?")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+
+    purge = actions.add_parser("purge", help="delete old tags (and untagged manifests) like `acr purge`",
+                               description="Plan (and with --execute, run) a purge of an ACR.",
+                               epilog=PURGE_EPILOG, formatter_class=raw)
+    purge.add_argument("profile", metavar="PROFILE")
+    purge.add_argument("--filter", action="append", required=True, dest="filters", metavar="REPO:TAG",
+                       help="'<repo-regex>:<tag-regex>' (repeatable)")
+    purge.add_argument("--exclude", action="append", default=[], dest="excludes", metavar="REPO:TAG",
+                       help="tags it matches are never deleted (repeatable)")
+    purge.add_argument("--ago", default="0", help="only tags last updated longer ago (2d3h6m form)")
+    purge.add_argument("--keep", type=_not_negative, default=0, help="keep the newest N eligible tags")
+    purge.add_argument("--untagged", action="store_true", help="also delete manifests left without tags")
+    _add_write_options(purge)
+
+    rm = actions.add_parser("rm", help="delete tags, manifests or repositories (dry run unless --execute)",
+                            description="TARGET is REPO:TAG (untag), REPO@DIGEST (the manifest and its tags) "
+                                        "or REPO (the whole repository).")
+    rm.add_argument("profile", metavar="PROFILE")
+    rm.add_argument("targets", metavar="TARGET", nargs="+")
+    _add_write_options(rm)
+
+    for name, verb in (("lock", "lock"), ("unlock", "unlock")):
+        lock = actions.add_parser(name, help=f"{verb} a repository, tag or manifest against delete and write",
+                                  description="TARGET is REPO, REPO:TAG or REPO@DIGEST.")
+        lock.add_argument("profile", metavar="PROFILE")
+        lock.add_argument("target", metavar="TARGET")
+        lock.add_argument("--delete-only", action="store_true", help="only can_delete (default: both)")
+        lock.add_argument("--json", action="store_true", help="print JSON")
+
+    if gc := _gc_module():
+        gc.add_gc_parser(actions)
+    return registry
+
+
+def _add_write_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--execute", action="store_true", help="really delete (default: dry run)")
+    parser.add_argument("--journal", metavar="PATH", help="where to write the journal (JSON lines)")
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `aztui registry ...`; AztuiErrors propagate to the caller, which renders them."""
+    if args.registry_command == "gc":
+        gc = _gc_module()
+        if gc is None:
+            raise AztuiError("registry gc is not available in this build")
+        return gc.run_gc(args)
+    command = {"ls": run_ls, "purge": run_purge, "rm": run_rm, "lock": run_lock, "unlock": run_lock}
+    return asyncio.run(command[args.registry_command](args))
+
+
+def load_profile(args: argparse.Namespace, name: str):
+    from aztui.profiles import find_profiles_file, load_profiles
+
+    return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
+
+
+def _acr_profile(args: argparse.Namespace):
+    profile = load_profile(args, args.profile)
+    if profile.kind != "acr":
+        raise AztuiError(f"`registry {args.registry_command}` works on Azure Container Registry profiles; "
+                         f"{profile.name!r} is a {profile.kind} profile", title="Not an ACR profile",
+                         hint="for a Distribution registry on Blob use `aztui registry gc`")
+    return profile
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _locks(item: Any) -> dict[str, Any]:
+    return {k: getattr(item, k) for k in ("can_delete", "can_write", "can_read", "can_list")}
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+# --- ls ------------------------------------------------------------------------------------------
+
+async def run_ls(args: argparse.Namespace) -> int:
+    from aztui.azure.registry import open_registry
+
+    profile = load_profile(args, args.profile)
+    async with open_registry(profile) as registry:
+        if args.repository:
+            manifests = await registry.list_manifests(args.repository)
+            data = {"repository": args.repository, "manifests": [_manifest_json(m) for m in manifests]}
+        else:
+            data = [await _repository_json(registry, repo) async for repo in registry.iter_repositories()]
+    if args.json:
+        _print_json(data)
+    elif args.repository:
+        _print_manifests(data["manifests"])
+    else:
+        _print_repositories(data)
+    return EXIT_OK
+
+
+async def _repository_json(registry: Any, repo: Any) -> dict[str, Any]:
+    tags = await registry.list_tags(repo.name)
+    return {"repository": repo.name, "tag_count": repo.tag_count if repo.tag_count is not None else len(tags),
+            "manifest_count": repo.manifest_count, "last_updated": _when(repo.last_updated),
+            "locks": _locks(repo),
+            "tags": [{"name": t.name, "digest": t.digest, "last_updated": _when(t.last_updated), **_locks(t)}
+                     for t in tags]}
+
+
+def _manifest_json(m: Any) -> dict[str, Any]:
+    return {"digest": m.digest, "size": m.size, "tags": list(m.tags), "last_updated": _when(m.last_updated),
+            "created": _when(m.created), "media_type": m.media_type, "architecture": m.architecture,
+            "os": m.os, "references": list(m.references), "subject": m.subject, **_locks(m)}
+
+
+def _print_repositories(items: list[dict]) -> None:
+    for item in items:
+        tags = ", ".join(t["name"] for t in item["tags"][:8]) + (" ..." if len(item["tags"]) > 8 else "")
+        print(f"{item['repository']}\t{item['tag_count']} tags\t{item['manifest_count'] or '-'} manifests\t"
+              f"{item['last_updated'] or '-'}\t{tags}")
+    print(f"{len(items)} repositories")
+
+
+def _print_manifests(items: list[dict]) -> None:
+    for m in items:
+        platform = f"{m['os']}/{m['architecture']}" if m["architecture"] else (m["media_type"] or "-")
+        lock = " locked" if m["can_delete"] is False or m["can_write"] is False else ""
+        print(f"{m['digest'][:19]}\t{m['size'] or '-'}\t{platform}\t{m['last_updated'] or '-'}\t"
+              f"{','.join(m['tags']) or '<untagged>'}{lock}")
+    print(f"{len(items)} manifests")
+
+
+# --- purge ---------------------------------------------------------------------------------------
+
+async def run_purge(args: argparse.Namespace) -> int:
+    from aztui.azure.acr import AcrRegistry
+    from aztui.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
+
+    options = PurgeOptions(tuple(parse_filter(f) for f in args.filters),
+                           tuple(parse_filter(x, option="--exclude") for x in args.excludes),
+                           parse_ago(args.ago), args.keep, args.untagged)
+    profile = _acr_profile(args)
+    async with AcrRegistry(profile) as registry:
+        plan = plan_purge(await collect(registry, options), options)
+        report = None
+        if args.execute and plan.delete:
+            report = await execute_purge(registry, plan, journal=Path(args.journal) if args.journal else None)
+    data = plan.to_dict(dry_run=not args.execute)
+    if report is not None:
+        data["result"] = report.to_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_purge(data)
+    return EXIT_FAILED if report is not None and report.with_status("failed") else EXIT_OK
+
+
+def _print_purge(data: dict) -> None:
+    for item in data["delete"]:
+        what = f"{item['repository']}:{item['tag']}" if "tag" in item else f"{item['repository']}@{item['digest']}"
+        print(f"{'delete' if not data['dry_run'] else 'would delete'}\t{what}\t{item['reason']}")
+    for item in data["locked"]:
+        what = f"{item['repository']}:{item['tag']}" if "tag" in item else f"{item['repository']}@{item['digest']}"
+        print(f"locked (kept)\t{what}")
+    print(f"{data['delete_tags']} tags and {data['delete_manifests']} manifests "
+          f"{'to delete (dry run; add --execute)' if data['dry_run'] else 'deleted'}; "
+          f"{data['keep']} kept, {len(data['locked'])} locked")
+    if result := data.get("result"):
+        print(f"deleted {result['deleted']}, already gone {result['missing']}, failed {len(result['failed'])}; "
+              f"journal: {result['journal']}")
+        for failed in result["failed"]:
+            print(failed["error"], file=sys.stderr)
+
+
+# --- rm, lock, unlock ------------------------------------------------------------------------------
+
+def parse_target(text: str) -> tuple[str, str | None, str | None]:
+    """REPO, REPO:TAG or REPO@DIGEST -> (repository, tag, digest)."""
+    if "@" in text:
+        repo, _, digest = text.partition("@")
+        if repo and digest.startswith("sha256:"):
+            return repo, None, digest
+    elif ":" in text:
+        repo, _, tag = text.rpartition(":")
+        if repo and tag:
+            return repo, tag, None
+    elif text:
+        return text, None, None
+    raise AztuiError(f"{text!r} is not REPO, REPO:TAG or REPO@sha256:...", title="Invalid target")
+
+
+async def run_rm(args: argparse.Namespace) -> int:
+    from aztui.azure.acr import AcrRegistry
+    from aztui.purge import PurgeItem, PurgePlan, execute_purge
+
+    targets = [parse_target(t) for t in args.targets]
+    profile = _acr_profile(args)
+    async with AcrRegistry(profile) as registry:
+        items: list[PurgeItem] = []
+        repos: list[str] = []
+        for repo, tag, digest in targets:
+            if tag:
+                tags = {t.name: t for t in await registry.list_tags(repo)}
+                if tag not in tags:
+                    raise AztuiError(f"{repo}:{tag} does not exist", title="Not found")
+                items.append(PurgeItem(repo, tags[tag].digest, tag, "named on the command line"))
+            elif digest:
+                items.append(PurgeItem(repo, digest, None, "named on the command line"))
+            else:
+                repos.append(repo)
+        plan = PurgePlan({"targets": args.targets}, datetime.now().astimezone(),
+                         tuple(sorted(items, key=lambda i: i.tag is None)), (), ())
+        data = {**plan.to_dict(dry_run=not args.execute), "delete_repositories": repos}
+        failed = False
+        if args.execute:
+            if plan.delete:
+                report = await execute_purge(registry, plan, journal=Path(args.journal) if args.journal else None)
+                data["result"] = report.to_dict()
+                failed = bool(report.with_status("failed"))
+            for repo in repos:
+                await registry.delete_repository(repo)
+    if args.json:
+        _print_json(data)
+    else:
+        verb = "deleted" if args.execute else "would delete"
+        for item in plan.delete:
+            print(f"{verb}\t{item.repository}:{item.tag}" if item.tag else f"{verb}\t{item.repository}@{item.digest}")
+        for repo in repos:
+            print(f"{verb}\trepository {repo}")
+        if not args.execute:
+            print("dry run; add --execute")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+async def run_lock(args: argparse.Namespace) -> int:
+    from aztui.azure.acr import AcrRegistry
+
+    repo, tag, digest = parse_target(args.target)
+    value = args.registry_command == "unlock"
+    flags = {"can_delete": value} if args.delete_only else {"can_delete": value, "can_write": value}
+    async with AcrRegistry(_acr_profile(args)) as registry:
+        await registry.set_locks(repo, tag=tag, digest=digest, **flags)
+    if args.json:
+        _print_json({"target": args.target, **flags})
+    else:
+        print(f"{args.target}: " + ", ".join(f"{k} = {str(v).lower()}" for k, v in flags.items()))
+    return EXIT_OK
