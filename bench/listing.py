@@ -85,8 +85,7 @@ def cli_comparison(server, container: str, runs: int) -> list[tuple[str, str]]:
         config = Path(folder) / "profiles.toml"
         config.write_text(f'[profiles.bench]\nconnection_string = "{server.connection_string}"\n')
         config.chmod(0o600)
-        entry = "import sys; from aztui.commands.blobs import main; sys.exit(main(sys.argv[1:]))"
-        ours = min(run_cli([sys.executable, "-c", entry, "--config", str(config), "blobs", "ls",
+        ours = min(run_cli([sys.executable, "-m", "aztui", "--config", str(config), "blobs", "ls",
                             f"bench:{container}", "--recursive", "--json"], dict(os.environ))
                    for _ in range(runs))
         rows = [("aztui blobs ls --recursive --json", f"{ours:.2f} s")]
