@@ -87,6 +87,36 @@ async def shoot(profiles_file: Path) -> list[Path]:
         await pilot.press("p")
         await pilot.pause()
         save("profile-picker.svg")
+        await pilot.press("escape")
+        await pilot.pause()
+        saved += await shoot_cache(app, pilot)
+    return saved
+
+
+async def shoot_cache(app, pilot) -> list[Path]:
+    """The demo's BuildKit cache: its names, a GC plan (grace 0s: the demo orphan is fresh), the doctor."""
+    from textual.widgets import Input
+
+    saved = []
+
+    def save(name: str) -> None:
+        saved.append(Path(app.save_screenshot(name, str(OUT))))
+
+    app.activate("demo-cache")
+    await settle(pilot)
+    save("cache.svg")
+    await pilot.press("g")
+    await settle(pilot)
+    app.screen.query_one("#policy-grace", Input).value = "0s"
+    await pilot.press("enter")
+    await settle(pilot)
+    save("gc-plan.svg")
+    await pilot.press("escape")  # close the plan: nothing is deleted
+    await settle(pilot)
+    await pilot.press("t")
+    await settle(pilot)
+    save("doctor.svg")
+    await pilot.press("escape")
     return saved
 
 

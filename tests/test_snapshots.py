@@ -44,6 +44,9 @@ VOLATILE = [
     (re.compile(r"0x[0-9A-F]{8,}"), "0xETAG"),
     (re.compile(r"terminal-\d+"), "terminal-ID"),
     (re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/"), "/tmp/pytest/"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"(&#160;|\s)*[\d,]+&#160;ms"), "&#160;N&#160;ms"),
+    (re.compile(r"within&#160;\d+&#160;s"), "within&#160;N&#160;s"),
 ]
 
 
@@ -166,3 +169,56 @@ async def test_snapshot_of_a_protected_delete_review(profiles_file, snapshot_azu
         await pilot.press("x")
         await settle(pilot)
         check("delete-review", app.export_screenshot(), snapshot_azurite.key)
+
+
+# --- the Cache pane, the GC plan and the profile test -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cache_profiles_file(tmp_path_factory):
+    """Its own Azurite holding only the demo's BuildKit cache; the demo's cache profile."""
+    import asyncio
+
+    from aztui.demo import demo_profile_tables, plan_demo_data
+    from aztui.profiles import profile_to_toml
+
+    server = start_azurite()
+
+    async def seed() -> None:
+        setup = Profile(name="setup", kind="storage", auth="connection_string",
+                        connection_string=Secret(literal=server.connection_string))
+        async with BlobStore(setup) as store:
+            await store.create_container("buildkit-cache")
+            for blob in plan_demo_data(blobs=0).blobs:
+                if blob.container == "buildkit-cache":
+                    await store.upload_blob(blob.container, blob.name, blob.data, content_type=blob.content_type)
+
+    asyncio.run(seed())
+    path = tmp_path_factory.mktemp("cache-snap") / "profiles.toml"
+    path.write_text(profile_to_toml("demo-cache", demo_profile_tables(server)["demo-cache"]))
+    path.chmod(0o600)
+    yield path, server
+    server.stop()
+
+
+async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profiles_file):
+    from textual.widgets import Input
+
+    path, server = cache_profiles_file
+    app = create_app(load_profiles(path), profile_name="demo-cache")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        check("cache", app.export_screenshot(), server.key)
+
+        await pilot.press("g")
+        await settle(pilot)
+        app.screen.query_one("#policy-grace", Input).value = "0s"  # the demo's orphan is minutes old
+        await pilot.press("enter")
+        await settle(pilot)
+        check("gc-plan", app.export_screenshot(), server.key)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("t")
+        await settle(pilot)
+        check("doctor", app.export_screenshot(), server.key)

@@ -18,6 +18,7 @@ from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.profile_picker import ProfilePicker
+from aztui.ui.widgets.cache_view import CacheView
 from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.text import account_label, plain
 
@@ -37,6 +38,8 @@ class AztuiApp(App[None]):
         Binding("2", "show_pane('registry')", "Registry", id="pane-registry", tooltip="Show the Registry pane", show=False),
         Binding("3", "show_pane('cache')", "Cache", id="pane-cache", tooltip="Show the Cache pane", show=False),
         Binding("p", "pick_profile", "Profiles", id="profiles", tooltip="Switch to another profile"),
+        Binding("t", "test_profile", "Test", id="test-profile",
+                tooltip="Test the active profile step by step: endpoint, clock, credential, authorization"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the current pane"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key binding"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit aztui"),
@@ -65,7 +68,7 @@ class AztuiApp(App[None]):
             with TabPane("2 Registry", id="registry-pane"):
                 yield Static("Registry browser: arrives with issue 5.", classes="placeholder")
             with TabPane("3 Cache", id="cache-pane"):
-                yield Static("BuildKit cache browser: arrives with issue 4.", classes="placeholder")
+                yield CacheView(id="cache")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,6 +85,10 @@ class AztuiApp(App[None]):
     @property
     def containers(self) -> ContainersView:
         return self.query_one(ContainersView)
+
+    @property
+    def cache(self) -> CacheView:
+        return self.query_one(CacheView)
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -111,12 +118,15 @@ class AztuiApp(App[None]):
         self.query_one("#read-only-badge").display = profile.read_only
         self.query_one("#protected-badge").display = profile.protected
         self.set_class(profile.protected, "-protected")
+        self.cache.load(profile)  # read when the Cache pane is shown
         if profile.kind == "acr":  # no blob storage behind an ACR profile
             self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
             self.action_show_pane("registry")
         else:
             self.containers.load(profile)
-            self.action_show_pane("containers")
+            self.action_show_pane("cache" if profile.kind == "buildkit-cache" else "containers")
+        if self.query_one(TabbedContent).active == PANES["cache"]:
+            self.cache.ensure_loaded()
 
     def action_pick_profile(self) -> None:
         if isinstance(self.screen, ProfilePicker):
@@ -129,6 +139,17 @@ class AztuiApp(App[None]):
 
         self.push_screen(ProfilePicker(self.profile_set, active=active), chosen)
 
+    def action_test_profile(self, name: str | None = None) -> None:
+        """Open the profile test screen for `name` (default: the active profile)."""
+        from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
+
+        name = name or (self.profile.name if self.profile else None)
+        if name is None:
+            self.notify("Choose a profile first (p); t in the picker tests the highlighted one.")
+            return
+        if not isinstance(self.screen, ProfileDoctorScreen):
+            self.push_screen(ProfileDoctorScreen(self.profile_set, name))
+
     def action_refresh(self) -> None:
         if self.profile is not None:
             self.profile = self.profile  # always_update: runs watch_profile again
@@ -137,6 +158,14 @@ class AztuiApp(App[None]):
         self.query_one(TabbedContent).active = PANES[pane]
         if pane == "containers":
             self.containers.table.focus()
+        elif pane == "cache":
+            self.cache.ensure_loaded()
+            self.cache.table.focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A click on the Cache tab reads the cache too."""
+        if event.pane.id == PANES["cache"]:
+            self.cache.ensure_loaded()
 
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen
@@ -153,6 +182,9 @@ class AztuiApp(App[None]):
         self.notify(message, severity="error", markup=False, timeout=12)
 
     def on_containers_view_failed(self, event: ContainersView.Failed) -> None:
+        self.notify_error(event.error)
+
+    def on_cache_view_failed(self, event: CacheView.Failed) -> None:
         self.notify_error(event.error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

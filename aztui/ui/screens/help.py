@@ -14,12 +14,18 @@ from textual.widgets import DataTable, Label
 
 
 def binding_sections(app) -> list[tuple[str, list[Binding]]]:
-    """(section, bindings) for the app, the Containers pane and the blob details screen."""
+    """(section, bindings) for the app, its panes and screens."""
     from aztui.ui.screens.blob_details import BlobDetailsScreen
+    from aztui.ui.screens.gc_plan import GcPlanScreen
+    from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
+    from aztui.ui.screens.profile_picker import ProfilePicker
+    from aztui.ui.widgets.cache_view import CacheView
     from aztui.ui.widgets.containers_view import ContainersView
 
     sections = [("Everywhere", type(app).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
-                ("Blob details", BlobDetailsScreen.BINDINGS)]
+                ("Blob details", BlobDetailsScreen.BINDINGS), ("Cache pane", CacheView.BINDINGS),
+                ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),
+                ("Profile test", ProfileDoctorScreen.BINDINGS)]
     result = []
     for title, bindings in sections:
         bindings_map = BindingsMap(bindings)

@@ -62,7 +62,11 @@ def problems_by_profile(profile_set) -> dict[str | None, list]:
 class ProfilePicker(ModalScreen[str | None]):
     """Pick the profile to work with; dismisses with its name, or None on Escape."""
 
-    BINDINGS = [Binding("escape", "cancel", "Close", id="close")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Close", id="close"),
+        Binding("t", "test_highlighted", "Test", id="test-profile",
+                tooltip="Test the highlighted profile step by step"),
+    ]
 
     def __init__(self, profile_set, *, active: str | None = None) -> None:
         super().__init__()
@@ -74,7 +78,7 @@ class ProfilePicker(ModalScreen[str | None]):
             yield Label("Choose a profile", id="picker-title")
             yield Label(plain(self.profile_set.path, "dim"), id="picker-source")
             yield OptionList(*self._options(), id="profile-list")
-            yield Label("Enter: open   Esc: close", id="picker-help")
+            yield Label("Enter: open   t: test   Esc: close", id="picker-help")
 
     def _options(self) -> list[Option]:
         options = [Option(profile_prompt(profile, active=name == self.active), id=name)
@@ -97,6 +101,14 @@ class ProfilePicker(ModalScreen[str | None]):
         event.stop()
         if event.option.id and not event.option.id.startswith(INVALID_PREFIX):
             self.dismiss(event.option.id)
+
+    def action_test_highlighted(self) -> None:
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is None:
+            return
+        option = option_list.get_option_at_index(option_list.highlighted)
+        if option.id and not option.id.startswith(INVALID_PREFIX):
+            self.app.action_test_profile(option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

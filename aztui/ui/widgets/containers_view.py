@@ -22,7 +22,7 @@ from aztui.model import Profile
 from aztui.ui.lazy import blob_store_class
 from aztui.ui.widgets.listing import (BLOB_COLUMNS, CONTAINER_COLUMNS, SORT_KEYS, Location, breadcrumbs,
                                       entry_key, entry_row, is_blob, is_folder, matches, sort_entries)
-from aztui.ui.widgets.text import account_label, count, human_size
+from aztui.ui.widgets.text import account_label, count, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
 DEFAULT_PAGE_SIZE = 500
@@ -251,8 +251,8 @@ class ContainersView(Vertical):
             self.loading_all = False
         self.fetching = self.loading_all
         self.update_status()
-        if event.first and not isinstance(self.screen.focused, Input):
-            table.focus()
+        if event.first and not isinstance(self.screen.focused, Input) and shown(self):
+            table.focus()  # not when the user is on another pane
 
     def on_worker_state_changed(self, event) -> None:
         """A worker died of an unexpected error (the app reports it): leave no spinner behind."""

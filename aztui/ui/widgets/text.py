@@ -36,3 +36,8 @@ def account_label(profile: Profile) -> str:
         parts = urlsplit(profile.account_url)
         return parts.path.strip("/") or parts.hostname or ""
     return ""
+
+
+def shown(widget) -> bool:
+    """The widget and every ancestor are displayed (a pane on a hidden tab is not)."""
+    return all(getattr(node, "display", True) for node in widget.ancestors_with_self)

@@ -1,0 +1,310 @@
+"""Cache GC screens: the policy form, the plan (what goes, what stays and why), the confirmation, the report.
+
+The form validates with `aztui.gc` itself (`parse_duration`, `GcPolicy`) and shows a problem
+inline, never a traceback. Every name and reason is plain `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+
+from aztui.errors import AztuiError
+from aztui.model import Profile
+from aztui.ui.widgets.cache_rows import where
+from aztui.ui.widgets.text import count, human_size, plain
+
+REPORT_NAMES = 8  # how many names per outcome the report lists
+
+POLICY_FIELDS = (  # input id, label, placeholder
+    ("grace", "Grace for orphans", "24h: younger orphans may belong to an export in progress"),
+    ("max-age", "Max age of cache names", "e.g. 30d; blank: names never expire by age"),
+    ("keep", "Keep newest N per group", "e.g. 3; blank: no limit (group: the name before its last /)"),
+    ("include", "Include names (regex)", "e.g. ^ci/; blank: every name"),
+    ("exclude", "Exclude names (regex)", "e.g. main$; blank: none"),
+)
+
+
+def policy_from_form(values: dict[str, str]):
+    """A `GcPolicy` from the form's text; `AztuiError` (with the field named) when one is wrong."""
+    from aztui.gc import GcPolicy, PolicyError, parse_duration
+
+    def duration(field: str, label: str):
+        text = values.get(field, "").strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except PolicyError as error:
+            raise PolicyError(f"{label}: {error.message}", hint=error.hint) from None
+
+    keep_text = values.get("keep", "").strip()
+    if keep_text and not (keep_text.isdigit()):
+        raise PolicyError(f"Keep: {keep_text!r} is not a whole number", hint="write 0 or more, or leave it blank")
+    grace = duration("grace", "Grace")
+    return GcPolicy(grace=grace if grace is not None else parse_duration("24h"),
+                    max_age=duration("max-age", "Max age"), keep=int(keep_text) if keep_text else None,
+                    include=values.get("include", "").strip() or None,
+                    exclude=values.get("exclude", "").strip() or None)
+
+
+def policy_summary(policy: dict) -> str:
+    parts = [f"grace {policy.get('grace') or '24h'}"]
+    for key, label in (("max_age", "max-age"), ("keep", "keep"), ("include", "include"), ("exclude", "exclude")):
+        if policy.get(key) is not None:
+            parts.append(f"{label} {policy[key]}")
+    return ", ".join(parts)
+
+
+class GcPolicyForm(ModalScreen[object]):
+    """The GC policy; dismisses with a `GcPolicy`, or None on Escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+
+    def __init__(self, profile: Profile, policy=None) -> None:
+        super().__init__()
+        self.profile = profile
+        self.policy = policy
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="gc-policy", classes="dialog"):
+            yield Label(Text.assemble(("Garbage-collect the cache ", "bold"), plain(where(self.profile), "bold"),
+                                      " · profile ", plain(self.profile.name, "bold")))
+            yield Static(Text("A blob is never planned while a kept manifest references it. "
+                              "Blank max-age and keep: only orphans go.", style="dim"))
+            values = self._initial_values()
+            for field, label, placeholder in POLICY_FIELDS:
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(value=values.get(field, ""), placeholder=placeholder, id=f"policy-{field}", compact=True)
+            yield Static(id="policy-error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Plan", variant="primary", id="plan")
+                yield Button("Cancel", id="cancel")
+
+    def _initial_values(self) -> dict[str, str]:
+        if self.policy is None:
+            return {"grace": "24h"}
+        saved = self.policy.to_dict()
+        return {"grace": saved["grace"], "max-age": saved["max_age"] or "",
+                "keep": "" if saved["keep"] is None else str(saved["keep"]),
+                "include": saved["include"] or "", "exclude": saved["exclude"] or ""}
+
+    def on_mount(self) -> None:
+        self.query_one("#policy-error").display = False
+        self.query_one("#policy-grace", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        return {field: self.query_one(f"#policy-{field}", Input).value for field, _, _ in POLICY_FIELDS}
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#plan")
+    def _submit(self) -> None:
+        try:
+            policy = policy_from_form(self.values())
+        except AztuiError as error:
+            message = Text(f"{error.title}: {error.message}", style="bold red")
+            if error.hint:
+                message.append(f"\nHint: {error.hint}", "red")
+            problem = self.query_one("#policy-error", Static)
+            problem.update(message)
+            problem.display = True
+            return
+        self.dismiss(policy)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class GcPlanScreen(Screen[bool]):
+    """The plan, to inspect: what would be deleted (with reason and size) and what is kept and why.
+
+    Dismisses True only after the confirmation modal said yes.
+    """
+
+    BINDINGS = [
+        Binding("x,delete", "execute", "Delete…", id="gc-execute", tooltip="Confirm and delete exactly this plan"),
+        Binding("tab", "switch_table", "Deleted/kept", id="gc-switch", tooltip="Move between the two lists"),
+        Binding("escape", "close", "Close", id="close", tooltip="Close the plan; nothing is deleted"),
+    ]
+
+    def __init__(self, plan, profile: Profile) -> None:
+        super().__init__()
+        self.plan = plan
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        manifests = sum(1 for i in plan.delete if i.kind == "manifest")
+        yield Label(Text.assemble(("GC plan · ", "bold"), plain(where(plan), "bold"), " · profile ",
+                                  plain(self.profile.name, "bold")), id="plan-title")
+        if plan.delete:
+            headline = (f"Would delete {count(plan.count - manifests, 'blob')} and "
+                        f"{count(manifests, 'manifest')}, reclaiming {human_size(plan.bytes_reclaimed)}; "
+                        f"keeps {plan.keep_count:,}.")
+        else:
+            headline = f"Nothing to delete under this policy; keeps {plan.keep_count:,}."
+        yield Static(Text.assemble((headline, "bold"), "  policy: ", plain(policy_summary(plan.policy), "dim")),
+                     id="plan-summary")
+        yield Label(Text(f"To delete ({plan.count:,})", style="bold underline"), classes="section")
+        yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
+        yield Label(Text(f"Kept ({plan.keep_count:,})", style="bold underline"), classes="section")
+        yield DataTable(id="plan-keep", cursor_type="row", zebra_stripes=True)
+        yield Static(id="plan-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        delete = self.query_one("#plan-delete", DataTable)
+        delete.add_columns("Kind", "Size", "Reason", "Name")
+        for item in self.plan.delete:
+            delete.add_row(plain(item.kind), Text(human_size(item.size), justify="right"), plain(item.reason),
+                           plain(item.name), key=item.name)
+        keep = self.query_one("#plan-keep", DataTable)
+        keep.add_columns("Kind", "Reason", "Name")
+        for item in self.plan.keep:
+            keep.add_row(plain(item.kind), plain(item.reason), plain(item.name), key=item.name)
+        first = delete if self.plan.delete else keep
+        first.focus()
+        self.call_after_refresh(self.show_detail, first)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "execute" and (not self.plan.delete or self.profile.read_only):
+            return False
+        return True
+
+    def show_detail(self, table: DataTable) -> None:
+        """The highlighted row in full: names are long, the table cuts them."""
+        if table.row_count == 0:
+            self.query_one("#plan-detail", Static).update(Text(""))
+            return
+        cells = table.get_row_at(table.cursor_row)
+        reason, name = (cells[2], cells[3]) if table.id == "plan-delete" else (cells[1], cells[2])
+        self.query_one("#plan-detail", Static).update(
+            Text.assemble(plain(name.plain, "bold"), "\n", plain(reason.plain, "italic")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.focused:
+            self.show_detail(event.data_table)
+
+    def action_switch_table(self) -> None:
+        delete, keep = self.query_one("#plan-delete", DataTable), self.query_one("#plan-keep", DataTable)
+        target = keep if self.focused is delete else delete
+        target.focus()
+        self.show_detail(target)
+
+    def action_execute(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(True)
+
+        self.app.push_screen(GcConfirm(self.plan, self.profile), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+
+class GcConfirm(ModalScreen[bool]):
+    """The last question before a GC runs; protected profiles also require typing the profile's name."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+
+    def __init__(self, plan, profile: Profile) -> None:
+        super().__init__()
+        self.plan = plan
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="gc-confirm", classes="dialog" + (" -protected" if self.profile.protected else "")):
+            yield Label(Text(f"Delete {count(plan.count, 'cache blob')} ({human_size(plan.bytes_reclaimed)})?",
+                             style="bold"))
+            yield Static(Text.assemble("cache: ", plain(where(plan), "bold"), " · profile: ",
+                                       plain(self.profile.name, "bold")))
+            yield Static(Text("Manifests go first; all manifests are read again just before the blobs go, "
+                              "and a blob one of them references now is saved. Each delete is guarded by "
+                              "its ETag: a blob changed since the plan is skipped. A journal records each "
+                              "outcome.", style="dim"), id="gc-confirm-rules")
+            if self.profile.protected:
+                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
+                yield Input(placeholder=self.profile.name, id="confirm-name")
+            with Horizontal(classes="buttons"):
+                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.profile.protected:
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @on(Input.Changed, "#confirm-name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value != self.profile.name
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        if event.value == self.profile.name:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class GcReportScreen(ModalScreen[None]):
+    """What a GC run did: deleted, skipped because changed, saved because referenced again, missing, failed."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+
+    def __init__(self, report) -> None:
+        super().__init__()
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        report = self.report
+        with Vertical(id="gc-report", classes="dialog"):
+            yield Label(Text(f"GC: deleted {len(report.deleted):,} of {count(report.plan.count, 'cache blob')} "
+                             f"({human_size(report.bytes_deleted)} freed)", style="bold"))
+            yield Static(self.summary(), id="gc-report-summary")
+            if report.journal is not None:
+                yield Static(Text.assemble(("Journal: ", "dim"), plain(report.journal)), id="gc-report-journal")
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def summary(self) -> Text:
+        report = self.report
+        text = Text()
+        for label, outcomes, style in (
+                ("deleted", report.deleted, "green"),
+                ("skipped: changed since the plan", report.skipped, "yellow"),
+                ("saved: referenced by a manifest again", report.saved, "cyan"),
+                ("missing: already gone", report.missing, "dim"),
+                ("failed", report.failed, "bold red")):
+            text.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
+            if label == "deleted":
+                continue
+            for outcome in outcomes[:REPORT_NAMES]:
+                text.append(f"    {outcome.name}", "")
+                if outcome.detail:
+                    text.append(f"  {outcome.detail}", "dim")
+                text.append("\n")
+            if len(outcomes) > REPORT_NAMES:
+                text.append(f"    … and {len(outcomes) - REPORT_NAMES:,} more (see the journal)\n", "italic")
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
