@@ -550,29 +550,23 @@ class _Doctor:
 
 async def check_registry(profile: Profile, plan, environ: Mapping[str, str]) -> _Verdict:
     """The /v2/ ping, the token exchange and the first page of repositories."""
-    from azure.containerregistry.aio import ContainerRegistryClient
     from azure.core.pipeline.transport import AioHttpTransport
 
-    from aztui.azure.credentials import credential_for, tls_verify
+    from aztui.azure.acr import AcrRegistry
+    from aztui.azure.credentials import tls_verify
     from aztui.azure.errors import azure_errors
 
     endpoint = profile.registry_url.rstrip("/")
-    # the client builds its transport from these; azure-containerregistry 1.2 does not pass them to its
-    # anonymous token-exchange client, which uses the system trust store and default timeouts
-    transport_kwargs = {"connection_verify": tls_verify(profile), "connection_timeout": profile.connect_timeout,
-                        "read_timeout": profile.read_timeout}
-    async with AioHttpTransport(**transport_kwargs) as transport:
+    async with AioHttpTransport(connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
+                                read_timeout=profile.read_timeout) as transport:
         challenge = await _ping_registry(transport, endpoint)
-    async with credential_for(profile, environ, plan=plan) as credential:
-        client = ContainerRegistryClient(endpoint, credential, audience=ACR_AUDIENCE,
-                                         retry_total=max(profile.max_retries, 0), **transport_kwargs)
-        names: list[str] = []
-        async with client:
-            async with azure_errors(f"listing the repositories of {endpoint}"):
-                async for repository in client.list_repository_names(results_per_page=FIRST_PAGE):
-                    names.append(repository)
-                    if len(names) >= FIRST_PAGE:
-                        break
+    names: list[str] = []
+    async with AcrRegistry(profile, environ) as registry:
+        async with azure_errors(f"listing the repositories of {endpoint}"):
+            async for repository in registry.client.list_repository_names(results_per_page=FIRST_PAGE):
+                names.append(repository)
+                if len(names) >= FIRST_PAGE:
+                    break
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
     how = "anonymous token exchange" if plan.method == "anonymous" else "token exchange"
     listed = f"listed repositories: {len(names)}{'+' * (len(names) >= FIRST_PAGE)} ({shown})" if names \

@@ -612,3 +612,21 @@ def test_acr_that_is_not_a_registry(tls, write_profiles):
     assert code == 1
     assert "✗ authorization" in out and "answered HTTP 404, which no registry does" in out
     assert "hint: check uri: it should be <name>.azurecr.io" in out
+
+
+async def test_acr_anonymous_pull_refused_says_which_credential_to_add(write_profiles, tls):
+    from tests.acr_server import AcrServer
+
+    with AcrServer(tls["cert"], tls["key"], synthetic={"app": ["v1"]}, private=True) as acr:
+        report = await run_doctor(write_profiles, f'''
+            [profiles.p]
+            uri = "{acr.url}"
+            auth = "anonymous"
+            ca_bundle = "{tls["ca"]}"
+            ''')
+    assert report.step("endpoint").status == "ok"
+    step = report.step("authorization")
+    assert step.status == "fail"
+    assert "anonymous" in step.detail.lower() and "refused" in step.detail.lower()
+    assert "client_secret" in (step.hint or "")
+    assert not report.ok
