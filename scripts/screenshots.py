@@ -90,6 +90,20 @@ async def shoot(profiles_file: Path) -> list[Path]:
         await pilot.press("escape")
         await pilot.pause()
         saved += await shoot_cache(app, pilot)
+        saved += await shoot_registry(app, pilot)
+    return saved
+
+
+async def shoot_registry(app, pilot) -> list[Path]:
+    """The demo's Distribution registry, read from storage: repositories, then one repository."""
+    saved = []
+    app.activate("demo-registry")
+    await pilot.press("2")
+    await settle(pilot)
+    saved.append(Path(app.save_screenshot("registry.svg", str(OUT))))
+    await pilot.press("enter")
+    await settle(pilot)
+    saved.append(Path(app.save_screenshot("registry-repository.svg", str(OUT))))
     return saved
 
 

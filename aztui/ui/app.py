@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Label, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from aztui.errors import AztuiError
@@ -20,6 +20,7 @@ from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.profile_picker import ProfilePicker
 from aztui.ui.widgets.cache_view import CacheView
 from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
+from aztui.ui.widgets.registry_view import RegistryView
 from aztui.ui.widgets.text import account_label, plain
 
 PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
@@ -66,7 +67,7 @@ class AztuiApp(App[None]):
             with TabPane("1 Containers", id="containers-pane"):
                 yield ContainersView(page_size=self.page_size, max_rows=self.max_rows, id="containers")
             with TabPane("2 Registry", id="registry-pane"):
-                yield Static("Registry browser: arrives with issue 5.", classes="placeholder")
+                yield RegistryView(id="registry")
             with TabPane("3 Cache", id="cache-pane"):
                 yield CacheView(id="cache")
         yield Footer()
@@ -89,6 +90,10 @@ class AztuiApp(App[None]):
     @property
     def cache(self) -> CacheView:
         return self.query_one(CacheView)
+
+    @property
+    def registry(self) -> RegistryView:
+        return self.query_one(RegistryView)
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -119,6 +124,7 @@ class AztuiApp(App[None]):
         self.query_one("#protected-badge").display = profile.protected
         self.set_class(profile.protected, "-protected")
         self.cache.load(profile)  # read when the Cache pane is shown
+        self.registry.load(profile)  # ACR and registry-in-blob profiles read at once, others when shown
         if profile.kind == "acr":  # no blob storage behind an ACR profile
             self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
             self.action_show_pane("registry")
@@ -161,11 +167,16 @@ class AztuiApp(App[None]):
         elif pane == "cache":
             self.cache.ensure_loaded()
             self.cache.table.focus()
+        elif pane == "registry":
+            self.registry.ensure_loaded()
+            self.registry.table.focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """A click on the Cache tab reads the cache too."""
+        """A click on the Cache or Registry tab reads it too."""
         if event.pane.id == PANES["cache"]:
             self.cache.ensure_loaded()
+        elif event.pane.id == PANES["registry"]:
+            self.registry.ensure_loaded()
 
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen
@@ -182,6 +193,9 @@ class AztuiApp(App[None]):
         self.notify(message, severity="error", markup=False, timeout=12)
 
     def on_containers_view_failed(self, event: ContainersView.Failed) -> None:
+        self.notify_error(event.error)
+
+    def on_registry_view_failed(self, event: RegistryView.Failed) -> None:
         self.notify_error(event.error)
 
     def on_cache_view_failed(self, event: CacheView.Failed) -> None:

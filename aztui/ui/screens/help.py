@@ -21,9 +21,11 @@ def binding_sections(app) -> list[tuple[str, list[Binding]]]:
     from aztui.ui.screens.profile_picker import ProfilePicker
     from aztui.ui.widgets.cache_view import CacheView
     from aztui.ui.widgets.containers_view import ContainersView
+    from aztui.ui.widgets.registry_view import RegistryView
 
     sections = [("Everywhere", type(app).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
-                ("Blob details", BlobDetailsScreen.BINDINGS), ("Cache pane", CacheView.BINDINGS),
+                ("Blob details", BlobDetailsScreen.BINDINGS), ("Registry pane", RegistryView.BINDINGS),
+                ("Cache pane", CacheView.BINDINGS),
                 ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),
                 ("Profile test", ProfileDoctorScreen.BINDINGS)]
     result = []

@@ -1,0 +1,152 @@
+"""Registry pane modals: review a delete of a tag, a manifest or a repository; report what it did.
+
+Every name and digest from the registry is shown as plain `Text`, never parsed as markup.
+Protected profiles also require typing the profile's name before Delete is enabled.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from aztui.model import Profile
+from aztui.ui.widgets.text import plain
+
+REVIEW_LINES = 12
+
+_DIALOG_CSS = """
+RegistryDeleteReview, RegistryDeleteReportScreen {
+    align: center middle;
+}
+RegistryDeleteReview > Vertical, RegistryDeleteReportScreen > Vertical {
+    width: 90;
+    max-width: 95%;
+    height: auto;
+    max-height: 90%;
+    padding: 1 2;
+    border: thick $error 60%;
+    background: $surface;
+}
+RegistryDeleteReportScreen > Vertical {
+    border: thick $primary 60%;
+}
+RegistryDeleteReview .buttons, RegistryDeleteReportScreen .buttons {
+    height: auto;
+    margin-top: 1;
+}
+RegistryDeleteReview .buttons Button, RegistryDeleteReportScreen .buttons Button {
+    margin-right: 2;
+}
+"""
+
+
+class RegistryDeleteReview(ModalScreen[bool]):
+    """Shows a registry delete plan (`RegistryDeletePlan`); dismisses True only on confirmation."""
+
+    DEFAULT_CSS = _DIALOG_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+
+    def __init__(self, plan, profile: Profile) -> None:
+        super().__init__()
+        self.plan = plan
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        with Vertical(id="registry-review", classes="dialog" + (" -protected" if self.profile.protected else "")):
+            yield Label(Text.assemble((f"Delete {plan.what} ", "bold"), plain(plan.target.label, "bold cyan"),
+                                      ("?", "bold")), id="review-title")
+            yield Static(Text.assemble("registry: ", plain(plan.registry, "bold"), " · profile: ",
+                                       plain(self.profile.name, "bold")), id="review-where")
+            lines = Text()
+            for line in plan.lines[:REVIEW_LINES]:
+                lines.append(f"  {line}\n")
+            if len(plan.lines) > REVIEW_LINES:
+                lines.append(f"  … and {len(plan.lines) - REVIEW_LINES:,} more\n", "italic")
+            yield Static(lines, id="review-names")
+            for warning in plan.warnings:
+                yield Static(Text(warning, style="yellow"), classes="review-warning")
+            yield Static(Text("The registry deletes it for good: there is no undo. Locked items are refused "
+                              "by the registry and reported.", style="dim"))
+            if self.profile.protected:
+                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
+                yield Input(placeholder=self.profile.name, id="confirm-name")
+            with Horizontal(classes="buttons"):
+                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.profile.protected:
+            self.query_one("#confirm-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @on(Input.Changed, "#confirm-name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value != self.profile.name
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        if event.value == self.profile.name:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RegistryDeleteReportScreen(ModalScreen[None]):
+    """What a registry delete did: each item deleted, missing (already gone) or failed, with why."""
+
+    DEFAULT_CSS = _DIALOG_CSS
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+
+    def __init__(self, report) -> None:
+        super().__init__()
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        report = self.report
+        deleted = report.with_status("deleted")
+        with Vertical(id="registry-report", classes="dialog"):
+            yield Label(Text(f"Deleted {len(deleted):,} of {len(report.outcomes):,}", style="bold"),
+                        id="report-title")
+            summary = Text()
+            for outcome in report.outcomes[:REVIEW_LINES]:
+                style = {"deleted": "green", "missing": "dim", "failed": "red"}.get(outcome.status, "")
+                summary.append(f"{outcome.status:<8}", style)
+                summary.append(f"  {outcome_label(outcome.item)}\n")
+                if outcome.detail:
+                    summary.append(f"          {outcome.detail}\n", "dim")
+            if len(report.outcomes) > REVIEW_LINES:
+                summary.append(f"… and {len(report.outcomes) - REVIEW_LINES:,} more\n", "italic")
+            yield Static(summary, id="report-summary")
+            if report.journal:
+                yield Static(Text(f"journal: {report.journal}", style="dim"))
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def outcome_label(item) -> str:
+    """A `PurgeItem` as `repo:tag`, `repo@digest` or `repository repo`."""
+    if item.tag is not None:
+        return f"{item.repository}:{item.tag}"
+    if item.digest:
+        return f"{item.repository}@{item.digest}"
+    return f"repository {item.repository}"
