@@ -144,8 +144,11 @@ def read_journal(path: Path) -> tuple[GcPlan, dict[str, GcOutcome]]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise PlanFileError(f"cannot read the journal {path}: {exc.strerror}") from None
+    if not lines:  # the process died between creating the journal and writing its header
+        raise PlanFileError(f"the journal {path} is empty: that run stopped before deleting anything",
+                            hint="execute the plan again (`--execute --plan-file F`)")
     try:
-        header = json.loads(lines[0]) if lines else {}
+        header = json.loads(lines[0])
     except ValueError:
         header = {}
     if header.get("journal") != JOURNAL_KIND or not isinstance(header.get("plan"), dict):

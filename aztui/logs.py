@@ -29,7 +29,7 @@ def setup_logging(log_file: Path | None = None, *, verbose: bool = False) -> Pat
     if not root.handlers:
         root.addHandler(_tagged(logging.NullHandler()))  # else lastResort prints to stderr
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new log folder: owner-only
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)
         handler = logging.StreamHandler(os.fdopen(fd, "a", encoding="utf-8"))

@@ -146,3 +146,61 @@ def test_document_to_toml_round_trips(document):
     if _has_nan(document):
         return
     assert tomllib.loads(document_to_toml(document)) == document
+
+
+# --- at scale: >= 10,000 generated files through what `profiles validate` and `profiles show` print ---
+
+BULK = settings(max_examples=10_000, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.data_too_large])
+
+
+def run_commands_in_process(path: Path) -> str:
+    """`profiles list/validate [--json]` and `profiles show NAME [--json]` for every profile, in-process
+    (the same functions the CLI calls); what they print. Any exception is a failure."""
+    import contextlib
+    import io
+
+    from aztui import cli
+    from aztui.errors import AztuiError
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        ps = load_profiles(path, environ={})
+        for as_json in (False, True):
+            assert cli.validate_profiles(ps, strict=False, as_json=as_json) in (0, 1)
+            assert cli.list_profiles(ps, as_json=as_json) == 0
+        names = set(ps.profiles) | {p.profile for p in ps.problems if p.profile}
+        for name in sorted(names, key=str):
+            for as_json in (False, True):
+                try:
+                    assert cli.show_profile(ps, name, as_json=as_json) == 0
+                except AztuiError as error:  # an invalid profile: a rendered error naming the file
+                    assert str(path) in error.render() and error.exit_code == 2
+    return out.getvalue()
+
+
+@BULK
+@given(document=st.one_of(documents.map(mark_secrets), toml_fragments))
+def test_ten_thousand_profile_files_through_validate_and_show(fuzz_file, document):
+    if isinstance(document, dict):
+        fuzz_file.write_text(document_to_toml(document), encoding="utf-8")
+    else:
+        fuzz_file.write_text(document, encoding="utf-8")
+    fuzz_file.chmod(0o600)
+    printed = run_commands_in_process(fuzz_file)
+    assert MARKER not in printed
+    assert "Traceback" not in printed
+    check_problems(load_profiles(fuzz_file, environ={}), fuzz_file)
+
+
+DATA_FILES = sorted(p for p in (Path(__file__).parent / "data").rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("source", DATA_FILES, ids=lambda p: str(p.relative_to(Path(__file__).parent)))
+def test_every_test_data_file_through_validate_and_show(tmp_path, source):
+    path = tmp_path / "profiles.toml"
+    path.write_bytes(source.read_bytes())
+    path.chmod(0o600)
+    run_commands_in_process(path)
+    check_problems(load_profiles(path, environ={}), path)

@@ -214,6 +214,7 @@ def map_azure_error(exc: BaseException, *, step: str | None = None,
         return exc
     from azure.core.exceptions import (
         HttpResponseError,
+        IncompleteReadError,
         ServiceRequestError,
         ServiceRequestTimeoutError,
         ServiceResponseError,
@@ -239,6 +240,12 @@ def map_azure_error(exc: BaseException, *, step: str | None = None,
         return UnreachableError(
             "the endpoint accepted the connection but did not answer in time", step=step,
             hint="the server or a proxy in between is stalled; raise read_timeout if it is just slow",
+        )
+    if isinstance(exc, IncompleteReadError):  # the connection broke while the answer was arriving
+        return UnreachableError(
+            f"the connection to {_target(exc)} was cut before the whole answer arrived", step=step,
+            hint="the network or a proxy dropped the connection; the operation was not completed, "
+                 "run it again",
         )
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return UnreachableError(

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aztui.units import human_size, iso
+from aztui.units import human_size, iso, terminal_safe
 from aztui.errors import AztuiError
 from aztui.targets import (
     Location,
@@ -165,17 +165,15 @@ async def _ls_containers(store, as_json: bool) -> int:
     writer = JsonArrayWriter() if as_json else None
     if not as_json:
         print(f"{'LAST MODIFIED':<25}  {'PUBLIC':<9}  {'LEASE':<9}  NAME")
-    try:
-        async for c in store.iter_containers():
-            if writer:
-                writer.add({"name": c.name, "last_modified": iso(c.last_modified),
-                            "public_access": c.public_access, "lease_state": c.lease_state})
-            else:
-                print(f"{iso(c.last_modified) or '':<25}  {c.public_access or 'private':<9}  "
-                      f"{c.lease_state or '':<9}  {c.name}")
-    finally:
+    async for c in store.iter_containers():
         if writer:
-            writer.close()
+            writer.add({"name": c.name, "last_modified": iso(c.last_modified),
+                        "public_access": c.public_access, "lease_state": c.lease_state})
+        else:
+            print(f"{iso(c.last_modified) or '':<25}  {c.public_access or 'private':<9}  "
+                  f"{c.lease_state or '':<9}  {terminal_safe(c.name)}")
+    if writer:
+        writer.close()  # only a complete listing is closed: a failure leaves invalid JSON
     return EXIT_OK
 
 
@@ -187,24 +185,24 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
     if not as_json:
         print(f"{'SIZE':>14}  {'LAST MODIFIED':<25}  {'TIER':<7}  NAME")
     continuation = None
-    try:
-        while True:
-            page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
-                                         continuation=continuation)
-            for item in page.items:
-                if writer:
-                    writer.add(blob_json(item))
-                elif isinstance(item, PrefixInfo):
-                    print(f"{'':>14}  {'':<25}  {'':<7}  {item.prefix}")
-                else:
-                    print(f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
-                          f"{item.name}")
-            sys.stdout.flush()
-            if (continuation := page.continuation) is None:
-                return EXIT_OK
-    finally:
-        if writer:
-            writer.close()  # a failure mid-way still leaves the items so far as valid JSON
+    while True:
+        page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
+                                     continuation=continuation)
+        for item in page.items:
+            if writer:
+                writer.add(blob_json(item))
+            elif isinstance(item, PrefixInfo):
+                print(f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}")
+            else:
+                print(f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
+                      f"{terminal_safe(item.name)}")
+        sys.stdout.flush()
+        if (continuation := page.continuation) is None:
+            if writer:
+                # closed only when complete: a failure mid-way leaves an unterminated array, so
+                # no JSON reader takes the items so far for the whole listing (exit code 1 too)
+                writer.close()
+            return EXIT_OK
 
 
 # --- du -------------------------------------------------------------------------------------
@@ -316,7 +314,7 @@ def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
         return
     print(f"Plan: delete {plan.count} blobs ({human_size(plan.bytes)}) from {plan.profile}:{plan.container}")
     for item in plan.items:
-        print(f"  {item.size:>14}  {item.name}")
+        print(f"  {item.size:>14}  {terminal_safe(item.name)}")
     if saved_to:
         print(f"Saved the plan to {saved_to}. Nothing was deleted. "
               f"Delete exactly this plan with: aztui blobs rm --execute --plan-file {saved_to}")
@@ -345,7 +343,7 @@ async def _execute(store, plan, *, as_json: bool) -> int:
         if outcomes:
             print(f"{len(outcomes)} {label}:")
             for o in outcomes:
-                print(f"  {o.name}" + (f": {o.detail}" if label == "failed" else ""))
+                print(f"  {terminal_safe(o.name)}" + (f": {o.detail}" if label == "failed" else ""))
     if report.journal:
         print(f"Journal: {report.journal}")
     return EXIT_OK if ok else EXIT_FAILED

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aztui.commands.blobs import load_profile, save_plan
-from aztui.units import human_size, iso
+from aztui.units import human_size, iso, terminal_safe
 from aztui.errors import AztuiError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PARTLY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -188,18 +188,18 @@ async def run_ls(args: argparse.Namespace) -> int:
     for n in names:
         layers = str(len(n.layers)) if n.manifest.readable else "?"
         print(f"{layers:>6}  {human_size(n.bytes):>10}  {human_size(n.unique_bytes):>10}  "
-              f"{human_size(n.shared_bytes):>10}  {iso(n.last_export) or '':<25}  {n.name}")
+              f"{human_size(n.shared_bytes):>10}  {iso(n.last_export) or '':<25}  {terminal_safe(n.name)}")
     if len(names) < len(snap.manifests):
         print(f"({len(snap.manifests) - len(names)} more cache names outside the profile's list: --all)")
     if orphans:
         print(f"\nOrphan blobs (no manifest references them): {len(orphans)}, "
               f"{human_size(sum(b.size for b in orphans))}")
         for b in orphans:
-            print(f"  {human_size(b.size):>10}  {iso(b.last_modified) or '':<25}  {b.blob_name}")
+            print(f"  {human_size(b.size):>10}  {iso(b.last_modified) or '':<25}  {terminal_safe(b.blob_name)}")
     if snap.anomalies:
         print(f"\nAnomalies: {len(snap.anomalies)}")
         for a in snap.anomalies:
-            print(f"  {a.kind:<22} {a.subject}: {a.detail}")
+            print(f"  {a.kind:<22} {terminal_safe(a.subject)}: {terminal_safe(a.detail)}")
     return EXIT_OK
 
 
@@ -255,9 +255,9 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
     print(f"Plan for {where}: delete {len(plan.delete)} blobs ({human_size(plan.bytes_reclaimed)}), "
           f"keep {plan.keep_count}")
     for item in plan.delete:
-        print(f"  {human_size(item.size):>10}  {item.name}  ({item.reason})")
+        print(f"  {human_size(item.size):>10}  {terminal_safe(item.name)}  ({terminal_safe(item.reason)})")
     for a in snap.anomalies:
-        print(f"anomaly: {a.kind} {a.subject}: {a.detail}", file=sys.stderr)
+        print(f"anomaly: {a.kind} {terminal_safe(a.subject)}: {terminal_safe(a.detail)}", file=sys.stderr)
     blocked = [k for k in plan.keep if k.kind == "blob" and k.reason.startswith("unreadable manifest")]
     if blocked:
         print(f"{len(blocked)} blobs kept because a manifest is unreadable and may reference them "
@@ -297,7 +297,7 @@ def _print_report(report, *, as_json: bool) -> int:
         if outcomes:
             print(f"{len(outcomes)} {label}:")
             for o in outcomes:
-                print(f"  {o.name}" + (f": {o.detail}" if o.detail else ""))
+                print(f"  {terminal_safe(o.name)}" + (f": {terminal_safe(o.detail)}" if o.detail else ""))
     if report.journal:
         print(f"Journal: {report.journal}")
     return code
