@@ -32,6 +32,7 @@ from typing import Literal
 
 from aztui.azure.buildcache import CacheSnapshot
 from aztui.errors import AztuiError
+from aztui.patterns import UserPattern, compile_pattern
 
 PLAN_FORMAT = "aztui-cache-gc-plan/1"
 
@@ -52,7 +53,10 @@ def parse_duration(text: str) -> timedelta:
     if (not parts or "".join(n + u for n, u in parts) != cleaned or len(set(units)) != len(units)
             or units != sorted(units, key="dhms".index)):
         raise PolicyError(f"{text!r} is not a duration", hint="write e.g. 30d, 24h, 2d3h6m, 90m or 45s")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    try:
+        return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    except OverflowError:
+        raise PolicyError(f"{text!r} is too long a duration", hint="at most 999999999 days") from None
 
 
 def format_duration(value: timedelta) -> str:
@@ -70,14 +74,12 @@ def format_duration(value: timedelta) -> str:
     return out
 
 
-def compile_filter(pattern: str | None, what: str) -> re.Pattern | None:
+def compile_filter(pattern: str | None, what: str) -> UserPattern | None:
+    """`--include`/`--exclude` compiled; matching a name times out with a `PolicyError` (aztui.patterns)."""
     if pattern is None:
         return None
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise PolicyError(f"--{what} {pattern!r} is not a valid regular expression: {exc}",
-                          hint="Python `re` syntax; it is searched anywhere in the cache name") from None
+    return compile_pattern(pattern, option=f"--{what}", text=pattern, error=PolicyError,
+                           hint="Python `re` syntax; it is searched anywhere in the cache name")
 
 
 @dataclass(frozen=True)

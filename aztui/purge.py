@@ -32,6 +32,7 @@ from typing import Any, Iterable
 
 from aztui.azure.registry import ManifestInfo, TagInfo
 from aztui.errors import AztuiError
+from aztui.patterns import UserPattern, compile_pattern
 
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
                                "application/vnd.docker.distribution.manifest.list.v2+json"})
@@ -51,14 +52,14 @@ class Filter:
     """`<repo-regex>:<tag-regex>`: the repository regex anchored, the tag regex not (acr-cli)."""
 
     text: str
-    repository: re.Pattern
-    tag: re.Pattern
+    repository: UserPattern     # matched whole (fullmatch)
+    tag: UserPattern            # searched anywhere; both time out with a PurgeInputError (aztui.patterns)
 
     def matches_repository(self, name: str) -> bool:
-        return self.repository.fullmatch(name) is not None
+        return self.repository.fullmatch(name)
 
     def matches(self, repository: str, tag: str) -> bool:
-        return self.matches_repository(repository) and self.tag.search(tag) is not None
+        return self.matches_repository(repository) and self.tag.search(tag)
 
 
 def parse_filter(text: str, *, option: str = "--filter") -> Filter:
@@ -66,26 +67,30 @@ def parse_filter(text: str, *, option: str = "--filter") -> Filter:
     if len(parts) != 2 or not parts[0] or not parts[1]:
         raise PurgeInputError(f"{option} {text!r} is not '<repository-regex>:<tag-regex>'",
                               hint=f"e.g. {option} 'app/.*:^v1\\.' (exactly one ':' between the two regexes)")
-    try:
-        return Filter(text, re.compile(f"^(?:{parts[0]})$"), re.compile(parts[1]))
-    except re.error as exc:
-        raise PurgeInputError(f"{option} {text!r} has an invalid regular expression: {exc}") from None
+
+    def compiled(source: str) -> UserPattern:
+        return compile_pattern(source, option=option, text=text, error=PurgeInputError,
+                               hint=f"Python `re` syntax, e.g. {option} 'app/.*:^v1\\.'")
+    return Filter(text, compiled(f"(?:{parts[0]})"), compiled(parts[1]))
 
 
 def parse_ago(text: str) -> timedelta:
     """`2d3h6m` (acr-cli's form: days, then Go-style h/m/s/ms) as a timedelta."""
-    text = text.strip()
-    if text in ("0", ""):
+    cleaned = text.strip()
+    if cleaned in ("0", ""):
         return timedelta(0)
     pos, seconds = 0, 0.0
-    for match in _AGO_PART.finditer(text):
+    for match in _AGO_PART.finditer(cleaned):
         if match.start() != pos:
             break
         seconds += float(match.group(1)) * _AGO_UNITS[match.group(2)]
         pos = match.end()
-    if pos != len(text):
+    if pos != len(cleaned):
         raise PurgeInputError(f"--ago {text!r} is not a duration", hint="e.g. 30d, 2d3h6m, 12h, 90m")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # beyond timedelta's 999999999 days, or inf
+        raise PurgeInputError(f"--ago {text!r} is too long a duration", hint="at most 999999999 days") from None
 
 
 @dataclass(frozen=True)

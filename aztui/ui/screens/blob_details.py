@@ -34,10 +34,20 @@ def preview_text(data: bytes, size: int) -> Text:
             ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
             text.append(f"{offset:08x}  {chunk.hex(' '):<47}  {ascii_}\n")
         return text
-    text = Text(data.decode("utf-8", errors="replace"))
+    text = Text(_visible(data.decode("utf-8", errors="replace")))
     if size > len(data):
         text.append(f"\n… first {len(data):,} of {size:,} bytes", "dim italic")
     return text
+
+
+# control and bidi characters a terminal would obey; lines and tabs stay
+_PREVIEW_ESCAPES = {i: (f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}")
+                    for i in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C,
+                              0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _visible(text: str) -> str:
+    return text.translate(_PREVIEW_ESCAPES)
 
 
 def detail_rows(details) -> list[tuple[str, object]]:

@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 
-from aztui.units import human_size  # noqa: F401 (the UI imports it from here)
+from aztui.units import human_size, terminal_safe  # noqa: F401 (the UI imports human_size from here)
 from aztui.model import Profile
 
 
 def plain(value: object, style: str = "") -> Text:
-    """Storage and profile text, shown literally: `[bold]` stays `[bold]`."""
-    return Text("" if value is None else str(value), style=style)
+    """Storage and profile text, shown literally: `[bold]` stays `[bold]`, and control and bidi
+    characters are escaped as the CLI does (`\\x1b`, `\\u202e`), so one value is one line."""
+    return Text("" if value is None else terminal_safe(str(value)), style=style)
 
 
 def count(n: int, noun: str) -> str:
