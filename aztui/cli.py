@@ -18,7 +18,37 @@ from aztui.errors import AztuiError
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("profiles", "blobs", "cache", "registry", "demo")
+OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file")
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The subcommand `argv` names (the first word that is not an option or an option's value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word in OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The `aztui` parser; given `argv`, only the subcommand it names is built in full.
+
+    Each subcommand's module is imported only when that subcommand runs (or for `--help`): the
+    TUI (no subcommand) starts without importing any of them. The others get a bare parser of
+    the same name, enough to parse this `argv`.
+    """
+    wanted = set(COMMANDS)
+    if argv is not None:
+        command = command_in(argv)
+        if command in COMMANDS:
+            wanted = {command}
+        elif command is None and not {"-h", "--help"} & set(argv):
+            wanted = set()
     parser = argparse.ArgumentParser(
         prog="aztui",
         description="Terminal admin tool for Azure Blob Storage, container registries and BuildKit caches.",
@@ -32,7 +62,37 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log file (default: $AZTUI_LOG_FILE, else the user log dir); never the terminal")
     parser.add_argument("--verbose", action="store_true", help="log debug records, SDK requests included")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:  # in this order in `--help`
+        if name not in wanted:
+            commands.add_parser(name, add_help=False)
+        elif name == "profiles":
+            add_profiles_parser(commands)
+        elif name == "blobs":
+            from aztui.commands import blobs as blobs_cmd
 
+            blobs_cmd.add_parser(commands)
+        elif name == "cache":
+            from aztui.commands import cache as cache_cmd
+
+            cache_cmd.add_parser(commands)
+        elif name == "registry":
+            from aztui.commands import registry as registry_cmd
+
+            registry_cmd.add_parser(commands)
+        else:
+            add_demo_parser(commands)
+    return parser
+
+
+def add_demo_parser(commands) -> None:
+    demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
+    demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
+    demo.add_argument("--no-tui", action="store_true",
+                      help="seed, write the demo profiles file, print its path and stop")
+    demo.add_argument("--config-out", metavar="PATH", help="where to write the demo profiles file")
+
+
+def add_profiles_parser(commands) -> None:
     profiles = commands.add_parser("profiles", help="list, validate and show connection profiles")
     profile_commands = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
     listing = profile_commands.add_parser("list", help="list the profiles")
@@ -49,26 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     profiles_test.add_arguments(profile_commands.add_parser(
         "test", help="test a profile step by step: endpoint, clock, credential, access"))
 
-    from aztui.commands import blobs as blobs_cmd
-
-    blobs_cmd.add_parser(commands)
-    from aztui.commands import cache as cache_cmd
-
-    cache_cmd.add_parser(commands)
-    from aztui.commands import registry as registry_cmd
-
-    registry_cmd.add_parser(commands)
-
-    demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
-    demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
-    demo.add_argument("--no-tui", action="store_true",
-                      help="seed, write the demo profiles file, print its path and stop")
-    demo.add_argument("--config-out", metavar="PATH", help="where to write the demo profiles file")
-    return parser
-
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     from aztui.logs import setup_logging
 
     setup_logging(Path(args.log_file) if args.log_file else None, verbose=args.verbose)

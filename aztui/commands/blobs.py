@@ -29,6 +29,11 @@ from aztui.targets import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+# blobs per List Blobs call for `ls`: the most the service returns in one. Fewer round trips, and
+# the emulator (Azurite) filters and sorts the whole container on every call, so each one counts.
+LIST_PAGE_SIZE = 5000
+# json.dumps(item, ensure_ascii=False), without building an encoder per item
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 TARGET_HELP = """\
 targets:
@@ -55,7 +60,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ls.add_argument("target", metavar="PROFILE[:CONTAINER[/PATH]]")
     ls.add_argument("--recursive", "-r", action="store_true", help="every blob below, no folders")
     ls.add_argument("--json", action="store_true", help="print one JSON array, streamed page by page")
-    ls.add_argument("--page-size", type=_positive, default=1000, help=argparse.SUPPRESS)
+    ls.add_argument("--page-size", type=_positive, default=LIST_PAGE_SIZE, help=argparse.SUPPRESS)
 
     du = actions.add_parser("du", help="count blobs and bytes (per access tier) below a folder",
                             epilog=TARGET_HELP, formatter_class=raw,
@@ -118,6 +123,10 @@ def blob_json(item) -> dict:
 
     if isinstance(item, PrefixInfo):
         return {"prefix": item.prefix}
+    return _blob_dict(item)
+
+
+def _blob_dict(item) -> dict:
     return {"name": item.name, "size": item.size, "last_modified": iso(item.last_modified),
             "etag": item.etag, "tier": item.tier, "content_type": item.content_type}
 
@@ -135,15 +144,20 @@ def _open(profile):
 # --- ls -------------------------------------------------------------------------------------
 
 class JsonArrayWriter:
-    """Prints a JSON array one item at a time: valid JSON once `close()` has run."""
+    """Prints a JSON array a page of items at a time: valid JSON once `close()` has run."""
 
     def __init__(self) -> None:
         self.count = 0
         sys.stdout.write("[")
 
     def add(self, item: dict) -> None:
-        sys.stdout.write(("," if self.count else "") + "\n" + json.dumps(item, ensure_ascii=False))
-        self.count += 1
+        self.add_encoded([_encode_json(item)])
+
+    def add_encoded(self, texts: list[str]) -> None:
+        """Items already encoded as JSON, one write for all of them."""
+        if texts:
+            sys.stdout.write(("," if self.count else "") + "\n" + ",\n".join(texts))
+            self.count += len(texts)
 
     def close(self) -> None:
         sys.stdout.write("\n]\n" if self.count else "]\n")
@@ -188,14 +202,15 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
     while True:
         page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
                                      continuation=continuation)
-        for item in page.items:
-            if writer:
-                writer.add(blob_json(item))
-            elif isinstance(item, PrefixInfo):
-                print(f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}")
-            else:
-                print(f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
-                      f"{terminal_safe(item.name)}")
+        if writer:
+            writer.add_encoded([_encode_json({"prefix": item.prefix} if type(item) is PrefixInfo
+                                             else _blob_dict(item)) for item in page.items])
+        else:  # one write per page: stdout may be unbuffered (python -u, PYTHONUNBUFFERED)
+            sys.stdout.write("".join(
+                f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}\n" if type(item) is PrefixInfo
+                else f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
+                     f"{terminal_safe(item.name)}\n"
+                for item in page.items))
         sys.stdout.flush()
         if (continuation := page.continuation) is None:
             if writer:

@@ -6,6 +6,8 @@ Storage work runs in workers (see `ContainersView`); failures become notificatio
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -17,11 +19,12 @@ from textual.worker import Worker, WorkerState
 from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.commands import ActionsProvider
-from aztui.ui.screens.profile_picker import ProfilePicker
-from aztui.ui.widgets.cache_view import CacheView
 from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
-from aztui.ui.widgets.registry_view import RegistryView
 from aztui.ui.widgets.text import account_label, plain
+
+if TYPE_CHECKING:
+    from aztui.ui.widgets.cache_view import CacheView
+    from aztui.ui.widgets.registry_view import RegistryView
 
 PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
 
@@ -56,6 +59,7 @@ class AztuiApp(App[None]):
         self.start_profile = profile_name
         self.page_size = page_size
         self.max_rows = max_rows
+        self.building: set[str] = set()  # "registry", "cache": views being built (see `show_view`)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,10 +70,10 @@ class AztuiApp(App[None]):
         with TabbedContent(id="panes"):
             with TabPane("1 Containers", id="containers-pane"):
                 yield ContainersView(page_size=self.page_size, max_rows=self.max_rows, id="containers")
-            with TabPane("2 Registry", id="registry-pane"):
-                yield RegistryView(id="registry")
-            with TabPane("3 Cache", id="cache-pane"):
-                yield CacheView(id="cache")
+            # the Registry and Cache views are built the first time they are needed (see `show_view`):
+            # the first frame shows the Containers pane only, and paints sooner without them
+            yield TabPane("2 Registry", id="registry-pane")
+            yield TabPane("3 Cache", id="cache-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,11 +93,51 @@ class AztuiApp(App[None]):
 
     @property
     def cache(self) -> CacheView:
-        return self.query_one(CacheView)
+        """The Cache view; NoMatches until the pane has been shown once (see `show_view`)."""
+        return self.query_one("#cache-pane > #cache")
 
     @property
     def registry(self) -> RegistryView:
-        return self.query_one(RegistryView)
+        """The Registry view; NoMatches until it has been needed once (see `show_view`)."""
+        return self.query_one("#registry-pane > #registry")
+
+    def built_view(self, pane: str):
+        """The Registry or Cache view if it is built and mounted, else None."""
+        if pane in self.building:
+            return None
+        tab = self.query_one(f"#{PANES[pane]}", TabPane)
+        return tab.children[0] if tab.children else None
+
+    def show_view(self, pane: str, *, focus: bool = True) -> None:
+        """Read the Registry or Cache view if stale and focus its table, building it first if needed.
+
+        Both panes start empty so that the first frame paints sooner: a view is built the first
+        time it is shown (or, for registry profiles, needed), then loaded with the active profile.
+        """
+        view = self.built_view(pane)
+        if view is not None:
+            view.ensure_loaded()
+            if focus:
+                view.table.focus()
+        elif pane not in self.building:
+            self.building.add(pane)
+            self.call_later(self.build_view, pane)
+
+    async def build_view(self, pane: str) -> None:
+        if pane == "cache":
+            from aztui.ui.widgets.cache_view import CacheView as view_class
+        else:
+            from aztui.ui.widgets.registry_view import RegistryView as view_class
+        view = view_class(id=pane)
+        try:
+            await self.query_one(f"#{PANES[pane]}", TabPane).mount(view)
+        finally:
+            self.building.discard(pane)
+        if self.profile is not None:
+            view.load(self.profile)
+        if self.query_one(TabbedContent).active == PANES[pane]:
+            view.ensure_loaded()
+            view.table.focus()
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -123,8 +167,13 @@ class AztuiApp(App[None]):
         self.query_one("#read-only-badge").display = profile.read_only
         self.query_one("#protected-badge").display = profile.protected
         self.set_class(profile.protected, "-protected")
-        self.cache.load(profile)  # read when the Cache pane is shown
-        self.registry.load(profile)  # ACR and registry-in-blob profiles read at once, others when shown
+        # views not built yet get the profile when they are (see `show_view`)
+        if (cache := self.built_view("cache")) is not None:
+            cache.load(profile)  # read when the Cache pane is shown
+        if (registry := self.built_view("registry")) is not None:
+            registry.load(profile)  # ACR and registry-in-blob profiles read at once, others when shown
+        elif profile.kind in ("acr", "distribution"):
+            self.show_view("registry", focus=False)
         if profile.kind == "acr":  # no blob storage behind an ACR profile
             self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
             self.action_show_pane("registry")
@@ -132,9 +181,11 @@ class AztuiApp(App[None]):
             self.containers.load(profile)
             self.action_show_pane("cache" if profile.kind == "buildkit-cache" else "containers")
         if self.query_one(TabbedContent).active == PANES["cache"]:
-            self.cache.ensure_loaded()
+            self.show_view("cache", focus=False)
 
     def action_pick_profile(self) -> None:
+        from aztui.ui.screens.profile_picker import ProfilePicker
+
         if isinstance(self.screen, ProfilePicker):
             return
         active = self.profile.name if self.profile else None
@@ -164,19 +215,15 @@ class AztuiApp(App[None]):
         self.query_one(TabbedContent).active = PANES[pane]
         if pane == "containers":
             self.containers.table.focus()
-        elif pane == "cache":
-            self.cache.ensure_loaded()
-            self.cache.table.focus()
-        elif pane == "registry":
-            self.registry.ensure_loaded()
-            self.registry.table.focus()
+        else:
+            self.show_view(pane)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A click on the Cache or Registry tab reads it too."""
         if event.pane.id == PANES["cache"]:
-            self.cache.ensure_loaded()
+            self.show_view("cache", focus=False)
         elif event.pane.id == PANES["registry"]:
-            self.registry.ensure_loaded()
+            self.show_view("registry", focus=False)
 
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen
@@ -195,10 +242,10 @@ class AztuiApp(App[None]):
     def on_containers_view_failed(self, event: ContainersView.Failed) -> None:
         self.notify_error(event.error)
 
-    def on_registry_view_failed(self, event: RegistryView.Failed) -> None:
+    def on_registry_view_failed(self, event) -> None:  # RegistryView.Failed
         self.notify_error(event.error)
 
-    def on_cache_view_failed(self, event: CacheView.Failed) -> None:
+    def on_cache_view_failed(self, event) -> None:  # CacheView.Failed
         self.notify_error(event.error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
