@@ -19,42 +19,32 @@ from aztui.ui.widgets.text import count, human_size, plain
 REVIEW_NAMES = 10  # how many planned names the review lists
 
 
-class DeleteReview(ModalScreen[bool]):
-    """Shows a delete plan; dismisses True only on an explicit confirmation.
+class DestructiveConfirm(ModalScreen[bool]):
+    """The last question before something is deleted: dismisses True only on an explicit Delete.
 
-    Protected profiles also require typing the profile's name.
+    Subclasses say what goes in `compose_body`; protected profiles also require typing the
+    profile's name before Delete is enabled.
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+    DIALOG_ID = "review"
 
     def __init__(self, plan, profile: Profile) -> None:
         super().__init__()
         self.plan = plan
         self.profile = profile
 
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
     def compose(self) -> ComposeResult:
-        plan = self.plan
-        with Vertical(id="review", classes="dialog" + (" -protected" if self.profile.protected else "")):
-            yield Label(Text(f"Delete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
-                        id="review-title")
-            yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
-                                       plain(self.profile.name, "bold")), id="review-where")
-            names = Text()
-            for item in plan.items[:REVIEW_NAMES]:
-                names.append(f"  {item.name}", "")
-                names.append(f"  {human_size(item.size)}\n", "dim")
-            if plan.count > REVIEW_NAMES:
-                names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
-            yield Static(names, id="review-names")
-            yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
-                              "changed ones are skipped and reported.", style="dim"))
+        with Vertical(id=self.DIALOG_ID, classes="dialog" + (" -protected" if self.profile.protected else "")):
+            yield from self.compose_body()
             if self.profile.protected:
-                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.",
-                                 style="bold red"))
+                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
                 yield Input(placeholder=self.profile.name, id="confirm-name")
             with Horizontal(classes="buttons"):
-                yield Button("Delete", variant="error", id="confirm",
-                             disabled=self.profile.protected)
+                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -79,6 +69,26 @@ class DeleteReview(ModalScreen[bool]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class DeleteReview(DestructiveConfirm):
+    """Shows a blob delete plan (count, bytes, the first names)."""
+
+    def compose_body(self) -> ComposeResult:
+        plan = self.plan
+        yield Label(Text(f"Delete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
+                    id="review-title")
+        yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
+                                   plain(self.profile.name, "bold")), id="review-where")
+        names = Text()
+        for item in plan.items[:REVIEW_NAMES]:
+            names.append(f"  {item.name}", "")
+            names.append(f"  {human_size(item.size)}\n", "dim")
+        if plan.count > REVIEW_NAMES:
+            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
+        yield Static(names, id="review-names")
+        yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
+                          "changed ones are skipped and reported.", style="dim"))
 
 
 class DeleteReportScreen(ModalScreen[None]):

@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
+from aztui.ui.screens.dialogs import DestructiveConfirm
 from aztui.ui.widgets.cache_rows import where
 from aztui.ui.widgets.text import count, human_size, plain
 
@@ -209,56 +210,21 @@ class GcPlanScreen(Screen[bool]):
         self.dismiss(False)
 
 
-class GcConfirm(ModalScreen[bool]):
-    """The last question before a GC runs; protected profiles also require typing the profile's name."""
+class GcConfirm(DestructiveConfirm):
+    """The last question before a GC runs."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+    DIALOG_ID = "gc-confirm"
 
-    def __init__(self, plan, profile: Profile) -> None:
-        super().__init__()
-        self.plan = plan
-        self.profile = profile
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         plan = self.plan
-        with Vertical(id="gc-confirm", classes="dialog" + (" -protected" if self.profile.protected else "")):
-            yield Label(Text(f"Delete {count(plan.count, 'cache blob')} ({human_size(plan.bytes_reclaimed)})?",
-                             style="bold"))
-            yield Static(Text.assemble("cache: ", plain(where(plan), "bold"), " · profile: ",
-                                       plain(self.profile.name, "bold")))
-            yield Static(Text("Manifests go first; all manifests are read again just before the blobs go, "
-                              "and a blob one of them references now is saved. Each delete is guarded by "
-                              "its ETag: a blob changed since the plan is skipped. A journal records each "
-                              "outcome.", style="dim"), id="gc-confirm-rules")
-            if self.profile.protected:
-                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
-                yield Input(placeholder=self.profile.name, id="confirm-name")
-            with Horizontal(classes="buttons"):
-                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        if self.profile.protected:
-            self.query_one("#confirm-name", Input).focus()
-        else:
-            self.query_one("#cancel", Button).focus()
-
-    @on(Input.Changed, "#confirm-name")
-    def _name_typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value != self.profile.name
-
-    @on(Input.Submitted, "#confirm-name")
-    def _name_submitted(self, event: Input.Submitted) -> None:
-        if event.value == self.profile.name:
-            self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        yield Label(Text(f"Delete {count(plan.count, 'cache blob')} ({human_size(plan.bytes_reclaimed)})?",
+                         style="bold"))
+        yield Static(Text.assemble("cache: ", plain(where(plan), "bold"), " · profile: ",
+                                   plain(self.profile.name, "bold")))
+        yield Static(Text("Manifests go first; all manifests are read again just before the blobs go, "
+                          "and a blob one of them references now is saved. Each delete is guarded by "
+                          "its ETag: a blob changed since the plan is skipped. A journal records each "
+                          "outcome.", style="dim"), id="gc-confirm-rules")
 
 
 class GcReportScreen(ModalScreen[None]):

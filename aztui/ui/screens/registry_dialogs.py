@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label, Static
 
-from aztui.model import Profile
+from aztui.ui.screens.dialogs import DestructiveConfirm
 from aztui.ui.widgets.text import plain
 
 REVIEW_LINES = 12
@@ -45,63 +45,28 @@ RegistryDeleteReview .buttons Button, RegistryDeleteReportScreen .buttons Button
 """
 
 
-class RegistryDeleteReview(ModalScreen[bool]):
-    """Shows a registry delete plan (`RegistryDeletePlan`); dismisses True only on confirmation."""
+class RegistryDeleteReview(DestructiveConfirm):
+    """Shows a registry delete plan (`RegistryDeletePlan`)."""
 
     DEFAULT_CSS = _DIALOG_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+    DIALOG_ID = "registry-review"
 
-    def __init__(self, plan, profile: Profile) -> None:
-        super().__init__()
-        self.plan = plan
-        self.profile = profile
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         plan = self.plan
-        with Vertical(id="registry-review", classes="dialog" + (" -protected" if self.profile.protected else "")):
-            yield Label(Text.assemble((f"Delete {plan.what} ", "bold"), plain(plan.target.label, "bold cyan"),
-                                      ("?", "bold")), id="review-title")
-            yield Static(Text.assemble("registry: ", plain(plan.registry, "bold"), " · profile: ",
-                                       plain(self.profile.name, "bold")), id="review-where")
-            lines = Text()
-            for line in plan.lines[:REVIEW_LINES]:
-                lines.append(f"  {line}\n")
-            if len(plan.lines) > REVIEW_LINES:
-                lines.append(f"  … and {len(plan.lines) - REVIEW_LINES:,} more\n", "italic")
-            yield Static(lines, id="review-names")
-            for warning in plan.warnings:
-                yield Static(Text(warning, style="yellow"), classes="review-warning")
-            yield Static(Text("The registry deletes it for good: there is no undo. Locked items are refused "
-                              "by the registry and reported.", style="dim"))
-            if self.profile.protected:
-                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
-                yield Input(placeholder=self.profile.name, id="confirm-name")
-            with Horizontal(classes="buttons"):
-                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        if self.profile.protected:
-            self.query_one("#confirm-name", Input).focus()
-        else:
-            self.query_one("#cancel", Button).focus()
-
-    @on(Input.Changed, "#confirm-name")
-    def _name_typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value != self.profile.name
-
-    @on(Input.Submitted, "#confirm-name")
-    def _name_submitted(self, event: Input.Submitted) -> None:
-        if event.value == self.profile.name:
-            self.dismiss(True)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        yield Label(Text.assemble((f"Delete {plan.what} ", "bold"), plain(plan.target.label, "bold cyan"),
+                                  ("?", "bold")), id="review-title")
+        yield Static(Text.assemble("registry: ", plain(plan.registry, "bold"), " · profile: ",
+                                   plain(self.profile.name, "bold")), id="review-where")
+        lines = Text()
+        for line in plan.lines[:REVIEW_LINES]:
+            lines.append(f"  {line}\n")
+        if len(plan.lines) > REVIEW_LINES:
+            lines.append(f"  … and {len(plan.lines) - REVIEW_LINES:,} more\n", "italic")
+        yield Static(lines, id="review-names")
+        for warning in plan.warnings:
+            yield Static(Text(warning, style="yellow"), classes="review-warning")
+        yield Static(Text("The registry deletes it for good: there is no undo. Locked items are refused "
+                          "by the registry and reported.", style="dim"))
 
 
 class RegistryDeleteReportScreen(ModalScreen[None]):
