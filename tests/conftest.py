@@ -4,6 +4,7 @@
 - `tls`: a throwaway CA (trustme) with a certificate for 127.0.0.1/localhost.
 - `azurite_https`: an HTTPS Azurite with `--oauth basic`, trusting that CA, for token auth.
 - `write_profiles`: writes a profiles TOML file into tmp_path and returns its path.
+Every test runs offline: an audit hook refuses DNS lookups and connections beyond loopback.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from aztui.azurite import AzuriteServer, start_azurite
+from tests.offline import go_offline
+
+go_offline()
 
 
 @pytest.fixture(scope="session")

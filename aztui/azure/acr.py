@@ -27,6 +27,7 @@ from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urlencode, urlsplit
 
+from aztui.azure.clients import retry_after_seconds
 from aztui.azure.credentials import credential_for, plan_auth, tls_verify
 from aztui.azure.errors import azure_errors
 from aztui.azure.registry import ManifestInfo, RepositoryInfo, TagInfo
@@ -165,6 +166,24 @@ def _value(enum_or_str: Any) -> str | None:
     return None if enum_or_str is None else str(getattr(enum_or_str, "value", enum_or_str))
 
 
+def acr_retry_policy(profile: Profile) -> Any:
+    """azure-core's retry with the storage meaning: retry n waits max(n x retry_delay, Retry-After),
+    Retry-After capped (azure-core alone waits any Retry-After, however long)."""
+    from azure.core.pipeline.policies import AsyncRetryPolicy
+
+    class AcrRetry(AsyncRetryPolicy):
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            return len(settings["history"]) * profile.retry_delay
+
+        async def sleep(self, settings, transport, response=None) -> None:
+            header = response.http_response.headers.get("Retry-After") if response is not None else None
+            await transport.sleep(max(self.get_backoff_time(settings), retry_after_seconds(header) or 0.0))
+
+    retries = max(profile.max_retries, 0)
+    return AcrRetry(retry_total=retries, retry_status=retries, retry_connect=min(retries, 1),
+                    retry_read=min(retries, 1))
+
+
 class AcrRegistry:
     """One Azure Container Registry, as `Registry` plus deletes and locks."""
 
@@ -200,8 +219,7 @@ class AcrRegistry:
             stack.push_async_callback(inner.close)
             credential = await stack.enter_async_context(credential_for(profile, self.environ, plan=plan))
             client = ContainerRegistryClient(self.endpoint, credential, audience=ACR_AUDIENCE,
-                                             transport=transport, retry_total=max(profile.max_retries, 0),
-                                             retry_backoff_factor=profile.retry_delay)
+                                             transport=transport, retry_policy=acr_retry_policy(profile))
             self._client = await stack.enter_async_context(client)
         except BaseException:
             await stack.aclose()

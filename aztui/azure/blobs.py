@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, AsyncIterator, Callable, Literal, Mapping
 
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
-from aztui.errors import AztuiError
+from aztui.errors import AztuiError, ServiceError
 from aztui.model import Profile
 
 
@@ -140,6 +140,40 @@ def _tier(name: str | None) -> Any:
 DEFAULT_CONTENT_TYPE = "application/octet-stream"  # what the SDK uploads without content settings
 
 
+class ChangedSinceListedError(ServiceError):
+    """A read guarded by the listing's ETag found another version (or another blob) there."""
+
+    title = "Changed since listed"
+
+
+def _if_unchanged(etag: str | None) -> dict[str, Any]:
+    """SDK keywords that send If-Match `etag`; none without an etag."""
+    if not etag:
+        return {}
+    from azure.core import MatchConditions
+
+    return {"etag": _quoted_etag(etag), "match_condition": MatchConditions.IfNotModified}
+
+
+@asynccontextmanager
+async def _unchanged_since_listed(client: Any, etag: str | None) -> AsyncIterator[None]:
+    """The service's 412 to an If-Match read of blob `client` as a `ChangedSinceListedError`.
+
+    412 also answers If-Match on a blob that is gone: that stays "not found"."""
+    from azure.core.exceptions import HttpResponseError
+
+    try:
+        yield
+    except HttpResponseError as exc:
+        if not etag or exc.status_code != 412:
+            raise
+        await client.get_blob_properties()  # a missing blob raises "not found" here
+        raise ChangedSinceListedError(
+            f"{client.container_name}/{client.blob_name} changed since it was listed (its ETag is "
+            f"no longer {_quoted_etag(etag)}) — reload",
+            hint="reload the listing to see the blob as it is now, then try again") from None
+
+
 class BlobStore:
     """The blob operations aztui needs, scoped to one open client."""
 
@@ -204,14 +238,16 @@ class BlobStore:
             props = await self._container(container).get_blob_client(name).get_blob_properties()
         return _blob_info(props)
 
-    async def read_blob(self, container: str, name: str, *, length: int | None = None) -> bytes:
-        """The blob's content, or its first `length` bytes."""
-        async with azure_errors(f"reading {container}/{name}"):
+    async def read_blob(self, container: str, name: str, *, length: int | None = None,
+                        etag: str | None = None) -> bytes:
+        """The blob's content, or its first `length` bytes; with `etag`, only if it still has it."""
+        guard, client = _if_unchanged(etag), self._container(container).get_blob_client(name)
+        async with azure_errors(f"reading {container}/{name}"), _unchanged_since_listed(client, etag):
             if length == 0:  # an empty range is not a valid download; still fail on a missing blob
-                await self._container(container).get_blob_client(name).get_blob_properties()
+                await client.get_blob_properties(**guard)
                 return b""
             kwargs = {"offset": 0, "length": length} if length is not None else {}
-            stream = await self._container(container).download_blob(name, **kwargs)
+            stream = await client.download_blob(**kwargs, **guard)
             return await stream.readall()
 
     async def create_container(self, name: str, *, public_access: str | None = None) -> None:
@@ -275,34 +311,45 @@ class BlobStore:
         Non-recursive pages stop at '/' and hold `PrefixInfo` folders (a page's folders come
         before its blobs, as the service returns them). Listings do not ask for
         metadata (it would make every page heavier); `get_details` has it.
-        """
-        client = self._container(container)
-        options: dict[str, Any] = {"name_starts_with": prefix or None, "results_per_page": page_size}
-        async with azure_errors(f"listing blobs in {container}/{prefix}"):
-            if recursive:
-                paged = client.list_blobs(**options)
-            else:
-                paged = client.walk_blobs(delimiter="/", **options)
-            pages = paged.by_page(continuation_token=continuation)
-            try:
-                page = await pages.__anext__()
-            except StopAsyncIteration:
-                return BlobPage((), None)
-            items = tuple([_blob_info(item) if hasattr(item, "size") else PrefixInfo(item.name)
-                           async for item in page])
-            return BlobPage(items, pages.continuation_token or None)
 
-    async def get_details(self, container: str, name: str) -> BlobDetails:
-        """Properties, metadata and index tags of one blob (tags are {} where unsupported)."""
+        The request runs through the client's own pipeline, but the XML is parsed by
+        `aztui.azure.listing_xml` straight into our items: the SDK's model layer was half
+        the time of a big listing.
+        """
+        from xml.etree.ElementTree import ParseError
+
+        from aztui.azure.listing_xml import fetch_list_blobs, list_blobs_params, parse_list_blobs
+
+        params = list_blobs_params(prefix, delimiter=None if recursive else "/", max_results=page_size,
+                                   marker=continuation)
+        async with azure_errors(f"listing blobs in {container}/{prefix}"):
+            body, response = await fetch_list_blobs(self._container(container), params)
+            try:
+                items, next_marker = parse_list_blobs(body)
+            except (ParseError, ValueError) as exc:  # the SDK raises DecodeError too (mapped the same)
+                from azure.core.exceptions import DecodeError
+
+                raise DecodeError(f"the listing could not be read: {exc}", response=response) from None
+            return BlobPage(tuple(items), next_marker)
+
+    async def get_details(self, container: str, name: str, *, etag: str | None = None) -> BlobDetails:
+        """Properties, metadata and index tags of one blob (tags are {} where unsupported).
+
+        With `etag` (the listing's), both requests are sent with If-Match: a blob that changed
+        since it was listed is refused as `ChangedSinceListedError`.
+        """
         client = self._container(container).get_blob_client(name)
-        async with azure_errors(f"reading the properties of {container}/{name}"):
-            props = await client.get_blob_properties()
+        guard = _if_unchanged(etag)
+        async with azure_errors(f"reading the properties of {container}/{name}"), \
+                _unchanged_since_listed(client, etag):
+            props = await client.get_blob_properties(**guard)
         from azure.core.exceptions import HttpResponseError
 
         tags: dict[str, str] = {}
-        async with azure_errors(f"reading the index tags of {container}/{name}"):
+        async with azure_errors(f"reading the index tags of {container}/{name}"), \
+                _unchanged_since_listed(client, etag):
             try:
-                tags = dict(await client.get_blob_tags() or {})
+                tags = dict(await client.get_blob_tags(**guard) or {})
             except HttpResponseError as exc:
                 if exc.status_code not in TAGS_UNAVAILABLE:
                     raise
@@ -326,11 +373,13 @@ class BlobStore:
         )
 
     async def download_to(self, container: str, name: str, path: Path, *, overwrite: bool = False,
-                          progress: Callable[[int, int], None] | None = None) -> int:
+                          progress: Callable[[int, int], None] | None = None,
+                          etag: str | None = None) -> int:
         """Download a blob into `path` (via a temporary file in the same folder, then a rename).
 
         Refuses to replace an existing file unless `overwrite`; returns the bytes written;
         `progress(done, total)` after each chunk. Nothing is left behind on failure.
+        With `etag` (the listing's), every request is sent with If-Match.
         """
         path = Path(path).expanduser()
         if path.is_dir():
@@ -346,8 +395,9 @@ class BlobStore:
         written = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                async with azure_errors(f"downloading {container}/{name}"):
-                    stream = await self._container(container).download_blob(name)
+                client = self._container(container).get_blob_client(name)
+                async with azure_errors(f"downloading {container}/{name}"), _unchanged_since_listed(client, etag):
+                    stream = await client.download_blob(**_if_unchanged(etag))
                     total = stream.size
                     async for chunk in stream.chunks():
                         out.write(chunk)

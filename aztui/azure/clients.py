@@ -1,18 +1,25 @@
 """Build the async Blob service client for a profile: retries, timeouts, TLS, read-only.
 
 - Retries keep the Distribution driver's meaning: retry n waits n x retry_delay;
-  max_retries <= 0 disables them. Connection and read failures are retried at
-  most once, so a dead endpoint fails within seconds, not minutes.
+  max_retries <= 0 disables them. A server's Retry-After (seconds or an HTTP date) is
+  honoured up to RETRY_AFTER_MAX: retry n waits max(n x retry_delay, Retry-After).
+  Connection and read failures are retried at most once, so a dead endpoint fails
+  within seconds, not minutes.
 - `connect_timeout` / `read_timeout` bound every request.
 - TLS trusts `ca_bundle` if set, skips verification if `skipverify`, else the system CAs.
 - A read-only profile refuses any request other than GET/HEAD/OPTIONS before it is sent.
+- Request paths go out exactly as the storage SDK signs them: no dot-segment resolution,
+  so a blob named `a/../b` is never confused with `b`.
 The SDK is imported inside functions so that importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
 from urllib.parse import urlsplit
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TRANSPORT_RETRIES = 1  # connection / read failures: one more try, then give up
+RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured, so a hostile server cannot hang aztui
 
 
 def retry_delays(max_retries: int, retry_delay: float) -> list[float]:
@@ -39,24 +47,48 @@ def copy_poll_delays(profile: Profile) -> list[float]:
     return retry_delays(profile.copy_status_poll_max_retry, profile.copy_status_poll_delay)
 
 
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header (delay-seconds or an HTTP date) in seconds, within [0, RETRY_AFTER_MAX];
+    None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if math.isnan(seconds):
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
+
+
 @cache
 def _retry_class() -> type:
     from azure.core.exceptions import ClientAuthenticationError
     from azure.storage.blob.aio import LinearRetry
 
     class DistributionRetry(LinearRetry):
-        """The storage linear retry with the Distribution driver's backoff: n x retry_delay, no jitter."""
+        """The storage linear retry with the Distribution driver's backoff (n x retry_delay, no
+        jitter), or the server's Retry-After when that is longer."""
 
         def __init__(self, retry_delay: float, **kwargs: Any) -> None:
             super().__init__(backoff=retry_delay, random_jitter_range=0, **kwargs)
 
         def get_backoff_time(self, settings: dict[str, Any]) -> float:
             # `count` is the number of the retry about to happen (1, 2, ...)
-            return settings["count"] * self.backoff
+            return max(settings["count"] * self.backoff, settings.get("retry_after") or 0.0)
 
         def increment(self, settings, request, response=None, error=None) -> bool:
             if isinstance(error, ClientAuthenticationError):
                 return False  # a refused token request fails the same way every time
+            # `response` is the answer about to be retried (None after a connection error)
+            settings["retry_after"] = retry_after_seconds(
+                response.headers.get("Retry-After")) if response is not None else None
             return super().increment(settings, request, response=response, error=error)
 
     return DistributionRetry
@@ -76,10 +108,49 @@ def retry_policy(profile: Profile) -> Any:
 
 
 @cache
-def _read_only_transport_class() -> type:
+def _transport_class() -> type:
     from azure.core.pipeline.transport import AioHttpTransport
+    from yarl import URL
 
-    class ReadOnlyTransport(AioHttpTransport):
+    def exact(url: str) -> URL:
+        # the path as the storage SDK signs it for aiohttp: requoted by yarl, dot segments kept
+        return URL(url).with_path(str(URL(urlsplit(url).path)), encoded=True, keep_query=True,
+                                  keep_fragment=True)
+
+    class _ExactUrlSession:
+        """An aiohttp session that keeps dot segments: yarl would resolve them (`c/a/../b` ->
+        `c/b`), addressing another blob than the one the SDK named and signed."""
+
+        def __init__(self, session: Any) -> None:
+            self._session = session
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._session, name)
+
+        async def __aenter__(self) -> "_ExactUrlSession":
+            await self._session.__aenter__()
+            return self
+
+        async def __aexit__(self, *exc_info: Any) -> None:
+            await self._session.__aexit__(*exc_info)
+
+        def request(self, method: str, url: Any, **kwargs: Any) -> Any:
+            return self._session.request(method, exact(url) if isinstance(url, str) else url, **kwargs)
+
+    class ExactUrlTransport(AioHttpTransport):
+        """azure-core's aiohttp transport, sending request paths exactly as the SDK signed them."""
+
+        async def open(self) -> None:
+            await super().open()
+            if self.session is not None and not isinstance(self.session, _ExactUrlSession):
+                self.session = _ExactUrlSession(self.session)
+
+    return ExactUrlTransport
+
+
+@cache
+def _read_only_transport_class() -> type:
+    class ReadOnlyTransport(_transport_class()):
         """The last hop of the pipeline: refuses mutating requests before any byte is sent."""
 
         async def send(self, request, **kwargs):  # type: ignore[override]
@@ -99,11 +170,8 @@ def _path_of(url: str) -> str:
 
 
 def transport_for(profile: Profile) -> Any:
-    """The aiohttp transport for `profile`: TLS, timeouts and the read-only gate."""
-    if profile.read_only:
-        cls = _read_only_transport_class()
-    else:
-        from azure.core.pipeline.transport import AioHttpTransport as cls
+    """The aiohttp transport for `profile`: exact URLs, TLS, timeouts and the read-only gate."""
+    cls = _read_only_transport_class() if profile.read_only else _transport_class()
     return cls(connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
                read_timeout=profile.read_timeout)
 

@@ -9,6 +9,7 @@ keys and client secrets are scrubbed from any text copied from the SDK.
 from __future__ import annotations
 
 import re
+import socket
 import ssl
 import sys
 from contextlib import asynccontextmanager
@@ -213,6 +214,7 @@ def map_azure_error(exc: BaseException, *, step: str | None = None,
             exc.step = step
         return exc
     from azure.core.exceptions import (
+        DecodeError,
         HttpResponseError,
         IncompleteReadError,
         ServiceRequestError,
@@ -247,10 +249,24 @@ def map_azure_error(exc: BaseException, *, step: str | None = None,
             hint="the network or a proxy dropped the connection; the operation was not completed, "
                  "run it again",
         )
+    if isinstance(exc, ServiceRequestError) and any(isinstance(c, socket.gaierror) for c in _causes(exc)):
+        host = _target(exc).rsplit(":", 1)[0]
+        return UnreachableError(
+            f"the host name {host} could not be resolved", title="Host not found", step=step,
+            hint="check the account name or URL for typos; a private endpoint needs its private DNS zone; "
+                 "check this machine's DNS and network",
+        )
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return UnreachableError(
             f"could not reach {_target(exc)}: " + _first_line(_root_message(exc)), step=step,
             hint="check the account URL and port, that the service is running, and any firewall or proxy",
+        )
+    if isinstance(exc, DecodeError):  # a 2xx whose body is not what the service sends
+        return ServiceError(
+            _first_line(f"the answer from {_target(exc)} could not be read: {getattr(exc, 'message', exc)}"),
+            title="Unreadable answer", step=step,
+            hint="something other than the storage service answered (a proxy, a captive portal, a wrong "
+                 "account_url), or the answer was cut; check the endpoint and try again",
         )
     if isinstance(exc, HttpResponseError) and exc.response is not None:
         return _map_http_error(exc, step=step, now=now or datetime.now(timezone.utc))
