@@ -5,16 +5,10 @@ The cache is written the way BuildKit writes it, with the helpers of tests/test_
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from rich.text import Text
-from textual.notifications import Notify
 from textual.widgets import Button, DataTable, Input
 
 from aztui.azure.blobs import BlobStore
-from aztui.profiles import load_profiles
-from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.gc_plan import (
     GcConfirm,
@@ -23,9 +17,8 @@ from aztui.ui.screens.gc_plan import (
     GcReportScreen,
 )
 from aztui.ui.widgets.cache_view import CacheView
+from tests.pilot import cursor_to, settle, start, text_of
 from tests.test_buildcache import CacheWriter, cache_profile
-
-SIZE = (120, 40)
 
 
 @pytest.fixture(autouse=True)
@@ -70,35 +63,10 @@ def profiles(azurite, write_profiles, layout):
         """)
 
 
-def start(profiles: Path, name: str, notes: list | None = None):
-    app = create_app(load_profiles(profiles), profile_name=name)
-    hook = (lambda m: notes.append(m) if isinstance(m, Notify) else None) if notes is not None else None
-    return app, app.run_test(size=SIZE, message_hook=hook)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def rows(app, selector: str = "#cache-table") -> dict[str, list[str]]:
     """Row key -> the cells as shown (plain text)."""
     table = app.screen.query_one(selector, DataTable)
     return {row.key.value: [cell.plain for cell in table.get_row(row.key)] for row in table.ordered_rows}
-
-
-def text_of(app, selector: str) -> str:
-    rendered = app.screen.query_one(selector).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
-
-
-async def cursor_to(pilot, key: str, selector: str = "#cache-table") -> None:
-    table = pilot.app.screen.query_one(selector, DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(key))
-    await pilot.pause()
 
 
 async def blob_names(azurite, container: str) -> set[str]:
@@ -159,7 +127,7 @@ async def test_enter_shows_the_layers_and_who_shares_them(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
         await settle(pilot)
-        await cursor_to(pilot, "n:app")
+        await cursor_to(pilot, "n:app", "#cache-table")
         await pilot.press("enter")
         await pilot.pause()
         shown = rows(app)
@@ -343,7 +311,7 @@ async def test_a_dead_endpoint_is_a_notification_not_a_traceback(write_profiles)
         secret_access_key = "{'a' * 86}=="
         max_retries = 0
         """)
-    notes: list[Notify] = []
+    notes: list = []
     app, running = start(path, "dead", notes)
     async with running as pilot:
         await settle(pilot)

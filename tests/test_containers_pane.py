@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from rich.text import Text
-from textual.notifications import Notify
 from textual.widgets import Button, DataTable, Input, Static
 
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
-from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.dialogs import Confirm, DeleteReportScreen, DeleteReview, PathPrompt, UsageReport
 from aztui.ui.screens.help import HelpScreen
+from tests.pilot import cursor_to, messages, open_rows, settle, setup_profile, start, text_of
 
-SIZE = (120, 40)
 TOP = [f"top-{i:02d}.txt" for i in range(12)]  # 12 blobs at the top level, sizes 1..12 bytes
 ONE_TEXT = "hello from one.txt\nsecond line [bold]not markup[/bold]\n"
 
@@ -27,11 +20,6 @@ ONE_TEXT = "hello from one.txt\nsecond line [bold]not markup[/bold]\n"
 def journals_in_tmp(tmp_path, monkeypatch):
     """Delete journals go to the user state dir: keep them in the test's folder."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def setup_profile(azurite) -> Profile:
-    return Profile(name="setup", kind="storage", auth="connection_string",
-                   connection_string=Secret(literal=azurite.connection_string))
 
 
 @pytest.fixture
@@ -77,20 +65,6 @@ def profiles(azurite, write_profiles, layout):
         """)
 
 
-def start(profiles: Path, name: str, notes: list | None = None, **options):
-    app = create_app(load_profiles(profiles), profile_name=name, **options)
-    hook = (lambda m: notes.append(m) if isinstance(m, Notify) else None) if notes is not None else None
-    return app, app.run_test(size=SIZE, message_hook=hook)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def names(app) -> list[str]:
     """The Name (or Container) column of the listing, as shown."""
     table = app.query_one("#listing", DataTable)
@@ -99,25 +73,12 @@ def names(app) -> list[str]:
     return [table.get_row_at(i)[column].plain for i in range(table.row_count)]
 
 
-def text_of(app, selector: str) -> str:
-    widget = app.screen.query_one(selector)
-    rendered = widget.render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
-
-
 def status(app) -> str:
     return text_of(app, "#listing-status")
 
 
 def crumbs(app) -> str:
     return text_of(app, "#breadcrumbs")
-
-
-async def cursor_to(pilot, key: str) -> None:
-    table = pilot.app.query_one("#listing", DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(key))
-    await pilot.pause()
 
 
 async def blob_names(azurite, container: str) -> set[str]:
@@ -134,19 +95,13 @@ async def test_enter_and_backspace_walk_folders_with_breadcrumbs(profiles, layou
         await settle(pilot)
         assert layout in names(app)
         assert crumbs(app) == "devstoreaccount1"
-        await cursor_to(pilot, f"c:{layout}")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, f"c:{layout}")
         assert crumbs(app) == f"devstoreaccount1 › {layout}"
         assert {"a/", "[x]/", "top-00.txt"} <= set(names(app))
-        await cursor_to(pilot, "p:a/")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "p:a/")
         assert crumbs(app) == f"devstoreaccount1 › {layout} › a/"
         assert names(app) == ["b/", "two.bin"]  # shown relative to the folder
-        await cursor_to(pilot, "p:a/b/")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "p:a/b/")
         assert crumbs(app) == f"devstoreaccount1 › {layout} › a/ › b/"
         assert names(app) == ["one.txt"]
         await pilot.press("backspace")
@@ -163,9 +118,7 @@ async def test_markup_in_folder_names_is_shown_literally(profiles, layout):
     async with running as pilot:
         await settle(pilot)
         assert "[x]/" in names(app)
-        await cursor_to(pilot, "p:[x]/")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "p:[x]/")
         assert crumbs(app).endswith("› [x]/")
         assert names(app) == ["y.txt"]
 
@@ -270,7 +223,7 @@ async def test_scrolling_to_the_end_fetches_the_next_page(profiles, layout):
 
 
 async def test_rows_kept_are_capped_with_a_notice(profiles, layout):
-    notes: list[Notify] = []
+    notes: list = []
     app, running = start(profiles, "rw", notes, page_size=5, max_rows=7)
     async with running as pilot:
         await settle(pilot)
@@ -285,15 +238,7 @@ async def test_rows_kept_are_capped_with_a_notice(profiles, layout):
 
 
 async def open_one_txt(pilot) -> BlobDetailsScreen:
-    await cursor_to(pilot, "p:a/")
-    await pilot.press("enter")
-    await settle(pilot)
-    await cursor_to(pilot, "p:a/b/")
-    await pilot.press("enter")
-    await settle(pilot)
-    await cursor_to(pilot, "b:a/b/one.txt")
-    await pilot.press("enter")
-    await settle(pilot)
+    await open_rows(pilot, "p:a/", "p:a/b/", "b:a/b/one.txt")
     assert isinstance(pilot.app.screen, BlobDetailsScreen)
     return pilot.app.screen
 
@@ -327,9 +272,7 @@ async def test_binary_blobs_preview_as_hex(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
         await settle(pilot)
-        await cursor_to(pilot, "p:a/")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "p:a/")
         await cursor_to(pilot, "b:a/two.bin")
         await pilot.press("i")
         await settle(pilot)
@@ -365,6 +308,32 @@ async def test_download_writes_the_file_and_asks_before_overwriting(profiles, la
         await pilot.click("#yes")
         await settle(pilot)
         assert target.read_text() == ONE_TEXT
+
+
+async def test_a_blob_changed_since_it_was_listed_is_not_shown_or_downloaded(azurite, profiles, layout,
+                                                                            tmp_path):
+    """Details, preview and download read the blob the row shows (its listed ETag), nothing newer."""
+    notes: list = []
+    app, running = start(profiles, "rw", notes)
+    async with running as pilot:
+        await settle(pilot)
+        await open_rows(pilot, "p:a/", "p:a/b/")
+        async with BlobStore(setup_profile(azurite)) as store:
+            await store.upload_blob(layout, "a/b/one.txt", b"rewritten after the listing", overwrite=True)
+        await open_rows(pilot, "b:a/b/one.txt")
+        assert any("Changed since listed" in n for n in messages(notes))
+        assert "rewritten" not in app.screen.query_one("#preview", Static).render().plain
+        await pilot.press("d")
+        await pilot.pause()
+        target = tmp_path / "out.txt"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not target.exists() and not list(tmp_path.glob(".out.txt.*"))
+        await pilot.press("escape", "r")
+        await settle(pilot)
+        await open_rows(pilot, "b:a/b/one.txt")  # reloaded: the new ETag, the new content
+        assert app.screen.query_one("#preview", Static).render().plain == "rewritten after the listing"
 
 
 # --- delete ----------------------------------------------------------------------------------
@@ -476,7 +445,7 @@ async def test_protected_profile_requires_typing_its_name(azurite, profiles, lay
     assert "top-05.txt" not in await blob_names(azurite, layout)
 
 
-async def test_read_only_profile_hides_and_refuses_delete(azurite, profiles, layout):
+async def test_read_only_profile_hides_and_refuses_delete(azurite, profiles, layout, monkeypatch):
     before = await blob_names(azurite, layout)
     app, running = start(profiles, "ro")
     async with running as pilot:
@@ -492,8 +461,12 @@ async def test_read_only_profile_hides_and_refuses_delete(azurite, profiles, lay
         await pilot.press("space", "x", "delete")
         await settle(pilot)
         assert not isinstance(app.screen, DeleteReview)
-        await app.containers.run_action("delete")  # even when invoked directly: inert
+        # the action method itself (run_action would stop at check_action): refuses before planning
+        planned: list = []
+        monkeypatch.setattr(app.containers, "_plan", lambda *args: planned.append(args))
+        app.containers.action_delete()
         await settle(pilot)
+        assert not planned and not app.containers.work_bar.display
         assert not isinstance(app.screen, DeleteReview)
     assert await blob_names(azurite, layout) == before
 
@@ -596,7 +569,7 @@ async def test_the_palette_offers_the_actions_with_their_descriptions(profiles, 
 
 
 async def test_escape_cancels_a_running_size_scan(profiles, layout):
-    notes: list[Notify] = []
+    notes: list = []
     app, running = start(profiles, "rw", notes)
     async with running as pilot:
         await settle(pilot)

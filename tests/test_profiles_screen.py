@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from rich.text import Text
 from textual.widgets import OptionList
 
 from aztui.azure.blobs import BlobStore
 from aztui.azurite import free_port
 from aztui.doctor import STEPS
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
-from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
 from aztui.ui.screens.profile_picker import ProfilePicker
-
-SIZE = (120, 40)
+from tests.pilot import settle, setup_profile, start, text_of
 
 
 @pytest.fixture
 async def container(azurite, container_name):
-    admin = Profile(name="admin", kind="storage", auth="connection_string",
-                    connection_string=Secret(literal=azurite.connection_string))
-    async with BlobStore(admin) as store:
+    async with BlobStore(setup_profile(azurite)) as store:
         await store.create_container(container_name)
         await store.upload_blob(container_name, "dir/hello.txt", b"hello")
     return container_name
@@ -52,26 +45,9 @@ def profiles(azurite, write_profiles, container):
         """)
 
 
-def start(profiles, name: str):
-    app = create_app(load_profiles(profiles), profile_name=name)
-    return app, app.run_test(size=SIZE)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def plain(app, selector: str) -> str:
-    rendered = app.screen.query_one(selector).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
-
-
 def steps(app) -> dict[str, tuple[str, str]]:
     """step -> (head, body) as shown."""
-    return {name: (plain(app, f"#head-{name}"), plain(app, f"#body-{name}")) for name in STEPS}
+    return {name: (text_of(app, f"#head-{name}"), text_of(app, f"#body-{name}")) for name in STEPS}
 
 
 async def open_test(pilot) -> ProfileDoctorScreen:
@@ -91,7 +67,7 @@ async def test_a_healthy_profile_shows_every_step_ok(azurite, profiles):
             head, _ = shown[name]
             assert head.startswith(f"✓ {name}") and head.endswith(" ms"), (name, head)
         assert shown["write"][0].startswith("- write") and "not requested" in shown["write"][1]
-        assert "Every step passed" in plain(app, "#doctor-verdict")
+        assert "Every step passed" in text_of(app, "#doctor-verdict")
         assert "hint:" not in "".join(body for _, body in shown.values())
         assert azurite.key[:16] not in app.export_screenshot()  # never a secret
         await pilot.press("w")  # again, with the write probe
@@ -116,7 +92,7 @@ async def test_a_closed_port_fails_the_endpoint_with_its_hint_and_skips_the_rest
         for name in ("clock", "credential", "authorization", "write"):
             assert shown[name][0].startswith(f"- {name}"), shown[name]
         assert "skipped because the endpoint step did not pass" in shown["clock"][1]
-        assert "Failed: endpoint" in plain(app, "#doctor-verdict")
+        assert "Failed: endpoint" in text_of(app, "#doctor-verdict")
 
 
 async def test_a_read_only_profile_offers_no_write_test(azurite, profiles, container):
@@ -132,9 +108,8 @@ async def test_a_read_only_profile_offers_no_write_test(azurite, profiles, conta
         await pilot.press("w")
         await settle(pilot)
         assert "not requested" in steps(app)["write"][1]
-        assert "w: also test" not in plain(app, "#doctor-verdict")
-    async with BlobStore(Profile(name="admin", kind="storage", auth="connection_string",
-                                 connection_string=Secret(literal=azurite.connection_string))) as store:
+        assert "w: also test" not in text_of(app, "#doctor-verdict")
+    async with BlobStore(setup_profile(azurite)) as store:
         assert [b.name async for b in store.iter_blobs(container)] == ["dir/hello.txt"]
 
 
@@ -150,7 +125,7 @@ async def test_the_picker_tests_the_highlighted_profile(profiles):
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, ProfileDoctorScreen)
-        assert "Testing profile closed" in plain(app, "#doctor-title")
+        assert "Testing profile closed" in text_of(app, "#doctor-title")
         assert steps(app)["endpoint"][0].startswith("✗ endpoint")
         await pilot.press("escape")
         await pilot.pause()

@@ -9,9 +9,7 @@
 from __future__ import annotations
 
 import pytest
-from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.notifications import Notify
 from textual.widgets import DataTable
 from textual.worker import WorkerState
 
@@ -20,12 +18,14 @@ from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
 from aztui.model import Profile, Secret
 from aztui.profiles import load_profiles
+from aztui.ui.messages import PaneFailed
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
 )
 from aztui.ui.widgets.registry_view import DISTRIBUTION_NOTE, RegistryView
 from tests.distribution_data import pushed_registry  # noqa: F401 - fixture
+from tests.pilot import cursor_to, errors, recording, settle, text_of
 from tests.registry_server import registry_binary
 from tests.test_acr_server import _credential_profile, acr, registry  # noqa: F401 - fixtures
 from tests.test_acr_server import profile as anonymous_acr_profile
@@ -55,7 +55,7 @@ class RegistryApp(App[None]):
     def view(self) -> RegistryView:
         return self.query_one(RegistryView)
 
-    def on_registry_view_failed(self, event: RegistryView.Failed) -> None:
+    def on_pane_failed(self, event: PaneFailed) -> None:
         error: AztuiError = event.error
         message = f"{error.title}: {error.message}"
         if error.hint:
@@ -69,14 +69,7 @@ class RegistryApp(App[None]):
 
 def start(notes: list):
     app = RegistryApp()
-    return app, app.run_test(size=SIZE, message_hook=lambda m: notes.append(m) if isinstance(m, Notify) else None)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    return app, app.run_test(size=SIZE, message_hook=recording(notes))
 
 
 def column(app, table_id: str, label: str) -> list[str]:
@@ -92,25 +85,9 @@ def row_of(app, table_id: str, key: str) -> dict[str, str]:
     return dict(zip(labels, (cell.plain for cell in table.get_row(key))))
 
 
-def text_of(app, selector: str) -> str:
-    rendered = app.screen.query_one(selector).render()
-    return rendered.plain if isinstance(rendered, Text) else str(rendered)
-
-
 def action_names(app) -> set[str]:
     """The actions the footer, help and palette offer right now (check_action False: absent)."""
     return {active.binding.action for active in app.screen.active_bindings.values()}
-
-
-async def cursor_to(pilot, table_id: str, key: str) -> None:
-    table = pilot.app.query_one(table_id, DataTable)
-    table.focus()
-    table.move_cursor(row=table.get_row_index(key))
-    await pilot.pause()
-
-
-def errors(notes: list) -> list[str]:
-    return [n.notification.message for n in notes if n.notification.severity == "error"]
 
 
 # --- Distribution registry stored in Azurite ------------------------------------------------------
@@ -132,7 +109,7 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         assert app.view.check_action("delete", ()) is False
 
         # Enter: tags and manifests; the first `latest` revision is untagged now
-        await cursor_to(pilot, "#registry-repositories", "library/nginx")
+        await cursor_to(pilot, "library/nginx", "#registry-repositories")
         await pilot.press("enter")
         await settle(pilot)
         assert sorted(column(app, "#registry-tags", "Tag")) == sorted(data.tags["library/nginx"]) == ["1.27", "latest"]
@@ -153,7 +130,7 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         assert table.display and table.get_row_at(table.cursor_row)[0].plain == "library/nginx"
 
         # an index with two platform children, each shown with its platform
-        await cursor_to(pilot, "#registry-repositories", "team/api/server")
+        await cursor_to(pilot, "team/api/server", "#registry-repositories")
         await pilot.press("enter")
         await settle(pilot)
         index = row_of(app, "#registry-manifests", data.digests["index"])
@@ -171,7 +148,7 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         assert "last update ↑" in text_of(app, "#registry-status")
 
         # Enter on a tag goes to its manifest
-        await cursor_to(pilot, "#registry-tags", "v2")
+        await cursor_to(pilot, "v2", "#registry-tags")
         await pilot.press("enter")
         await pilot.pause()
         manifests = app.query_one("#registry-manifests", DataTable)
@@ -246,14 +223,14 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert {"delete", "lock"} <= action_names(app)
         assert DISTRIBUTION_NOTE not in text_of(app, "#registry-status")
 
-        await cursor_to(pilot, "#registry-repositories", "app")
+        await cursor_to(pilot, "app", "#registry-repositories")
         await pilot.press("enter")
         await settle(pilot)
         assert sorted(column(app, "#registry-tags", "Tag")) == ["latest", "v1", "v2"]
         assert column(app, "#registry-manifests", "Tags").count("untagged") == 1
 
         # delete the tag `latest`: plan → review → confirm → report; gone at the server
-        await cursor_to(pilot, "#registry-tags", "latest")
+        await cursor_to(pilot, "latest", "#registry-tags")
         await pilot.press("x")
         await settle(pilot)
         review = app.screen
@@ -272,13 +249,13 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
 
         # lock the manifest of v1 (l), then delete is refused with a clear error, before any DELETE
         v1 = registry.digests["app:v1"]
-        await cursor_to(pilot, "#registry-manifests", v1)
+        await cursor_to(pilot, v1, "#registry-manifests")
         await pilot.press("l")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "--rl"
         assert acr.flags[("app", "digest", v1)] == {"can_delete": False, "can_write": False}
         deletes_before = [w for w in writes(acr) if w[0] == "DELETE"]
-        await cursor_to(pilot, "#registry-manifests", v1)
+        await cursor_to(pilot, v1, "#registry-manifests")
         await pilot.press("x")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)
@@ -288,11 +265,11 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert [w for w in writes(acr) if w[0] == "DELETE"] == deletes_before
 
         # unlock (l again) and the manifest delete goes through, with its tag
-        await cursor_to(pilot, "#registry-manifests", v1)
+        await cursor_to(pilot, v1, "#registry-manifests")
         await pilot.press("l")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "dwrl"
-        await cursor_to(pilot, "#registry-manifests", v1)
+        await cursor_to(pilot, v1, "#registry-manifests")
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, RegistryDeleteReview)
@@ -315,7 +292,7 @@ async def test_acr_delete_a_repository_on_a_protected_profile(acr, tls, token_se
     async with running as pilot:
         app.view.load(p)
         await settle(pilot)
-        await cursor_to(pilot, "#registry-repositories", "tools/lint")
+        await cursor_to(pilot, "tools/lint", "#registry-repositories")
         await pilot.press("x")
         await settle(pilot)
         review = app.screen
@@ -345,12 +322,12 @@ async def test_acr_read_only_profile_offers_no_delete_or_lock_and_sends_no_write
         await settle(pilot)
         assert column(app, "#registry-repositories", "Repository") == ["app", "multi", "tools/lint"]
         assert not {"delete", "lock", "lock_delete"} & action_names(app)
-        await cursor_to(pilot, "#registry-repositories", "app")
+        await cursor_to(pilot, "app", "#registry-repositories")
         await pilot.press("x", "l", "D", "delete")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await cursor_to(pilot, "#registry-tags", "v1")
+        await cursor_to(pilot, "v1", "#registry-tags")
         await pilot.press("x", "l", "D")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)

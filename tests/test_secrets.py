@@ -27,6 +27,7 @@ import pytest
 from aztui.azure.blobs import BlobStore
 from aztui.azurite import start_azurite
 from aztui.model import Profile, Secret
+from tests.pilot import write_profiles_file
 from tests.test_buildcache import CacheWriter
 from tests.test_hostile_data import write_registry
 from tests.tokenserver import TokenServer
@@ -102,8 +103,7 @@ def world(leak_azurite, azurite_https, tls, token_server, tmp_path_factory):
     signature = unquote(sas.split("sig=")[1].split("&")[0])
     forged = sas.split("sig=")[0] + "sig=" + FORGED_SIG
     folder = tmp_path_factory.mktemp("secrets")
-    config = folder / "profiles.toml"
-    config.write_text(f"""
+    config = write_profiles_file(folder / "profiles.toml", f"""
 default_profile = "key"
 
 [profiles.key]
@@ -157,7 +157,6 @@ client_secret = "{WRONG_SECRET}"
 authority_host = "{token_server.authority}"
 ca_bundle = "{tls['ca']}"
 """)
-    config.chmod(0o600)
     markers = [KEY, KEY2, WRONG_KEY, FORGED_SIG, CLIENT_SECRET, WRONG_SECRET, signature, sas.split("sig=")[1],
                "LeakKeyMarker", "LeakConnKeyMarker", "LeakWrongKeyMarker", "LeakSasSigMarker",
                "LeakClientSecretMarker", "LeakWrongSecretMarker"]

@@ -14,13 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 
 from aztui.azure.blobs import BlobStore
 from aztui.azurite import start_azurite
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
-from aztui.ui.app import create_app
+from tests.pilot import cursor_to, open_rows, settle, setup_profile, start, write_profiles_file
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SIZE = (110, 32)
@@ -69,9 +66,7 @@ def profiles_file(snapshot_azurite, tmp_path_factory):
     import asyncio
 
     async def seed() -> None:
-        setup = Profile(name="setup", kind="storage", auth="connection_string",
-                        connection_string=Secret(literal=snapshot_azurite.connection_string))
-        async with BlobStore(setup) as store:
+        async with BlobStore(setup_profile(snapshot_azurite)) as store:
             for container, blobs in BLOBS.items():
                 await store.create_container(container, public_access="blob" if container == "assets" else None)
                 for name, data, tier, metadata in blobs:
@@ -79,9 +74,8 @@ def profiles_file(snapshot_azurite, tmp_path_factory):
                                             content_type="text/plain" if name.endswith(".txt") else None)
 
     asyncio.run(seed())
-    path = tmp_path_factory.mktemp("snap") / "profiles.toml"
     server = snapshot_azurite
-    path.write_text(f"""
+    return write_profiles_file(tmp_path_factory.mktemp("snap") / "profiles.toml", f"""
 [profiles.demo]
 connection_string = "{server.connection_string}"
 description = "local Azurite"
@@ -93,8 +87,6 @@ serviceurl = "{server.blob_endpoint}"
 container = "backups"
 protected = true
 """)
-    path.chmod(0o600)
-    return path
 
 
 def check(name: str, svg: str, secret: str) -> None:
@@ -111,42 +103,19 @@ def check(name: str, svg: str, secret: str) -> None:
         pytest.fail(f"{name}.svg differs from the snapshot (AZTUI_UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}")
 
 
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def cursor_to(pilot, key: str) -> None:
-    table = pilot.app.query_one("#listing", DataTable)
-    table.move_cursor(row=table.get_row_index(key))
-    await pilot.pause()
-
-
 async def test_snapshots_of_the_main_screens(profiles_file, snapshot_azurite):
     secret = snapshot_azurite.key
-    app = create_app(load_profiles(profiles_file), profile_name="demo")
-    async with app.run_test(size=SIZE) as pilot:
+    app, running = start(profiles_file, "demo", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         check("containers", app.export_screenshot(), secret)
 
-        await cursor_to(pilot, "c:backups")
-        await pilot.press("enter")
-        await settle(pilot)
-        await cursor_to(pilot, "p:2025/")
-        await pilot.press("enter")
-        await settle(pilot)
-        await cursor_to(pilot, "p:2025/12/")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "c:backups", "p:2025/", "p:2025/12/")
         check("folder", app.export_screenshot(), secret)
 
         await pilot.press("backspace", "backspace")
         await settle(pilot)
-        await cursor_to(pilot, "b:README.txt")
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_rows(pilot, "b:README.txt")
         check("blob-details", app.export_screenshot(), secret)
         await pilot.press("escape")
         await settle(pilot)
@@ -162,8 +131,8 @@ async def test_snapshots_of_the_main_screens(profiles_file, snapshot_azurite):
 
 
 async def test_snapshot_of_a_protected_delete_review(profiles_file, snapshot_azurite):
-    app = create_app(load_profiles(profiles_file), profile_name="prod")
-    async with app.run_test(size=SIZE) as pilot:
+    app, running = start(profiles_file, "prod", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         await cursor_to(pilot, "p:2025/")
         await pilot.press("x")
@@ -185,19 +154,15 @@ def cache_profiles_file(tmp_path_factory):
     server = start_azurite()
 
     async def seed() -> None:
-        setup = Profile(name="setup", kind="storage", auth="connection_string",
-                        connection_string=Secret(literal=server.connection_string))
-        async with BlobStore(setup) as store:
+        async with BlobStore(setup_profile(server)) as store:
             await store.create_container("buildkit-cache")
             for blob in plan_demo_data(blobs=0).blobs:
                 if blob.container == "buildkit-cache":
                     await store.upload_blob(blob.container, blob.name, blob.data, content_type=blob.content_type)
 
     asyncio.run(seed())
-    path = tmp_path_factory.mktemp("cache-snap") / "profiles.toml"
-    path.write_text(profile_to_toml("demo-cache", demo_profile_tables(server)["demo-cache"]))
-    path.chmod(0o600)
-    yield path, server
+    yield write_profiles_file(tmp_path_factory.mktemp("cache-snap") / "profiles.toml",
+                              profile_to_toml("demo-cache", demo_profile_tables(server)["demo-cache"])), server
     server.stop()
 
 
@@ -205,8 +170,8 @@ async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profil
     from textual.widgets import Input
 
     path, server = cache_profiles_file
-    app = create_app(load_profiles(path), profile_name="demo-cache")
-    async with app.run_test(size=SIZE) as pilot:
+    app, running = start(path, "demo-cache", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         check("cache", app.export_screenshot(), server.key)
 

@@ -14,16 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.text import Text
-from textual.notifications import Notify
 from textual.widgets import DataTable, Static
 
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
 from aztui.profiles import document_to_toml, load_profiles
-from aztui.ui.app import create_app
 from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.profile_picker import ProfilePicker
 from aztui.units import terminal_safe
+from tests.pilot import messages, settle, setup_profile, start, write_profiles_file
 from tests.test_profiles_fuzz import MARKER, documents, mark_secrets, toml_fragments
 from tests.test_secrets import leak_azurite, token_server, world  # noqa: F401 - fixtures
 
@@ -34,22 +32,6 @@ LINK = "[link=http://evil]y[/link]"
 HOSTILE = "[link=mailto:evil]y [bold red]z \u202egnp\x9b31m\x7f.txt"
 CONTENT = f"{MARKUP} {LINK} \u202e\x1b[31mred\n"
 UNSAFE = "\x1b\x7f\x9b\u202e"
-
-
-def setup_profile(azurite) -> Profile:
-    return Profile(name="setup", kind="storage", auth="connection_string",
-                   connection_string=Secret(literal=azurite.connection_string))
-
-
-async def settle(pilot) -> None:
-    for _ in range(2):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def recording(notes: list):
-    return lambda m: notes.append(m.notification.message) if isinstance(m, Notify) else None
 
 
 def markup_spans(text: Text) -> list:
@@ -79,9 +61,9 @@ async def test_markup_control_and_bidi_render_literally(azurite, write_profiles,
         connection_string = "{azurite.connection_string}"
         container = "{hostile_container}"
         """)
-    notes: list[str] = []
-    app = create_app(load_profiles(path), profile_name="box")
-    async with app.run_test(size=SIZE, message_hook=recording(notes)) as pilot:
+    notes: list = []
+    app, running = start(path, "box", notes, size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         table = app.query_one("#listing", DataTable)
         cells = [table.get_row_at(i)[1] for i in range(table.row_count)]
@@ -110,7 +92,7 @@ async def test_markup_control_and_bidi_render_literally(azurite, write_profiles,
         assert not any(c in line for line in shown for c in UNSAFE), shown
         svg = app.export_screenshot()
         assert "http://evil" not in svg.split("[link=")[0] and 'href="http://evil' not in svg
-        assert app.is_running and not [n for n in notes if "Traceback" in n]
+        assert app.is_running and not [n for n in messages(notes) if "Traceback" in n]
 
 
 # --- (b) no secret on any screen or in any notification -----------------------------------------
@@ -159,17 +141,17 @@ async def screens_of(pilot, *, full: bool, shared: bool = False) -> list[str]:
 
 
 @pytest.mark.parametrize("group", ["tour", "start"])
-async def test_no_secret_on_any_screen_or_notification(world, group):
+async def test_no_secret_on_any_screen_or_notification(world, group):  # noqa: F811
     profile_set = load_profiles(world["config"])
     seen = 0
     for name in TOUR if group == "tour" else START_ONLY:
-        notes: list[str] = []
-        app = create_app(profile_set, profile_name=name)
-        async with app.run_test(size=SIZE, message_hook=recording(notes)) as pilot:
+        notes: list = []
+        app, running = start(profile_set, name, notes, size=SIZE)
+        async with running as pilot:
             shots = await screens_of(pilot, full=group == "tour", shared=name == "key")
             assert app.is_running
         seen += len(shots)
-        for text in shots + notes:
+        for text in shots + messages(notes):
             leaked = [m for m in world["markers"] if m in text]
             assert not leaked, (name, leaked)
         assert any(name in shot for shot in shots)  # the screenshots do hold the screen's text
@@ -185,13 +167,13 @@ APP_STARTS = 80  # ~0.4 s per app start on 2 cores; 200 took 81 s, over the time
 async def start_and_look(path) -> None:
     """Start the app on `path`: the picker shows, or a profile (default) is loading; no exception.
     Workers (listings against whatever endpoint the file names) are not awaited: the app quits."""
-    app = create_app(load_profiles(path, environ={}))
-    notes: list[str] = []
-    async with app.run_test(size=(100, 30), message_hook=recording(notes)) as pilot:
+    notes: list = []
+    app, running = start(load_profiles(path, environ={}), notes=notes, size=(100, 30))
+    async with running as pilot:
         await pilot.pause()
         assert app.is_running
         assert isinstance(app.screen, ProfilePicker) or app.profile is not None
-        assert not any(MARKER in n or "Traceback" in n for n in notes), notes
+        assert not any(MARKER in n or "Traceback" in n for n in messages(notes)), messages(notes)
 
 
 @settings(max_examples=APP_STARTS, deadline=None, database=None,
@@ -199,7 +181,6 @@ async def start_and_look(path) -> None:
                                  HealthCheck.data_too_large])
 @given(document=st.one_of(documents.map(mark_secrets), toml_fragments))
 def test_app_starts_on_fuzzed_profile_files(tmp_path, document):
-    path = tmp_path / "profiles.toml"
-    path.write_text(document_to_toml(document) if isinstance(document, dict) else document, encoding="utf-8")
-    path.chmod(0o600)
+    path = write_profiles_file(tmp_path / "profiles.toml",
+                               document_to_toml(document) if isinstance(document, dict) else document)
     asyncio.run(start_and_look(path))

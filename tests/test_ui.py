@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 from rich.text import Text
-from textual.notifications import Notify
 from textual.widgets import DataTable, OptionList
 
 from aztui.azurite import free_port
-from aztui.model import Profile, Secret
 from aztui.profiles import load_profiles
 from aztui.ui.app import AztuiApp, create_app
 from aztui.ui.screens.profile_picker import ProfilePicker
 from aztui.ui.widgets.containers_view import ContainersView
+from tests.pilot import settle, setup_profile, start
 
 MARKUP_NAME = "[bold red]x"  # no "/": it stays a blob at the top level, not a virtual folder
 SIZE = (120, 36)
@@ -52,24 +51,11 @@ async def seeded_container(azurite, container_name):
     """The test's container, with a blob whose name looks like Rich markup."""
     from aztui.azure.blobs import BlobStore
 
-    profile = Profile(name="setup", kind="storage", auth="connection_string",
-                      connection_string=Secret(literal=azurite.connection_string))
-    async with BlobStore(profile) as store:
+    async with BlobStore(setup_profile(azurite)) as store:
         await store.create_container(container_name)
         await store.upload_blob(container_name, MARKUP_NAME, b"literal")
         await store.upload_blob(container_name, "folder/data.bin", b"\0" * 2048)
     return container_name
-
-
-def run(app: AztuiApp, notes: list[Notify]):
-    """`run_test` that records every notification in `notes`."""
-    return app.run_test(size=SIZE, message_hook=lambda m: notes.append(m) if isinstance(m, Notify) else None)
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def table_cells(app: AztuiApp) -> list[str]:
@@ -82,8 +68,8 @@ def table_cells(app: AztuiApp) -> list[str]:
 
 
 async def test_picker_lists_profiles_and_problems(profiles_file):
-    app = create_app(load_profiles(profiles_file))
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, size=SIZE)
+    async with running as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ProfilePicker)
         options = app.screen.query_one(OptionList)
@@ -99,9 +85,9 @@ async def test_picker_lists_profiles_and_problems(profiles_file):
 
 
 async def test_choosing_a_profile_loads_its_containers(profiles_file, seeded_container):
-    notes: list[Notify] = []
-    app = create_app(load_profiles(profiles_file))
-    async with run(app, notes) as pilot:
+    notes: list = []
+    app, running = start(profiles_file, notes=notes, size=SIZE)
+    async with running as pilot:
         await pilot.pause()
         await pilot.press("enter")  # the first profile, alpha, is highlighted
         await settle(pilot)
@@ -117,8 +103,8 @@ async def test_choosing_a_profile_loads_its_containers(profiles_file, seeded_con
 
 
 async def test_p_switches_profile_at_runtime(profiles_file, seeded_container):
-    app = create_app(load_profiles(profiles_file), profile_name="alpha")
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, "alpha", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         assert app.profile.name == "alpha"
         await pilot.press("p")
@@ -133,9 +119,9 @@ async def test_p_switches_profile_at_runtime(profiles_file, seeded_container):
 
 
 async def test_dead_endpoint_is_a_notification_not_a_crash(profiles_file):
-    notes: list[Notify] = []
-    app = create_app(load_profiles(profiles_file), profile_name="dead")
-    async with run(app, notes) as pilot:
+    notes: list = []
+    app, running = start(profiles_file, "dead", notes, size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         errors = [n.notification for n in notes if n.notification.severity == "error"]
         assert errors, "a failure must be reported"
@@ -150,8 +136,8 @@ async def test_dead_endpoint_is_a_notification_not_a_crash(profiles_file):
 
 
 async def test_read_only_profile_shows_the_badge(profiles_file):
-    app = create_app(load_profiles(profiles_file), profile_name="ro")
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, "ro", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         badge = app.query_one("#read-only-badge")
         assert badge.display and badge.region.width > 0
@@ -159,8 +145,8 @@ async def test_read_only_profile_shows_the_badge(profiles_file):
 
 
 async def test_blob_names_are_shown_literally(profiles_file, seeded_container):
-    app = create_app(load_profiles(profiles_file), profile_name="one-container")
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, "one-container", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         assert MARKUP_NAME in table_cells(app)
         table = app.query_one("#listing", DataTable)
@@ -170,9 +156,9 @@ async def test_blob_names_are_shown_literally(profiles_file, seeded_container):
 
 
 async def test_unknown_profile_name_opens_the_picker(profiles_file):
-    notes: list[Notify] = []
-    app = create_app(load_profiles(profiles_file), profile_name="broken")
-    async with run(app, notes) as pilot:
+    notes: list = []
+    app, running = start(profiles_file, "broken", notes, size=SIZE)
+    async with running as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ProfilePicker)
         assert any(n.notification.severity == "error" and "Invalid profile" in n.notification.message
@@ -191,8 +177,8 @@ async def test_storage_view_reports_with_messages(profiles_file, seeded_containe
 
 async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seeded_container):
     profile_set = load_profiles(profiles_file)
-    app = create_app(profile_set, profile_name="alpha")
-    async with run(app, []) as pilot:
+    app, running = start(profile_set, "alpha", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         view = app.query_one(ContainersView)
         table = app.query_one("#listing", DataTable)
@@ -206,8 +192,8 @@ async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seed
 
 
 async def test_no_secret_reaches_the_screen(azurite, profiles_file, seeded_container):
-    app = create_app(load_profiles(profiles_file), profile_name="one-container")
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, "one-container", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         screens = [app.export_screenshot()]
         await pilot.press("p")
@@ -221,8 +207,8 @@ async def test_no_secret_reaches_the_screen(azurite, profiles_file, seeded_conta
 
 async def test_a_broken_file_is_listed_not_raised(write_profiles):
     path = write_profiles("[profiles.x\nkey = [bold]\n")
-    app = create_app(load_profiles(path))
-    async with run(app, []) as pilot:
+    app, running = start(path, size=SIZE)
+    async with running as pilot:
         await pilot.pause()
         assert isinstance(app.screen, ProfilePicker)
         options = app.screen.query_one(OptionList)
@@ -253,8 +239,8 @@ async def test_keymap_from_the_profiles_file_remaps_bindings(azurite, write_prof
         [profiles.alpha]
         connection_string = "{azurite.connection_string}"
         """)
-    app = create_app(load_profiles(path), profile_name="alpha")
-    async with run(app, []) as pilot:
+    app, running = start(path, "alpha", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         await pilot.press("p")
         await pilot.pause()
@@ -272,9 +258,9 @@ async def test_an_acr_profile_opens_the_registry_pane(write_profiles):
         auth = "anonymous"
         connect_timeout = "1s"
         """)
-    notes: list[Notify] = []
-    app = create_app(load_profiles(path), profile_name="acr")
-    async with run(app, notes) as pilot:
+    notes: list = []
+    app, running = start(path, "acr", notes, size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         assert app.profile.kind == "acr"
         assert app.query_one("#panes").active == "registry-pane"
@@ -286,8 +272,8 @@ async def test_an_acr_profile_opens_the_registry_pane(write_profiles):
 async def test_r_reloads_the_pane(azurite, profiles_file, seeded_container):
     from aztui.azure.blobs import BlobStore
 
-    app = create_app(load_profiles(profiles_file), profile_name="one-container")
-    async with run(app, []) as pilot:
+    app, running = start(profiles_file, "one-container", size=SIZE)
+    async with running as pilot:
         await settle(pilot)
         assert "late.txt" not in table_cells(app)
         async with BlobStore(app.profile) as store:

@@ -1,7 +1,7 @@
 """The aztui app shell: header with the active profile, three panes, footer, help, command palette.
 
 `create_app(profile_set)` is the one factory used by the CLI, the demo and the tests.
-Storage work runs in workers (see `ContainersView`); failures become notifications, never tracebacks.
+Storage work runs in workers (see `ContainersView`); failures (`PaneFailed`) become notifications, never tracebacks.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from textual.worker import Worker, WorkerState
 from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.commands import ActionsProvider
+from aztui.ui.messages import PaneFailed
+from aztui.ui.pane_work import as_aztui_error, focus_pane
 from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.text import account_label, plain
 
@@ -77,11 +79,16 @@ class AztuiApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.profile_set.keymap:
-            self.update_keymap(dict(self.profile_set.keymap))
-        for problem in self.profile_set.warnings:
+        self.open_profile_set(self.profile_set, self.start_profile)
+
+    def open_profile_set(self, profile_set, name: str | None = None) -> None:
+        """What start does with the profiles file: keymap, warnings, then profile `name`
+        (default: the file's default profile) or, without one, the picker."""
+        self.profile_set = profile_set
+        self.set_keymap(dict(profile_set.keymap))
+        for problem in profile_set.warnings:
             self.notify(problem.render(), severity="warning", markup=False)
-        name = self.start_profile or self.profile_set.default_profile
+        name = name or profile_set.default_profile
         if name:
             self.activate(name)
         else:
@@ -118,7 +125,7 @@ class AztuiApp(App[None]):
         if view is not None:
             view.ensure_loaded()
             if focus:
-                view.table.focus()
+                focus_pane(view)
         elif pane not in self.building:
             self.building.add(pane)
             self.call_later(self.build_view, pane)
@@ -137,7 +144,7 @@ class AztuiApp(App[None]):
             view.load(self.profile)
         if self.query_one(TabbedContent).active == PANES[pane]:
             view.ensure_loaded()
-            view.table.focus()
+            focus_pane(view)
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -214,7 +221,7 @@ class AztuiApp(App[None]):
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = PANES[pane]
         if pane == "containers":
-            self.containers.table.focus()
+            focus_pane(self.containers)
         else:
             self.show_view(pane)
 
@@ -239,23 +246,14 @@ class AztuiApp(App[None]):
             message += f"\nHint: {error.hint}"
         self.notify(message, severity="error", markup=False, timeout=12)
 
-    def on_containers_view_failed(self, event: ContainersView.Failed) -> None:
-        self.notify_error(event.error)
-
-    def on_registry_view_failed(self, event) -> None:  # RegistryView.Failed
-        self.notify_error(event.error)
-
-    def on_cache_view_failed(self, event) -> None:  # CacheView.Failed
+    def on_pane_failed(self, event: PaneFailed) -> None:
         self.notify_error(event.error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that died of an unexpected exception: report it, keep running."""
+        """An app worker died of an exception: report it, keep running. (This message does not
+        bubble: panes and screens report their own workers with `pane_work.worker_failure`.)"""
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            if not isinstance(error, AztuiError):
-                error = AztuiError(f"{type(error).__name__}: {error}", title="Unexpected error",
-                                   hint="this is a bug in aztui; please report it")
-            self.notify_error(error)
+            self.notify_error(as_aztui_error(event.worker.error))
 
 
 def create_app(profile_set, *, profile_name: str | None = None, page_size: int = DEFAULT_PAGE_SIZE,

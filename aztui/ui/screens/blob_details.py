@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
-from aztui.ui.lazy import blob_store_class
+from aztui.ui.lazy import opened_blob_store
 from aztui.ui.widgets.text import human_size, plain, when
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -126,12 +126,11 @@ class BlobDetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="details")
     async def _load(self) -> None:
-        BlobStore = await blob_store_class()
-
         try:
-            async with BlobStore(self.profile) as store:
-                details = await store.get_details(self.container, self.blob.name)
-                preview = await store.read_blob(self.container, self.blob.name,
+            async with opened_blob_store(self.profile) as store:
+                # the listing's ETag: never show another blob's data, or a newer one than the row says
+                details = await store.get_details(self.container, self.blob.name, etag=self.blob.etag)
+                preview = await store.read_blob(self.container, self.blob.name, etag=self.blob.etag,
                                                 length=min(PREVIEW_BYTES, details.info.size))
         except AztuiError as error:
             self.query_one("#properties", DataTable).loading = False
@@ -190,12 +189,10 @@ class BlobDetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="download")
     async def _download(self, path: Path, overwrite: bool) -> None:
-        BlobStore = await blob_store_class()
-
         try:
-            async with BlobStore(self.profile) as store:
+            async with opened_blob_store(self.profile) as store:
                 size = await store.download_to(
-                    self.container, self.blob.name, path, overwrite=overwrite,
+                    self.container, self.blob.name, path, overwrite=overwrite, etag=self.blob.etag,
                     progress=lambda done, total: self.post_message(self.DownloadProgressed(done, total)))
         except AztuiError as error:
             self.query_one(WorkBar).finish()

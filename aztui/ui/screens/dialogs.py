@@ -1,6 +1,7 @@
 """Modal dialogs: delete review and report, du result, yes/no confirmations, a path prompt.
 
-Every value from storage is shown as plain `Text`, never parsed as markup.
+`DestructiveConfirm` and `ReportScreen` are the confirmation and the report of every delete
+(blobs here; cache GC and registry reuse them). Every value from storage is shown as plain `Text`, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -91,39 +92,55 @@ class DeleteReview(DestructiveConfirm):
                           "changed ones are skipped and reported.", style="dim"))
 
 
-class DeleteReportScreen(ModalScreen[None]):
-    """What a delete did: deleted, skipped because changed since the plan, missing, failed."""
+class ReportScreen(ModalScreen[None]):
+    """What a delete did; closed with Close, Esc or Enter. Subclasses say what goes in `compose_body`."""
 
     BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+    DIALOG_ID = "report"
 
     def __init__(self, report) -> None:
         super().__init__()
         self.report = report
 
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
     def compose(self) -> ComposeResult:
-        report = self.report
-        with Vertical(id="delete-report", classes="dialog"):
-            yield Label(Text(f"Deleted {len(report.deleted):,} of {count(report.plan.count, 'blob')} "
-                             f"({human_size(report.bytes_deleted)})", style="bold"))
-            summary = Text()
-            for label, outcomes, style in (("skipped, changed since the plan", report.skipped, "yellow"),
-                                           ("missing, already gone", report.missing, "dim"),
-                                           ("failed", report.failed, "red")):
-                summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
-                for outcome in outcomes[:REVIEW_NAMES]:
-                    summary.append(f"  {outcome.name}", style)
-                    if outcome.status == "failed" and outcome.detail:
-                        summary.append(f"  {outcome.detail}", "dim")
-                    summary.append("\n")
-            yield Static(summary, id="report-summary")
-            if report.journal:
-                yield Static(Text(f"journal: {report.journal}", style="dim"))
+        with Vertical(id=self.DIALOG_ID, classes="dialog"):
+            yield from self.compose_body()
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class DeleteReportScreen(ReportScreen):
+    """What a blob delete did: deleted, skipped because changed since the plan, missing, failed."""
+
+    DIALOG_ID = "delete-report"
+
+    def compose_body(self) -> ComposeResult:
+        report = self.report
+        yield Label(Text(f"Deleted {len(report.deleted):,} of {count(report.plan.count, 'blob')} "
+                         f"({human_size(report.bytes_deleted)})", style="bold"))
+        summary = Text()
+        for label, outcomes, style in (("skipped, changed since the plan", report.skipped, "yellow"),
+                                       ("missing, already gone", report.missing, "dim"),
+                                       ("failed", report.failed, "red")):
+            summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
+            for outcome in outcomes[:REVIEW_NAMES]:
+                summary.append(f"  {outcome.name}", style)
+                if outcome.status == "failed" and outcome.detail:
+                    summary.append(f"  {outcome.detail}", "dim")
+                summary.append("\n")
+        yield Static(summary, id="report-summary")
+        if report.journal:
+            yield Static(Text(f"journal: {report.journal}", style="dim"))
 
 
 class UsageReport(ModalScreen[None]):

@@ -16,7 +16,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
-from aztui.ui.screens.dialogs import DestructiveConfirm
+from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.cache_rows import where
 from aztui.ui.widgets.text import count, human_size, plain
 
@@ -227,25 +227,18 @@ class GcConfirm(DestructiveConfirm):
                           "outcome.", style="dim"), id="gc-confirm-rules")
 
 
-class GcReportScreen(ModalScreen[None]):
+class GcReportScreen(ReportScreen):
     """What a GC run did: deleted, skipped because changed, saved because referenced again, missing, failed."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+    DIALOG_ID = "gc-report"
 
-    def __init__(self, report) -> None:
-        super().__init__()
-        self.report = report
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         report = self.report
-        with Vertical(id="gc-report", classes="dialog"):
-            yield Label(Text(f"GC: deleted {len(report.deleted):,} of {count(report.plan.count, 'cache blob')} "
-                             f"({human_size(report.bytes_deleted)} freed)", style="bold"))
-            yield Static(self.summary(), id="gc-report-summary")
-            if report.journal is not None:
-                yield Static(Text.assemble(("Journal: ", "dim"), plain(report.journal)), id="gc-report-journal")
-            with Horizontal(classes="buttons"):
-                yield Button("Close", id="close", variant="primary")
+        yield Label(Text(f"GC: deleted {len(report.deleted):,} of {count(report.plan.count, 'cache blob')} "
+                         f"({human_size(report.bytes_deleted)} freed)", style="bold"))
+        yield Static(self.summary(), id="gc-report-summary")
+        if report.journal is not None:
+            yield Static(Text.assemble(("Journal: ", "dim"), plain(report.journal)), id="gc-report-journal")
 
     def summary(self) -> Text:
         report = self.report
@@ -267,10 +260,3 @@ class GcReportScreen(ModalScreen[None]):
             if len(outcomes) > REPORT_NAMES:
                 text.append(f"    … and {len(outcomes) - REPORT_NAMES:,} more (see the journal)\n", "italic")
         return text
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)

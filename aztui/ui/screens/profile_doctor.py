@@ -200,10 +200,10 @@ class ProfileDoctorScreen(ModalScreen[None]):
         self.query_one("#doctor-verdict", Static).update(text)
 
     def on_worker_state_changed(self, event) -> None:
-        """An unexpected error (the app reports it): say so instead of 'Testing…' forever."""
-        from textual.worker import WorkerState
+        """An unexpected error: report it, and say so instead of 'Testing…' forever."""
+        from aztui.ui.pane_work import worker_failure
 
-        if event.state == WorkerState.ERROR and event.worker.node is self:
+        if worker_failure(self, event) is not None:
             self.query_one("#doctor-verdict", Static).update(
                 Text("The test stopped on an unexpected error (see the notification).", style="bold red"))
 

@@ -7,14 +7,10 @@ Protected profiles also require typing the profile's name before Delete is enabl
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Label, Static
 
-from aztui.ui.screens.dialogs import DestructiveConfirm
+from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.text import plain
 
 REVIEW_LINES = 12
@@ -69,43 +65,28 @@ class RegistryDeleteReview(DestructiveConfirm):
                           "by the registry and reported.", style="dim"))
 
 
-class RegistryDeleteReportScreen(ModalScreen[None]):
+class RegistryDeleteReportScreen(ReportScreen):
     """What a registry delete did: each item deleted, missing (already gone) or failed, with why."""
 
     DEFAULT_CSS = _DIALOG_CSS
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="close")]
+    DIALOG_ID = "registry-report"
 
-    def __init__(self, report) -> None:
-        super().__init__()
-        self.report = report
-
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         report = self.report
         deleted = report.with_status("deleted")
-        with Vertical(id="registry-report", classes="dialog"):
-            yield Label(Text(f"Deleted {len(deleted):,} of {len(report.outcomes):,}", style="bold"),
-                        id="report-title")
-            summary = Text()
-            for outcome in report.outcomes[:REVIEW_LINES]:
-                style = {"deleted": "green", "missing": "dim", "failed": "red"}.get(outcome.status, "")
-                summary.append(f"{outcome.status:<8}", style)
-                summary.append(f"  {outcome_label(outcome.item)}\n")
-                if outcome.detail:
-                    summary.append(f"          {outcome.detail}\n", "dim")
-            if len(report.outcomes) > REVIEW_LINES:
-                summary.append(f"… and {len(report.outcomes) - REVIEW_LINES:,} more\n", "italic")
-            yield Static(summary, id="report-summary")
-            if report.journal:
-                yield Static(Text(f"journal: {report.journal}", style="dim"))
-            with Horizontal(classes="buttons"):
-                yield Button("Close", id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
+        yield Label(Text(f"Deleted {len(deleted):,} of {len(report.outcomes):,}", style="bold"), id="report-title")
+        summary = Text()
+        for outcome in report.outcomes[:REVIEW_LINES]:
+            style = {"deleted": "green", "missing": "dim", "failed": "red"}.get(outcome.status, "")
+            summary.append(f"{outcome.status:<8}", style)
+            summary.append(f"  {outcome_label(outcome.item)}\n")
+            if outcome.detail:
+                summary.append(f"          {outcome.detail}\n", "dim")
+        if len(report.outcomes) > REVIEW_LINES:
+            summary.append(f"… and {len(report.outcomes) - REVIEW_LINES:,} more\n", "italic")
+        yield Static(summary, id="report-summary")
+        if report.journal:
+            yield Static(Text(f"journal: {report.journal}", style="dim"))
 
 
 def outcome_label(item) -> str:

@@ -10,7 +10,6 @@ GC: `g` → policy form → plan (worker, on a fresh read) → plan screen → c
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 
 from rich.text import Text
@@ -23,7 +22,9 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
-from aztui.ui.lazy import blob_store_class
+from aztui.ui.lazy import opened_blob_store
+from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
+from aztui.ui.pane_work import count_outcomes, failure_posted, show_loading, worker_failure
 from aztui.ui.widgets.cache_rows import (
     NOT_A_CACHE,
     SORT_LABELS,
@@ -74,29 +75,10 @@ class CacheView(Vertical):
             self.profile = profile
             self.snapshot = snapshot
 
-    class Failed(Message):
-        def __init__(self, error: AztuiError) -> None:
-            super().__init__()
-            self.error = error
-
     class GcPlanned(Message):
         def __init__(self, plan) -> None:
             super().__init__()
             self.plan = plan
-
-    class GcProgressed(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, CacheView.GcProgressed)
-
-    class GcFinished(Message):
-        def __init__(self, report) -> None:
-            super().__init__()
-            self.report = report
 
     # --- state ----------------------------------------------------------------------------
 
@@ -161,21 +143,20 @@ class CacheView(Vertical):
             return
         self.stale = False
         self.show_table()
-        self.table.loading = True
+        show_loading(self, True, self.table)
         self.set_status("Reading every manifest and the blob listing…")
         self.work_bar.start(f"Reading the cache {where(self.profile)}…")
         self._read(self.profile)
 
     @work(exclusive=True, exit_on_error=False, group="cache")
     async def _read(self, profile: Profile) -> None:
-        BlobStore = await blob_store_class()
         from aztui.azure.buildcache import read_cache
 
         try:
-            async with BlobStore(profile) as store:
+            async with opened_blob_store(profile) as store:
                 snapshot = await read_cache(store)
         except AztuiError as error:
-            self.post_message(self.Failed(error))
+            self.post_message(PaneFailed(error))
             if profile is self.profile:
                 self._show_failure(error)
             return
@@ -185,7 +166,7 @@ class CacheView(Vertical):
         if event.profile is not self.profile:
             return  # a read of a profile the user already left
         self.work_bar.finish()
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.snapshot = event.snapshot
         if self.view == "layers" and self.layers_of not in {m.cache_name for m in self.snapshot.manifests}:
             self.view, self.layers_of = "names", None
@@ -195,16 +176,17 @@ class CacheView(Vertical):
 
     def _show_failure(self, error: AztuiError) -> None:
         self.work_bar.finish()
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.set_status(f"Could not read the cache: {error.title}")
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error (the app reports it): leave no spinner behind."""
-        from textual.worker import WorkerState
-
-        if event.state == WorkerState.ERROR and event.worker.node is self:
-            self.table.loading = False
-            self.work_bar.finish()
+        """A worker died of an unexpected error: report it, leave no spinner behind."""
+        error = worker_failure(self, event)
+        if error is None:
+            return
+        self.work_bar.finish()
+        if event.worker.group == "cache":
+            self._show_failure(error)
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -321,6 +303,8 @@ class CacheView(Vertical):
     def action_cancel(self) -> None:
         if self.cancel_work():
             self.notify("Cancelled.")
+            if self.snapshot is None:  # nothing read: not "Reading…" any more
+                self.set_status("Cancelled — r reloads")
             self.update_status()
 
     def cancel_work(self) -> bool:
@@ -328,7 +312,7 @@ class CacheView(Vertical):
         running = [w for w in self.workers if w.node is self and w.is_running and w.group in ("cache", "gc")]
         for worker in running:
             worker.cancel()
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.work_bar.finish()
         return bool(running)
 
@@ -350,19 +334,14 @@ class CacheView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="gc")
     async def _plan(self, profile: Profile, policy) -> None:
-        BlobStore = await blob_store_class()
         from aztui.azure.buildcache import read_cache
         from aztui.gc import plan_cache_gc
 
-        try:
-            async with BlobStore(profile) as store:
+        with failure_posted(self):
+            async with opened_blob_store(profile) as store:
                 snapshot = await read_cache(store)  # fresh: the plan's ETags must be current
-        except AztuiError as error:
-            self.work_bar.finish()
-            self.post_message(self.Failed(error))
-            return
-        self.post_message(self.CacheRead(profile, snapshot))
-        self.post_message(self.GcPlanned(plan_cache_gc(snapshot, policy, datetime.now(timezone.utc))))
+            self.post_message(self.CacheRead(profile, snapshot))
+            self.post_message(self.GcPlanned(plan_cache_gc(snapshot, policy, datetime.now(timezone.utc))))
 
     def on_cache_view_gc_planned(self, event: GcPlanned) -> None:
         from aztui.ui.screens.gc_plan import GcPlanScreen
@@ -379,34 +358,18 @@ class CacheView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="gc")
     async def _execute(self, profile: Profile, plan) -> None:
-        BlobStore = await blob_store_class()
         from aztui.cache_gc import execute_cache_gc
 
-        done = 0
+        with failure_posted(self, reload=True):
+            async with opened_blob_store(profile) as store:
+                report = await execute_cache_gc(store, plan, progress=count_outcomes(self, plan.count))
+            self.post_message(PlanExecuted(report))
 
-        def progressed(_outcome) -> None:
-            nonlocal done
-            done += 1
-            self.post_message(self.GcProgressed(done, plan.count))
-
-        try:
-            async with BlobStore(profile) as store:
-                report = await execute_cache_gc(store, plan, progress=progressed)
-        except asyncio.CancelledError:
-            self.call_later(self.reload)
-            raise
-        except AztuiError as error:
-            self.work_bar.finish()
-            self.post_message(self.Failed(error))
-            self.call_later(self.reload)
-            return
-        self.post_message(self.GcFinished(report))
-
-    def on_cache_view_gc_progressed(self, event: GcProgressed) -> None:
+    def on_plan_progressed(self, event: PlanProgressed) -> None:
         if self.work_bar.display:
             self.work_bar.show_progress(f"GC: {event.done:,} of {event.total:,} done", progress=event.done)
 
-    def on_cache_view_gc_finished(self, event: GcFinished) -> None:
+    def on_plan_executed(self, event: PlanExecuted) -> None:
         from aztui.ui.screens.gc_plan import GcReportScreen
 
         self.work_bar.finish()

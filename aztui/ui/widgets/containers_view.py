@@ -2,12 +2,10 @@
 
 Every network call runs in a worker on the async `BlobStore` (opened inside the worker), one
 exclusive worker per purpose (listing, usage, delete), so moving on cancels the stale one.
-Workers report with messages named for what happened; failures become `Failed`.
+Workers report with messages named for what happened; failures become `PaneFailed`.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from rich.text import Text
 from textual import on, work
@@ -19,13 +17,16 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
-from aztui.ui.lazy import blob_store_class
+from aztui.ui.lazy import opened_blob_store
+from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
+from aztui.ui.pane_work import count_outcomes, failure_posted, show_loading, worker_failure
 from aztui.ui.widgets.listing import (BLOB_COLUMNS, CONTAINER_COLUMNS, SORT_KEYS, Location, breadcrumbs,
                                       entry_key, entry_row, is_blob, is_folder, matches, sort_entries)
 from aztui.ui.widgets.text import account_label, count, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
 DEFAULT_PAGE_SIZE = 500
+FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
 DEFAULT_MAX_ROWS = 50_000
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
 MUTATING_ACTIONS = frozenset({"delete", "mark"})
@@ -61,29 +62,10 @@ class ContainersView(Vertical):
             self.continuation = continuation
             self.first = first
 
-    class Failed(Message):
-        def __init__(self, error: AztuiError) -> None:
-            super().__init__()
-            self.error = error
-
     class DeletePlanned(Message):
         def __init__(self, plan) -> None:
             super().__init__()
             self.plan = plan
-
-    class DeleteProgressed(Message):
-        def __init__(self, done: int, total: int) -> None:
-            super().__init__()
-            self.done = done
-            self.total = total
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, ContainersView.DeleteProgressed)
-
-    class DeleteFinished(Message):
-        def __init__(self, report) -> None:
-            super().__init__()
-            self.report = report
 
     class UsageProgressed(Message):
         def __init__(self, usage) -> None:
@@ -114,6 +96,7 @@ class ContainersView(Vertical):
         self.capped = False
         self.fetching = False
         self.loading_all = False
+        self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
         self.marked: set[str] = set()
         self.filter_text = ""
         self.sort_key: str | None = None       # None: the server's order
@@ -149,19 +132,21 @@ class ContainersView(Vertical):
     # --- loading --------------------------------------------------------------------------
 
     def load(self, profile: Profile) -> None:
-        """Show `profile`'s account, or straight its container and prefix when it names one."""
+        """Show `profile`'s account, or straight its container and prefix when it names one;
+        the same profile again (refresh) reloads the folder shown."""
+        here = self.location if self.profile == profile else None
         self.profile = profile
         prefix = f"{profile.prefix.strip('/')}/" if profile.prefix.strip("/") else ""
         self.root = Location(profile.container, prefix) if profile.container else Location()
         self.cancel_work()
         self.refresh_bindings()
-        self.go(self.root)
+        self.go(here or self.root)
 
     def go(self, location: Location) -> None:
         """Move to `location`: forget what was loaded, fetch its first page."""
         self.location = location
         self.entries, self.by_key, self.marked = [], {}, set()
-        self.continuation, self.capped, self.filter_text = None, False, ""
+        self.continuation, self.capped, self.filter_text, self.incomplete = None, False, "", None
         self.query_one("#filter", Input).value = ""
         self.query_one("#filter").display = False
         self.query_one("#breadcrumbs", Label).update(
@@ -171,14 +156,14 @@ class ContainersView(Vertical):
         columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
         for column in columns:
             table.add_column(column, key=column)
-        table.loading = True
-        self.set_status(f"Loading {'containers' if location.container is None else 'blobs'}…")
+        show_loading(self, True, table)
         self.fetching, self.loading_all = True, False
+        self.update_status()
         # after the next frame: the SDK import and the request never hold up a paint
         self.call_after_refresh(self._fetch_first_page, self.profile, location)
 
     def _fetch_first_page(self, profile: Profile, location: Location) -> None:
-        if profile is self.profile and location == self.location:  # still where the user is
+        if profile is self.profile and location == self.location and self.fetching:  # still wanted
             self._fetch(profile, location, None, all_pages=False)
 
     def reload(self) -> None:
@@ -188,22 +173,20 @@ class ContainersView(Vertical):
     def show_nothing(self, reason: str) -> None:
         """Cancel any work and show an empty pane with `reason`."""
         self.cancel_work()
-        self.profile = None
+        self.profile, self.incomplete = None, None
         self.refresh_bindings()
         self.table.clear(columns=True)
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.query_one("#breadcrumbs", Label).update("")
         self.set_status(reason)
 
     @work(exclusive=True, exit_on_error=False, group="listing")
     async def _fetch(self, profile: Profile, location: Location, continuation: str | None, *,
                      all_pages: bool) -> None:
-        BlobStore = await blob_store_class()  # lazy, in a thread: keeps the UI responsive
-
         first = continuation is None
         rows = 0 if first else len(self.entries)
         try:
-            async with BlobStore(profile) as store:
+            async with opened_blob_store(profile) as store:  # lazy, in a thread: keeps the UI responsive
                 if location.container is None:
                     items = []
                     async for info in store.iter_containers():
@@ -213,15 +196,17 @@ class ContainersView(Vertical):
                     self.post_message(self.PageLoaded(location, tuple(items), None, first))
                     return
                 while True:
+                    # a screenful first: the first rows paint sooner, the table measures fewer rows
+                    size = min(self.page_size, FIRST_PAGE_SIZE) if first else self.page_size
                     page = await store.list_page(location.container, location.listing_prefix,
-                                                 page_size=self.page_size, continuation=continuation)
+                                                 page_size=size, continuation=continuation)
                     self.post_message(self.PageLoaded(location, page.items, page.continuation, first))
                     rows += len(page.items)
                     continuation, first = page.continuation, False
                     if not all_pages or continuation is None or rows >= self.max_rows:
                         return
         except AztuiError as error:
-            self.post_message(self.Failed(error))
+            self.post_message(PaneFailed(error))
             if location == self.location:
                 self._show_failure(error)
 
@@ -229,8 +214,8 @@ class ContainersView(Vertical):
         if event.location != self.location:
             return  # a page of a place the user already left
         table = self.table
-        table.loading = False
-        self.continuation = event.continuation
+        show_loading(self, False, table)
+        self.continuation, self.incomplete = event.continuation, None
         items = list(event.items)
         room = self.max_rows - len(self.entries)
         if len(items) > room:
@@ -255,18 +240,19 @@ class ContainersView(Vertical):
             table.focus()  # not when the user is on another pane
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error (the app reports it): leave no spinner behind."""
-        from textual.worker import WorkerState
-
-        if event.state == WorkerState.ERROR and event.worker.node is self:
-            self.table.loading = False
-            self.fetching = self.loading_all = False
-            self.work_bar.finish()
+        """A worker died of an unexpected error: report it, leave no spinner behind."""
+        error = worker_failure(self, event)
+        if error is None:
+            return
+        self.work_bar.finish()
+        if event.worker.group == "listing":
+            self._show_failure(error)
 
     def _show_failure(self, error: AztuiError) -> None:
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.fetching = self.loading_all = False
-        self.set_status(f"Could not load: {error.title}")
+        self.incomplete = f"Could not load: {error.title}"
+        self.set_status(self.incomplete)  # the error alone; `update_status` adds the rest later
 
     # --- rows -----------------------------------------------------------------------------
 
@@ -309,18 +295,24 @@ class ContainersView(Vertical):
         self.query_one("#listing-status", Static).update(Text(text))
 
     def update_status(self) -> None:
+        """The status line: what is loaded (or why not), how it is shown, what is on its way."""
         what = "container" if self.location.container is None else "row"
         what += "s" if len(self.entries) != 1 else ""
         shown = self.table.row_count
         parts = [f"{len(self.entries):,} {what} loaded"]
         if self.filter_text:
             parts[0] = f"{shown:,} of {len(self.entries):,} {what} match {self.filter_text!r}"
+        if self.incomplete:  # never "0 rows loaded" as if the folder were empty
+            parts = [self.incomplete] + parts * bool(self.entries)
+        elif self.fetching and not self.entries:
+            parts = [f"Loading {'containers' if self.location.container is None else 'blobs'}…"]
         if self.sort_key is not None:
             arrow = "↓" if self.sort_descending else "↑"
             parts.append(f"sorted by {SORT_KEYS[self.sort_key]} {arrow}")
-            if self.continuation is not None:
-                parts.append(f"only the {len(self.entries):,} loaded rows are sorted, more on the server: "
-                             "L loads all")
+        if self.fetching and self.entries:
+            parts.append("loading every page… (Esc stops)" if self.loading_all else "loading more…")
+        elif self.continuation is not None and self.sort_key is not None:
+            parts.append(f"only the {len(self.entries):,} loaded rows are sorted, more on the server: L loads all")
         elif self.continuation is not None:
             parts.append("more on the server (scroll or L loads them)")
         if self.marked:
@@ -346,7 +338,8 @@ class ContainersView(Vertical):
         if (self.continuation is None or self.fetching or self.profile is None
                 or self.sort_key is not None or self.filter_text):
             return
-        self.fetching = True
+        self.fetching, self.incomplete = True, None
+        self.update_status()
         self._fetch(self.profile, self.location, self.continuation, all_pages=False)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -425,7 +418,8 @@ class ContainersView(Vertical):
             self.notify("Every row is loaded.")
             return
         self.fetching = self.loading_all = True
-        self.set_status(f"Loading every page… ({len(self.entries):,} rows so far; Esc stops)")
+        self.incomplete = None
+        self.update_status()
         self._fetch(self.profile, self.location, self.continuation, all_pages=True)
 
     def action_mark(self) -> None:
@@ -464,15 +458,18 @@ class ContainersView(Vertical):
             self.table.focus()
 
     def cancel_work(self) -> bool:
-        """Cancel usage, delete and page loads; True if anything was running."""
+        """Cancel usage, delete and page loads (also a first page not sent yet); True if anything was running."""
         running = [w for w in self.workers if w.node is self and w.is_running
                    and w.group in ("usage", "delete", "listing")]
         for worker in running:
             worker.cancel()
+        listing = self.fetching  # a page was on its way: what is shown is not all there is
+        if listing:
+            self.incomplete = "Cancelled — r reloads"
         self.fetching = self.loading_all = False
-        self.table.loading = False
+        show_loading(self, False, self.table)
         self.work_bar.finish()
-        return bool(running)
+        return bool(running) or listing
 
     # --- du ---------------------------------------------------------------------------------
 
@@ -493,18 +490,13 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="usage")
     async def _measure(self, profile: Profile, container: str, prefix: str) -> None:
-        BlobStore = await blob_store_class()
         from aztui.azure.usage import measure_usage
 
-        try:
-            async with BlobStore(profile) as store:
+        with failure_posted(self):
+            async with opened_blob_store(profile) as store:
                 usage = await measure_usage(store, container, prefix,
                                             progress=lambda u: self.post_message(self.UsageProgressed(u)))
-        except AztuiError as error:
-            self.work_bar.finish()
-            self.post_message(self.Failed(error))
-            return
-        self.post_message(self.UsageMeasured(usage))
+            self.post_message(self.UsageMeasured(usage))
 
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
@@ -539,17 +531,12 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="delete")
     async def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
-        BlobStore = await blob_store_class()
         from aztui.deletion import plan_delete
 
-        try:
-            async with BlobStore(profile) as store:
+        with failure_posted(self):
+            async with opened_blob_store(profile) as store:
                 plan = await plan_delete(store, container, names=names, prefixes=prefixes)
-        except AztuiError as error:
-            self.work_bar.finish()
-            self.post_message(self.Failed(error))
-            return
-        self.post_message(self.DeletePlanned(plan))
+            self.post_message(self.DeletePlanned(plan))
 
     def on_containers_view_delete_planned(self, event: DeletePlanned) -> None:
         from aztui.ui.screens.dialogs import DeleteReview
@@ -569,34 +556,18 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="delete")
     async def _execute(self, profile: Profile, plan) -> None:
-        BlobStore = await blob_store_class()
         from aztui.deletion import execute_delete
 
-        done = 0
+        with failure_posted(self, reload=True):
+            async with opened_blob_store(profile) as store:
+                report = await execute_delete(store, plan, progress=count_outcomes(self, plan.count))
+            self.post_message(PlanExecuted(report))
 
-        def progressed(_outcome) -> None:
-            nonlocal done
-            done += 1
-            self.post_message(self.DeleteProgressed(done, plan.count))
-
-        try:
-            async with BlobStore(profile) as store:
-                report = await execute_delete(store, plan, progress=progressed)
-        except asyncio.CancelledError:
-            self.call_later(self.reload)
-            raise
-        except AztuiError as error:
-            self.work_bar.finish()
-            self.post_message(self.Failed(error))
-            self.call_later(self.reload)
-            return
-        self.post_message(self.DeleteFinished(report))
-
-    def on_containers_view_delete_progressed(self, event: DeleteProgressed) -> None:
+    def on_plan_progressed(self, event: PlanProgressed) -> None:
         if self.work_bar.display:
             self.work_bar.show_progress(f"Deleting: {event.done:,} of {event.total:,}", progress=event.done)
 
-    def on_containers_view_delete_finished(self, event: DeleteFinished) -> None:
+    def on_plan_executed(self, event: PlanExecuted) -> None:
         from aztui.ui.screens.dialogs import DeleteReportScreen
 
         self.work_bar.finish()

@@ -5,7 +5,7 @@ Two kinds of registry behind `aztui.azure.registry.open_registry`: Azure Contain
 registry stored in Azure Blob (read from storage only: browsing; `aztui registry gc` cleans up).
 Every network call runs in a worker with the registry opened inside it, one exclusive worker
 per purpose ("registry-read", "registry-write"), so moving on cancels the stale one. Workers
-report with messages named for what happened; failures become `Failed` (the app notifies).
+report with messages named for what happened; failures become `PaneFailed` (the app notifies).
 
 Deletes: plan (a fresh read, locks checked) → `RegistryDeleteReview` → confirm (protected
 profiles type the name) → execute exactly the plan → `RegistryDeleteReportScreen` → reload.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -29,6 +30,8 @@ from textual.widgets import DataTable, Label, Static
 
 from aztui.errors import AztuiError, NotFoundError
 from aztui.model import Profile
+from aztui.ui.messages import PaneFailed, PlanExecuted
+from aztui.ui.pane_work import failure_posted, show_loading, worker_failure
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -172,14 +175,17 @@ def _sort(items: list, key: str | None, descending: bool, name) -> list:
     return sorted(items, key=lambda i: getattr(i, attr, None) or _OLDEST, reverse=descending)
 
 
-async def _open_registry(profile: Profile):
-    """`open_registry(profile)`, importing the backend (and the Azure SDK) in a thread the first time."""
+@asynccontextmanager
+async def _opened_registry(profile: Profile):
+    """`async with open_registry(profile)`; the backend (and the Azure SDK) imported in a thread the first time."""
     module_name = "aztui.azure.acr" if profile.kind == "acr" else "aztui.azure.distribution"
     if module_name not in sys.modules:
         await asyncio.to_thread(importlib.import_module, module_name)
     from aztui.azure.registry import open_registry
 
-    return open_registry(profile)
+    registry = open_registry(profile)
+    async with registry:
+        yield registry
 
 
 def may_hold_registry(profile: Profile) -> bool:
@@ -266,20 +272,10 @@ class RegistryView(Vertical):
             self.tags = tags
             self.manifests = manifests
 
-    class Failed(Message):
-        def __init__(self, error: AztuiError) -> None:
-            super().__init__()
-            self.error = error
-
     class DeletePlanned(Message):
         def __init__(self, plan: RegistryDeletePlan) -> None:
             super().__init__()
             self.plan = plan
-
-    class DeleteFinished(Message):
-        def __init__(self, report) -> None:
-            super().__init__()
-            self.report = report
 
     class LocksChanged(Message):
         def __init__(self, target: Target, flags: dict) -> None:
@@ -391,7 +387,7 @@ class RegistryView(Vertical):
         self.stale = False
         if self.repository is None:
             self.show_repositories()
-            self.repositories_table.loading = True
+            show_loading(self, True, self.repositories_table)
             self.set_status("Reading the repositories…")
             self.call_after_refresh(self._start_read, self.profile, None)
         else:
@@ -417,8 +413,7 @@ class RegistryView(Vertical):
     @work(exclusive=True, exit_on_error=False, group="registry-read")
     async def _read_repositories(self, profile: Profile) -> None:
         try:
-            registry = await _open_registry(profile)
-            async with registry:
+            async with _opened_registry(profile) as registry:
                 if registry.kind == "distribution" and getattr(registry, "layout", None) is None:
                     self.post_message(self.NoRegistryFound(
                         profile, f"No registry data in container {profile.container!r}"
@@ -428,20 +423,19 @@ class RegistryView(Vertical):
                 self.post_message(self.RepositoriesListed(profile, registry.kind, repositories,
                                                           getattr(registry, "layout", None)))
         except AztuiError as error:
-            self.post_message(self.Failed(error))
+            self.post_message(PaneFailed(error))
             if profile is self.profile:
                 self.call_later(self._show_failure, error)
 
     @work(exclusive=True, exit_on_error=False, group="registry-read")
     async def _read_repository(self, profile: Profile, repository: str) -> None:
         try:
-            registry = await _open_registry(profile)
-            async with registry:
+            async with _opened_registry(profile) as registry:
                 tags, manifests = await asyncio.gather(registry.list_tags(repository),
                                                        registry.list_manifests(repository))
                 kind = registry.kind
         except AztuiError as error:
-            self.post_message(self.Failed(error))
+            self.post_message(PaneFailed(error))
             if profile is self.profile:
                 self.call_later(self._show_failure, error)
             return
@@ -453,7 +447,7 @@ class RegistryView(Vertical):
             return  # a listing of a profile or level the user already left
         self.kind, self.storage_layout = event.kind, event.storage_layout
         self.repositories = list(event.repositories)
-        self.repositories_table.loading = False
+        show_loading(self, False, self.repositories_table)
         self.work_bar.finish()
         self.refresh_bindings()
         self.render_rows()
@@ -465,6 +459,7 @@ class RegistryView(Vertical):
             return
         self.kind = None
         self.work_bar.finish()
+        show_loading(self, False, self.repositories_table)
         self.refresh_bindings()
         self.show_text(f"{event.reason}\n\n{NOT_A_REGISTRY}")
 
@@ -472,8 +467,7 @@ class RegistryView(Vertical):
         if event.profile is not self.profile or event.repository != self.repository:
             return
         self.tags, self.manifests = list(event.tags), list(event.manifests)
-        for table in (self.tags_table, self.manifests_table):
-            table.loading = False
+        show_loading(self, False, self.tags_table, self.manifests_table)
         self.work_bar.finish()
         self.refresh_bindings()
         self.render_rows()
@@ -481,19 +475,18 @@ class RegistryView(Vertical):
             self.table.focus()
 
     def _show_failure(self, error: AztuiError) -> None:
-        for table in (self.repositories_table, self.tags_table, self.manifests_table):
-            table.loading = False
+        show_loading(self, False, self.repositories_table, self.tags_table, self.manifests_table)
         self.work_bar.finish()
         self.set_status(f"Could not read the registry: {error.title}")
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error (the app reports it): leave no spinner behind."""
-        from textual.worker import WorkerState
-
-        if event.state == WorkerState.ERROR and event.worker.node is self:
-            for table in (self.repositories_table, self.tags_table, self.manifests_table):
-                table.loading = False
-            self.work_bar.finish()
+        """A worker died of an unexpected error: report it, leave no spinner behind."""
+        error = worker_failure(self, event)
+        if error is None:
+            return
+        self.work_bar.finish()
+        if event.worker.group == "registry-read":
+            self._show_failure(error)
 
     # --- showing --------------------------------------------------------------------------
 
@@ -619,8 +612,7 @@ class RegistryView(Vertical):
         self.repository = name
         self.show_repository()
         self.update_title()
-        for table in (self.tags_table, self.manifests_table):
-            table.loading = True
+        show_loading(self, True, self.tags_table, self.manifests_table)
         self.set_status(f"Reading the tags and manifests of {name}…")
         self.refresh_bindings()
         self.call_after_refresh(self._start_read, self.profile, name)
@@ -650,9 +642,12 @@ class RegistryView(Vertical):
         self.render_rows()
 
     def action_cancel(self) -> None:
+        reading = any(w.node is self and w.is_running and w.group == "registry-read" for w in self.workers)
         if self.cancel_work():
             self.notify("Cancelled.")
-            if self.profile is not None:
+            if reading:  # nothing read: not "Reading…" any more
+                self.set_status("Cancelled — r reloads")
+            elif self.profile is not None:
                 self.update_status()
 
     def cancel_work(self) -> bool:
@@ -661,8 +656,7 @@ class RegistryView(Vertical):
                    and w.group in ("registry-read", "registry-write")]
         for worker in running:
             worker.cancel()
-        for table in (self.repositories_table, self.tags_table, self.manifests_table):
-            table.loading = False
+        show_loading(self, False, self.repositories_table, self.tags_table, self.manifests_table)
         self.work_bar.finish()
         return bool(running)
 
@@ -702,15 +696,10 @@ class RegistryView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="registry-write")
     async def _plan_delete(self, profile: Profile, target: Target) -> None:
-        try:
-            registry = await _open_registry(profile)
-            async with registry:
+        with failure_posted(self):
+            async with _opened_registry(profile) as registry:
                 plan = await plan_registry_delete(registry, profile, target)
-        except AztuiError as error:
-            self.call_later(self.work_bar.finish)
-            self.post_message(self.Failed(error))
-            return
-        self.post_message(self.DeletePlanned(plan))
+            self.post_message(self.DeletePlanned(plan))
 
     def on_registry_view_delete_planned(self, event: DeletePlanned) -> None:
         from aztui.ui.screens.registry_dialogs import RegistryDeleteReview
@@ -728,21 +717,12 @@ class RegistryView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="registry-write")
     async def _execute_delete(self, profile: Profile, plan: RegistryDeletePlan) -> None:
-        try:
-            registry = await _open_registry(profile)
-            async with registry:
+        with failure_posted(self, reload=True):
+            async with _opened_registry(profile) as registry:
                 report = await execute_registry_delete(registry, plan)
-        except asyncio.CancelledError:
-            self.call_later(self.reload)
-            raise
-        except AztuiError as error:
-            self.call_later(self.work_bar.finish)
-            self.post_message(self.Failed(error))
-            self.call_later(self.reload)
-            return
-        self.post_message(self.DeleteFinished(report))
+            self.post_message(PlanExecuted(report))
 
-    def on_registry_view_delete_finished(self, event: DeleteFinished) -> None:
+    def on_plan_executed(self, event: PlanExecuted) -> None:
         from aztui.ui.screens.registry_dialogs import RegistryDeleteReportScreen
 
         self.work_bar.finish()
@@ -781,15 +761,11 @@ class RegistryView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="registry-write")
     async def _set_locks(self, profile: Profile, target: Target, flags: dict) -> None:
-        try:
-            registry = await _open_registry(profile)
-            async with registry:
+        with failure_posted(self):
+            async with _opened_registry(profile) as registry:
+                refuse_on_distribution(registry, f"Changing the locks of {target.label}")
                 await registry.set_locks(target.repository, tag=target.tag, digest=target.digest, **flags)
-        except AztuiError as error:
-            self.call_later(self.work_bar.finish)
-            self.post_message(self.Failed(error))
-            return
-        self.post_message(self.LocksChanged(target, flags))
+            self.post_message(self.LocksChanged(target, flags))
 
     def on_registry_view_locks_changed(self, event: LocksChanged) -> None:
         self.work_bar.finish()
@@ -813,6 +789,7 @@ async def plan_registry_delete(registry, profile: Profile, target: Target) -> Re
     """Read the target afresh: refuse a locked one (the registry would), list what goes with it."""
     from aztui.purge import PurgeItem, PurgePlan
 
+    refuse_on_distribution(registry, f"Deleting {target.label}")
     where = account_label(profile)
     now = datetime.now(timezone.utc)
     reason = "chosen in the Registry pane"
@@ -863,6 +840,14 @@ async def plan_registry_delete(registry, profile: Profile, target: Target) -> Re
     return RegistryDeletePlan(target, where, None, tuple(lines), tuple(warnings))
 
 
+def refuse_on_distribution(registry, what: str) -> None:
+    """Deletes and locks are ACR's: a Distribution registry is read from storage, `aztui registry gc` cleans it."""
+    if registry.kind != "acr":
+        raise AztuiError(f"{what} is not available for Distribution registries; use `aztui registry gc`",
+                         title="Not available",
+                         hint="the Registry pane deletes and locks on Azure Container Registry profiles only")
+
+
 def _refuse_locked(target: Target, item) -> None:
     if is_locked(item):
         off = [name for name in ("can_delete", "can_write") if getattr(item, name, None) is False]
@@ -876,6 +861,7 @@ async def execute_registry_delete(registry, plan: RegistryDeletePlan):
     """Delete exactly `plan`: its tag or manifest through `execute_purge` (journalled), or the repository."""
     from aztui.purge import PurgeItem, PurgeOutcome, PurgeReport, execute_purge
 
+    refuse_on_distribution(registry, f"Deleting {plan.target.label}")
     if plan.purge is not None:
         return await execute_purge(registry, plan.purge)
     item = PurgeItem(plan.target.repository, "", None, "chosen in the Registry pane")
