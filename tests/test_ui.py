@@ -78,8 +78,8 @@ async def test_picker_lists_profiles_and_problems(profiles_file):
         assert {"alpha", "ro", "one-container", "dead"} <= set(prompts)
         assert "connection_string" in prompts["alpha"].prompt.plain
         assert "distribution" in prompts["one-container"].prompt.plain
-        broken = prompts["invalid:broken"]
-        assert broken.disabled
+        broken = next(o for o in prompts.values() if o.prompt.plain.startswith("✗ broken"))
+        assert broken.disabled and broken.id is None  # not selectable, and no id to collide with a name
         assert "[red]nope[/red]" in broken.prompt.plain  # the problem text, shown literally
         assert app.is_running
 
@@ -281,3 +281,43 @@ async def test_r_reloads_the_pane(azurite, profiles_file, seeded_container):
         await pilot.press("r")
         await settle(pilot)
         assert "late.txt" in table_cells(app)
+
+
+async def test_the_picker_lists_profiles_whatever_their_names(tmp_path):
+    """A file-level problem, an invalid profile named "None" and a valid one named like an id prefix:
+    all listed (found by the app-start fuzzing: the picker crashed on duplicate option ids)."""
+    path = tmp_path / "profiles.toml"
+    path.write_text('bogus = 1\n\n[profiles.None]\nkind = "nope"\n\n'
+                    '[profiles."invalid:None"]\nconnection_string = "UseDevelopmentStorage=true"\n')
+    path.chmod(0o600)
+    app, running = start(load_profiles(path, environ={}), size=SIZE)
+    async with running as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ProfilePicker)
+        options = app.screen.query_one(OptionList)
+        prompts = [options.get_option_at_index(i).prompt.plain for i in range(options.option_count)]
+        assert any(p.startswith("✗ profiles file") for p in prompts)
+        assert any(p.startswith("✗ None") for p in prompts)
+        options.highlighted = options.get_option_index("invalid:None")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.profile is not None and app.profile.name == "invalid:None"
+
+
+async def test_screen_changes_do_not_keep_old_footer_keys_alive(profiles_file):
+    """An app kept open all day: opening and closing screens must not pile up dead widgets."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    app, running = start(profiles_file, "ro", size=SIZE)
+    async with running as pilot:
+        await settle(pilot)
+        for _ in range(20):
+            await pilot.press("question_mark")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        gc.collect()
+        detached = [k for k in gc.get_objects() if isinstance(k, FooterKey) and not k.is_attached]
+        assert len(detached) < 20, f"{len(detached)} footer keys of old footers are still alive"

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
+from textual.widgets import Header, Label, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from aztui.errors import AztuiError
@@ -22,6 +22,7 @@ from aztui.ui.commands import ActionsProvider
 from aztui.ui.messages import PaneFailed
 from aztui.ui.pane_work import as_aztui_error, focus_pane
 from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
+from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import account_label, plain
 
 if TYPE_CHECKING:

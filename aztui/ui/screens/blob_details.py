@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.lazy import opened_blob_store
+from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import human_size, plain, when
 from aztui.ui.widgets.work_bar import WorkBar
 

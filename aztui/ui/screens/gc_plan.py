@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.cache_rows import where
+from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import count, human_size, plain
 
 REPORT_NAMES = 8  # how many names per outcome the report lists

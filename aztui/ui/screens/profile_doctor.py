@@ -15,9 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from aztui.errors import AztuiError
+from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import account_label, plain
 
 STATUS_STYLES = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red", "skipped": "dim"}

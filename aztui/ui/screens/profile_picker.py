@@ -13,8 +13,6 @@ from textual.widgets.option_list import Option
 from aztui.model import Profile
 from aztui.ui.widgets.text import account_label, plain
 
-INVALID_PREFIX = "invalid:"
-
 
 def profile_prompt(profile: Profile, *, active: bool = False) -> Text:
     """One line per profile: name, kind, auth, account, badges. Plain text, never markup."""
@@ -86,10 +84,10 @@ class ProfilePicker(ModalScreen[str | None]):
         for name, problems in problems_by_profile(self.profile_set).items():
             if name in self.profile_set.profiles:
                 continue  # a valid profile with a problem elsewhere: already listed
-            options.append(Option(problem_prompt(name, problems), id=f"{INVALID_PREFIX}{name}", disabled=True))
+            options.append(Option(problem_prompt(name, problems), disabled=True))  # no id: any name is a valid id
         if not options:
             options.append(Option(Text("No profiles. Add [profiles.<name>] tables to the profiles file."),
-                                  id=f"{INVALID_PREFIX}none", disabled=True))
+                                  disabled=True))
         return options
 
     def on_mount(self) -> None:
@@ -99,7 +97,7 @@ class ProfilePicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id and not event.option.id.startswith(INVALID_PREFIX):
+        if event.option.id in self.profile_set.profiles:
             self.dismiss(event.option.id)
 
     def action_test_highlighted(self) -> None:
@@ -107,7 +105,7 @@ class ProfilePicker(ModalScreen[str | None]):
         if option_list.highlighted is None:
             return
         option = option_list.get_option_at_index(option_list.highlighted)
-        if option.id and not option.id.startswith(INVALID_PREFIX):
+        if option.id in self.profile_set.profiles:
             self.app.action_test_profile(option.id)
 
     def action_cancel(self) -> None:
