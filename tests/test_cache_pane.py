@@ -331,3 +331,17 @@ async def test_help_lists_the_cache_gc_and_profile_test_bindings(profiles):
         assert {"gc-execute", "gc-switch"} <= sections["GC plan"]
         assert {"doctor-rerun", "doctor-write"} <= sections["Profile test"]
         assert "test-profile" in sections["Everywhere"] and "test-profile" in sections["Profile picker"]
+
+
+async def test_switching_to_a_cache_profile_shows_and_focuses_the_cache(profiles):
+    """From the Containers pane, a cache profile opens the Cache pane with its keys working (the
+    containers' reload must not pull the focus, and with it the tabs, back)."""
+    from textual.widgets import TabbedContent
+
+    app, running = start(profiles, "account")
+    async with running as pilot:
+        await settle(pilot)
+        app.activate("cache")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "cache-pane"
+        assert app.focused is app.cache.table

@@ -186,8 +186,8 @@ class AztuiApp(App[None]):
             self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
             self.action_show_pane("registry")
         else:
-            self.containers.load(profile)
             self.action_show_pane("cache" if profile.kind == "buildkit-cache" else "containers")
+            self.containers.load(profile)  # after: its spinner keeps the focus only if its pane is shown
         if self.query_one(TabbedContent).active == PANES["cache"]:
             self.show_view("cache", focus=False)
 

@@ -64,10 +64,15 @@ def show_loading(view, loading: bool, *tables: DataTable) -> None:
         table.loading = loading
     covered = any(table.loading for table in view.query(DataTable))
     view.can_focus = covered
-    if covered and had_focus:
+    if covered and had_focus and shown(view):
         view.focus(scroll_visible=False)
-    elif not covered and view.screen.focused is view:
+    elif not covered and view.screen.focused is view and shown(view):
         view.table.focus()
+
+
+def shown(view) -> bool:
+    """Whether `view`'s pane is the one shown: focusing a widget of a hidden pane switches to it."""
+    return all(node.display for node in view.ancestors_with_self)
 
 
 def focus_pane(view) -> None:
