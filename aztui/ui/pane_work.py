@@ -52,6 +52,17 @@ def worker_failure(node, event) -> AztuiError | None:
     return error
 
 
+
+def pane_worker_failed(view, event, read_group: str) -> None:
+    """A pane's `on_worker_state_changed`: report a worker that died (`worker_failure`), close
+    the work bar, and show the failure where the pane's read (worker group `read_group`) died."""
+    error = worker_failure(view, event)
+    if error is None:
+        return
+    view.work_bar.finish()
+    if event.worker.group == read_group:
+        view._show_failure(error)
+
 def show_loading(view, loading: bool, *tables: DataTable) -> None:
     """Cover `tables` of `view` with a spinner, or uncover them, keeping the view's keys working.
 

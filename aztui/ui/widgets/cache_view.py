@@ -24,7 +24,7 @@ from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
-from aztui.ui.pane_work import count_outcomes, failure_posted, show_loading, worker_failure
+from aztui.ui.pane_work import count_outcomes, failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.cache_rows import (
     NOT_A_CACHE,
     SORT_LABELS,
@@ -180,13 +180,7 @@ class CacheView(Vertical):
         self.set_status(f"Could not read the cache: {error.title}")
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error: report it, leave no spinner behind."""
-        error = worker_failure(self, event)
-        if error is None:
-            return
-        self.work_bar.finish()
-        if event.worker.group == "cache":
-            self._show_failure(error)
+        pane_worker_failed(self, event, read_group="cache")
 
     # --- rows -----------------------------------------------------------------------------
 

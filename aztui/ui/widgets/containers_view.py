@@ -19,7 +19,7 @@ from aztui.errors import AztuiError
 from aztui.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
-from aztui.ui.pane_work import count_outcomes, failure_posted, show_loading, worker_failure
+from aztui.ui.pane_work import count_outcomes, failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.listing import (BLOB_COLUMNS, CONTAINER_COLUMNS, SORT_KEYS, Location, breadcrumbs,
                                       entry_key, entry_row, is_blob, is_folder, matches, sort_entries)
 from aztui.ui.widgets.text import account_label, count, human_size, shown
@@ -240,13 +240,7 @@ class ContainersView(Vertical):
             table.focus()  # not when the user is on another pane
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error: report it, leave no spinner behind."""
-        error = worker_failure(self, event)
-        if error is None:
-            return
-        self.work_bar.finish()
-        if event.worker.group == "listing":
-            self._show_failure(error)
+        pane_worker_failed(self, event, read_group="listing")
 
     def _show_failure(self, error: AztuiError) -> None:
         show_loading(self, False, self.table)

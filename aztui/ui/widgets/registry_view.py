@@ -31,7 +31,7 @@ from textual.widgets import DataTable, Label, Static
 from aztui.errors import AztuiError, NotFoundError
 from aztui.model import Profile
 from aztui.ui.messages import PaneFailed, PlanExecuted
-from aztui.ui.pane_work import failure_posted, show_loading, worker_failure
+from aztui.ui.pane_work import failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -480,13 +480,7 @@ class RegistryView(Vertical):
         self.set_status(f"Could not read the registry: {error.title}")
 
     def on_worker_state_changed(self, event) -> None:
-        """A worker died of an unexpected error: report it, leave no spinner behind."""
-        error = worker_failure(self, event)
-        if error is None:
-            return
-        self.work_bar.finish()
-        if event.worker.group == "registry-read":
-            self._show_failure(error)
+        pane_worker_failed(self, event, read_group="registry-read")
 
     # --- showing --------------------------------------------------------------------------
 
