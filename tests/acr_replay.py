@@ -1,6 +1,6 @@
 """Replay a recorded ACR session as an azure-core async transport.
 
-The recordings in /work/shared/acr-recordings come from azure-containerregistry's own test
+The recordings in tests/data/acr-recordings (see its README) come from azure-containerregistry's own test
 suite: each is the ordered list of real requests and responses of one test. `ReplayTransport`
 is handed to the real `ContainerRegistryClient` pipeline (its documented `transport=` keyword),
 so everything above the wire — paging, the Bearer challenge, deserialization, error types —
@@ -19,7 +19,7 @@ from azure.core.pipeline.transport import AsyncHttpTransport
 from azure.core.rest._http_response_impl_async import AsyncHttpResponseImpl
 from azure.core.utils import case_insensitive_dict
 
-RECORDINGS = Path("/work/shared/acr-recordings")
+RECORDINGS = Path(__file__).parent / "data" / "acr-recordings"
 RECORDED_ENDPOINT = "https://fake_url.azurecr.io"   # the host the SDK's sanitizer wrote
 
 

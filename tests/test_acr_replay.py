@@ -1,7 +1,7 @@
 """aztui's ACR layer against real recorded ACR sessions, through the real SDK pipeline.
 
 `ReplayTransport` (tests/acr_replay.py) answers from the recordings in
-/work/shared/acr-recordings; everything above it is azure-containerregistry's own client.
+tests/data/acr-recordings; everything above it is azure-containerregistry's own client.
 Anonymous recordings: the Bearer challenge is answered by `POST /oauth2/token`
 (grant_type=password). Client-credential recordings: the Entra sign-in goes to the local token
 server (tests/tokenserver.py) instead of login.microsoftonline.com, the ACR token exchange

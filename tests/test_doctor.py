@@ -483,12 +483,12 @@ async def test_no_secret_markers_in_any_output(azurite, write_profiles, containe
 
 # --- ACR: a loopback HTTPS server answering from recorded registry sessions ----------------------
 #
-# The recordings (/work/shared/acr-recordings, from the azure-containerregistry SDK's own tests)
+# The recordings (tests/data/acr-recordings, from the azure-containerregistry SDK's own tests)
 # hold real requests and responses; requests are matched by method and path, in recorded order.
 # `GET /v2/` is not recorded: it answers what ACR answers an anonymous caller, 401 with the
 # Bearer challenge of the recording's first 401.
 
-RECORDINGS = Path("/work/shared/acr-recordings")
+RECORDINGS = Path(__file__).parent / "data" / "acr-recordings"
 _SKIPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 
 
