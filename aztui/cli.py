@@ -104,9 +104,9 @@ def add_profiles_parser(commands) -> None:
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print JSON")
     profile_commands.add_parser("path", help="print which profiles file aztui reads")
-    from aztui.commands import profiles_test
+    from aztui.commands import doctor as doctor_cmd
 
-    profiles_test.add_arguments(profile_commands.add_parser(
+    doctor_cmd.add_arguments(profile_commands.add_parser(
         "test", help="test a profile step by step: endpoint, clock, credential, access"))
 
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from aztui.demo import run_demo
+        from aztui.demo.sample_data import run_demo
 
         config_out = Path(args.config_out) if args.config_out else None
         return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)
@@ -149,7 +149,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def load_profile_set(args: argparse.Namespace):
-    from aztui.profiles import find_profiles_file, load_profiles
+    from aztui.profiles.file import find_profiles_file, load_profiles
 
     return load_profiles(find_profiles_file(args.config))
 
@@ -166,14 +166,14 @@ def open_tui(args: argparse.Namespace) -> int:
 
 def run_profiles_command(args: argparse.Namespace) -> int:
     if args.profiles_command == "path":
-        from aztui.profiles import find_profiles_file
+        from aztui.profiles.file import find_profiles_file
 
         print(find_profiles_file(args.config))
         return EXIT_OK
     if args.profiles_command == "test":
-        from aztui.commands import profiles_test
+        from aztui.commands import doctor as doctor_cmd
 
-        return profiles_test.run(args)
+        return doctor_cmd.run(args)
     profile_set = load_profile_set(args)
     if args.profiles_command == "list":
         return list_profiles(profile_set, as_json=args.json)

@@ -204,7 +204,7 @@ def patch_view(module):
 
 def install():
     after_import("aztui.azure.blobs", patch_blobs)
-    after_import("aztui.ui.widgets.containers_view", patch_view)
+    after_import("aztui.ui.panes.containers", patch_view)
 '''
 
 # the child of scenario 1: `python -m aztui ...` with the hooks, headless, exiting at the first rows
@@ -278,7 +278,7 @@ async def prepare(server, blobs: int, small: int) -> float:
 
 
 def bench_profile(server, container: str | None = None):
-    from aztui.model import Profile, Secret
+    from aztui.profiles.model import Profile, Secret
 
     return Profile(name="bench", kind="storage", auth="connection_string", container=container,
                    connection_string=Secret(server.connection_string, key="connection_string"))
@@ -372,7 +372,7 @@ async def in_app(server, runs: int, page_size: int | None) -> dict[str, list[dic
     hooks = hooks_here()
     marks = hooks["marks"]
 
-    from aztui.profiles import parse_profiles_text
+    from aztui.profiles.file import parse_profiles_text
     from aztui.ui.app import create_app
 
     text = f'default_profile = "bench"\n[profiles.bench]\nconnection_string = "{server.connection_string}"\n'
@@ -463,8 +463,8 @@ def main() -> None:
     parser.add_argument("--skip-launch", action="store_true", help="only the in-app scenario")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from aztui.azurite import start_azurite
-    from aztui.ui.widgets.containers_view import DEFAULT_PAGE_SIZE
+    from aztui.demo.azurite import start_azurite
+    from aztui.ui.panes.containers import DEFAULT_PAGE_SIZE
 
     pages = [size or DEFAULT_PAGE_SIZE for size in args.page_size]
     server = start_azurite()

@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aztui.azure.blobs import BlobStore  # noqa: E402
-from aztui.azurite import start_azurite  # noqa: E402
-from aztui.model import Profile, Secret  # noqa: E402
+from aztui.demo.azurite import start_azurite  # noqa: E402
+from aztui.profiles.model import Profile, Secret  # noqa: E402
 
 FIRST_PAGES = (100, 500)  # a screenful of rows first; a bigger page is what scrolling fetches
 PROBE_PAGE = 1  # one row: what the server spends finding where a listing starts

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aztui.azure.acr import AcrRegistry  # noqa: E402
-from aztui.model import Profile  # noqa: E402
+from aztui.profiles.model import Profile  # noqa: E402
 from tests.acr_server import AcrServer  # noqa: E402
 
 

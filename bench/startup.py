@@ -53,7 +53,7 @@ async def first_paint(pilot):
 """
 
 CHILD = FIRST_FRAME + """
-from aztui.profiles import load_profiles
+from aztui.profiles.file import load_profiles
 from aztui.ui.app import create_app
 
 app = create_app(load_profiles(sys.argv[1]))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from aztui.azurite import start_azurite
-from aztui.demo import demo_profiles_toml, seed_demo_data, write_private
-from aztui.profiles import load_profiles
+from aztui.demo.azurite import start_azurite
+from aztui.demo.sample_data import demo_profiles_toml, seed_demo_data, write_private
+from aztui.profiles.file import load_profiles
 from aztui.ui.app import create_app
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.notifications import Notify  # noqa: E402
 
-from aztui.profiles import load_profiles  # noqa: E402
+from aztui.profiles.file import load_profiles  # noqa: E402
 from aztui.ui.app import create_app  # noqa: E402
 from aztui.ui.screens.profile_picker import ProfilePicker  # noqa: E402
 from tests.offline import go_offline  # noqa: E402

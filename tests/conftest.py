@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aztui.azurite import AzuriteServer, start_azurite
+from aztui.demo.azurite import AzuriteServer, start_azurite
 from tests.offline import go_offline
 
 go_offline()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.registry_server import RegistryServer, registry_binary
 
 V3_ROOT = "regroot/prod"

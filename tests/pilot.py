@@ -1,4 +1,5 @@
-"""Pilot helpers the UI tests share: start the app, let it settle, move a cursor, read the screen and the notifications."""
+"""Pilot helpers the UI tests share: start the app, let it settle, move a cursor, read the screen and the
+notifications."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from rich.text import Text
 from textual.notifications import Notify
 from textual.widgets import DataTable
 
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
+from aztui.profiles.file import load_profiles
+from aztui.profiles.model import Profile, Secret
 from aztui.ui.app import create_app
 
 SIZE = (120, 40)

@@ -121,7 +121,7 @@ class RegistryServer:
                    oci: bool = False, platform: tuple[str, str] = ("amd64", "linux")) -> tuple[str, int]:
         """Push config + layers + manifest; returns (manifest digest, manifest size)."""
         config = json.dumps({"architecture": platform[0], "os": platform[1],
-                             "rootfs": {"type": "layers", "diff_ids": [digest_of(l) for l in layers]}}
+                             "rootfs": {"type": "layers", "diff_ids": [digest_of(layer) for layer in layers]}}
                             ).encode()
         media, config_media, layer_media = ((OCI_MANIFEST, OCI_CONFIG, OCI_LAYER) if oci
                                             else (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER))

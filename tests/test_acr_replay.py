@@ -17,7 +17,7 @@ import pytest
 
 from aztui.azure.acr import AcrRegistry
 from aztui.errors import AuthenticationError, PermissionDeniedError, ReadOnlyError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.acr_replay import RECORDED_ENDPOINT, ReplayTransport, UnrecordedRequest
 from tests.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
 

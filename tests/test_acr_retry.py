@@ -13,7 +13,7 @@ from azure.core.pipeline.transport import AioHttpTransport
 from azure.core.rest import HttpRequest
 
 from aztui.azure.acr import acr_retry_policy
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 
 class Flaky(BaseHTTPRequestHandler):

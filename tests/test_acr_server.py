@@ -10,8 +10,8 @@ import pytest
 
 from aztui.azure.acr import AcrRegistry
 from aztui.errors import AuthenticationError, ReadOnlyError, ServiceError
-from aztui.model import Profile, Secret
-from aztui.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
+from aztui.profiles.model import Profile, Secret
+from aztui.registry.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
 from tests.acr_server import AcrServer
 from tests.registry_server import RegistryServer, registry_binary
 from tests.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture

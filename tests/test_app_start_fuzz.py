@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aztui.profiles import document_to_toml
+from aztui.profiles.file import document_to_toml
 from tests.test_profiles_fuzz import MARKER, documents, mark_secrets, toml_fragments
 
 FILES = int(os.environ.get("AZTUI_APP_START_FILES", "2000"))

@@ -9,7 +9,7 @@ import pytest
 
 from aztui.azure import BlobStore, describe_auth, plan_auth
 from aztui.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ProfileError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.tokenserver import TokenServer
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -19,7 +19,7 @@ from aztui.errors import (
     PermissionDeniedError,
     ServiceError,
 )
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 
 
 def key_profile(server, **kwargs) -> Profile:

@@ -9,7 +9,7 @@ import pytest
 
 from aztui.azure.blobs import BlobDetails, BlobInfo, BlobPage, BlobStore, PrefixInfo
 from aztui.errors import AztuiError, NotFoundError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 
 
 @pytest.fixture

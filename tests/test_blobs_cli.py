@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
-from aztui.targets import Location, Target, TargetError, parse_target, resolve
+from aztui.commands.targets import Location, Target, TargetError, parse_target, resolve
+from aztui.profiles.model import Profile, Secret
 
 # `python -m aztui` once aztui/cli.py wires the `blobs` command; until then its own entry point
 ENTRY = ["-m", "aztui"]

@@ -14,10 +14,10 @@ import random
 
 import pytest
 
-import aztui.azure.buildcache as buildcache
+import aztui.cache.buildkit as buildcache
 from aztui.azure.blobs import BlobStore
-from aztui.azure.buildcache import Anomaly, read_cache
-from aztui.model import Profile, Secret
+from aztui.cache.buildkit import Anomaly, read_cache
+from aztui.profiles.model import Profile, Secret
 
 
 def cache_profile(azurite, container: str, name: str = "cache", **changes) -> Profile:

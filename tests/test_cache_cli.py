@@ -182,6 +182,6 @@ def test_help_documents_exit_codes(capsys):
 @pytest.mark.parametrize("text, seconds", [("30d", 30 * 86400), ("24h", 86400), ("2d3h6m", 183960),
                                            ("90m", 5400), ("45s", 45)])
 def test_durations(text, seconds):
-    from aztui.gc import parse_duration
+    from aztui.cache.planner import parse_duration
 
     assert parse_duration(text).total_seconds() == seconds

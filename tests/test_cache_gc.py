@@ -18,12 +18,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.azure.buildcache import read_cache
-from aztui.cache_gc import execute_cache_gc, read_journal, resume
-from aztui.journal import CRASH_AFTER_ENV
-from aztui.deletion import PlanFileError
+from aztui.blobs.deletion import PlanFileError
+from aztui.cache.buildkit import read_cache
+from aztui.cache.executor import execute_cache_gc, read_journal, resume
+from aztui.cache.planner import GcPolicy, plan_cache_gc
 from aztui.errors import ReadOnlyError
-from aztui.gc import GcPolicy, plan_cache_gc
+from aztui.journal import CRASH_AFTER_ENV
 from tests.test_buildcache import CacheWriter, cache_profile
 
 LATER = timedelta(days=3)  # "now" for planning: every blob is 3 days old, past the 24h grace
@@ -151,9 +151,9 @@ async def test_plan_for_another_profile_or_prefix_is_refused(azurite, cache, con
 CRASHING_RUN = """
 import asyncio, json, sys
 from aztui.azure.blobs import BlobStore
-from aztui.cache_gc import execute_cache_gc
-from aztui.gc import GcPlan
-from aztui.model import Profile, Secret
+from aztui.cache.executor import execute_cache_gc
+from aztui.cache.planner import GcPlan
+from aztui.profiles.model import Profile, Secret
 endpoint, key, container, plan_file, journal = sys.argv[1:]
 profile = Profile(name="cache", kind="buildkit-cache", auth="shared_key", account_name="devstoreaccount1",
                   account_url=endpoint, account_key=Secret(key), container=container)

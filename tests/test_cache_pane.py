@@ -10,13 +10,13 @@ from textual.widgets import Button, DataTable, Input
 
 from aztui.azure.blobs import BlobStore
 from aztui.ui.commands import ActionsProvider
+from aztui.ui.panes.cache import CacheView
 from aztui.ui.screens.gc_plan import (
     GcConfirm,
     GcPlanScreen,
     GcPolicyForm,
     GcReportScreen,
 )
-from aztui.ui.widgets.cache_view import CacheView
 from tests.pilot import cursor_to, settle, start, text_of
 from tests.test_buildcache import CacheWriter, cache_profile
 
@@ -301,7 +301,7 @@ async def test_read_only_profiles_hide_gc(azurite, profiles, layout):
 
 
 async def test_a_dead_endpoint_is_a_notification_not_a_traceback(write_profiles):
-    from aztui.azurite import free_port
+    from aztui.demo.azurite import free_port
 
     path = write_profiles(f"""
         [profiles.dead]

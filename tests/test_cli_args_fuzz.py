@@ -21,16 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aztui.azure.blobs import BlobStore
-from aztui.azure.registry import TagInfo
-from aztui.errors import AztuiError
+from aztui.cache.planner import GcPolicy, PolicyError, compile_filter, parse_duration
 from aztui.cli import main
-from aztui.gc import GcPolicy, PolicyError, compile_filter, parse_duration
+from aztui.commands.targets import Target, TargetError, parse_target
+from aztui.errors import AztuiError
 from aztui.patterns import MATCH_TIMEOUT
-from aztui.purge import PurgeInputError, PurgeOptions, RepositorySnapshot, parse_ago, parse_filter, plan_purge
-from aztui.targets import Target, TargetError, parse_target
+from aztui.registry.model import TagInfo
+from aztui.registry.purge import PurgeInputError, PurgeOptions, RepositorySnapshot, parse_ago, parse_filter, plan_purge
 from tests.test_blobs_cli import LAYOUT, blob_names, run_blobs, setup  # noqa: F401 - fixture
 from tests.test_buildcache import CacheWriter, cache_profile
-from tests.test_cache_cli import config as gc_config, layout as gc_layout  # noqa: F401 - fixtures
+from tests.test_cache_cli import config as gc_config  # noqa: F401 - fixtures
 
 EXAMPLES = 500
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

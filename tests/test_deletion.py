@@ -11,10 +11,9 @@ from datetime import datetime, timezone
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.deletion import (DeletePlan, PlannedDelete, default_journal_path, execute_delete,
-                            plan_delete)
+from aztui.blobs.deletion import DeletePlan, PlannedDelete, default_journal_path, execute_delete, plan_delete
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 
 NAMES = ["old/a.log", "old/b.log", "old/deep/c.log", "older.txt", "keep/d.log"]
 

@@ -12,10 +12,17 @@ from datetime import datetime
 
 import pytest
 
-from aztui.demo import (CACHE_NAMES, REGISTRY_ROOT, DemoSummary, demo_profiles_toml, plan_demo_data,
-                        run_demo, seed_demo_data)
-from aztui.azurite import start_azurite
-from aztui.model import Profile, Secret
+from aztui.demo.azurite import start_azurite
+from aztui.demo.sample_data import (
+    CACHE_NAMES,
+    REGISTRY_ROOT,
+    DemoSummary,
+    demo_profiles_toml,
+    plan_demo_data,
+    run_demo,
+    seed_demo_data,
+)
+from aztui.profiles.model import Profile, Secret
 
 BLOBS = 300
 CONTAINERS = {"datasets", "backups", "web-assets", "logs", "ml-artifacts", "buildkit-cache", "registry"}
@@ -199,7 +206,7 @@ def test_run_demo_headless(tmp_path):
     with pytest.raises(ProcessLookupError):  # Azurite was stopped (and reaped)
         os.kill(pid, 0)
 
-    from aztui.profiles import load_profiles
+    from aztui.profiles.file import load_profiles
 
     profile_set = load_profiles(out, environ={})
     assert not profile_set.errors, [p.render() for p in profile_set.errors]

@@ -8,17 +8,17 @@ from datetime import datetime, timezone
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.azure.distribution import (
+from aztui.demo.sample_data import plan_demo_data
+from aztui.errors import NotFoundError
+from aztui.profiles.file import load_profiles
+from aztui.registry.distribution import (
     DistributionRegistry,
     layout_candidates,
     parse_manifest,
     parse_rfc3339,
     split_repository_path,
 )
-from aztui.azure.registry import open_registry
-from aztui.demo import plan_demo_data
-from aztui.errors import NotFoundError
-from aztui.profiles import load_profiles
+from aztui.registry.model import open_registry
 from tests.distribution_data import pushed_registry, seed_profile  # noqa: F401  (fixture)
 
 LAYOUTS = ["v2.8", "v3"]
@@ -140,7 +140,7 @@ async def test_demo_registry_is_read_as_v3(azurite, container_name, write_profil
 
 
 def test_layout_candidates_follow_the_written_root():
-    from aztui.model import Profile
+    from aztui.profiles.model import Profile
 
     plain = Profile(name="p", kind="distribution", auth="shared_key", container="c", prefix="a/b")
     assert layout_candidates(plain) == [("v3", "a/b/docker/registry/v2/"), ("v2.8", "/a/b/docker/registry/v2/")]

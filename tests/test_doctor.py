@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from aztui import doctor
 from aztui.azure import BlobStore
-from aztui.azurite import free_port
 from aztui.cli import main as aztui_main
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
+from aztui.demo.azurite import free_port
+from aztui.doctor import checks as doctor
+from aztui.profiles.file import load_profiles
+from aztui.profiles.model import Profile, Secret
 from tests.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
 from tests.test_azure_errors import CannedHttp
 from tests.test_transport import LoopbackHttp

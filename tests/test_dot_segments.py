@@ -18,7 +18,7 @@ import pytest
 from aztui.azure import clients
 from aztui.azure.blobs import BlobInfo, BlobStore, ChangedSinceListedError
 from aztui.errors import AuthenticationError, NotFoundError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.faultproxy import FaultProxy
 from tests.tokenserver import TokenServer
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 import pytest
 
 from aztui.azure.blobs import BlobInfo, BlobStore
-from aztui.azure.usage import measure_usage
+from aztui.blobs.usage import measure_usage
 from aztui.errors import AztuiError, ServiceError, UnreachableError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.faultproxy import Fault, FaultProxy
 
 PAGE = 7          # small pages: a listing of the folder takes 6 requests

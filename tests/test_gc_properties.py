@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aztui.azure.buildcache import CacheBlob, CacheManifest, CacheSnapshot
-from aztui.gc import GcPlan, GcPolicy, plan_cache_gc
+from aztui.cache.buildkit import CacheBlob, CacheManifest, CacheSnapshot
+from aztui.cache.planner import GcPlan, GcPolicy, plan_cache_gc
 
 NOW = datetime(2025, 11, 24, 12, 0, tzinfo=timezone.utc)
 GROUPS = ["", "app", "ci", "ci/pr", "team/x/y"]
@@ -137,8 +137,9 @@ def test_planner_safety_properties(layout, rnd: random.Random):
 
 
 def test_keep_n_protects_the_newest_names_of_each_group():
-    m = lambda name, days: CacheManifest(name, "manifests/" + name, 1, NOW - timedelta(days=days),
-                                         f'"{name}"', ())
+    def m(name, days):
+        return CacheManifest(name, "manifests/" + name, 1, NOW - timedelta(days=days),
+                                             f'"{name}"', ())
     snapshot = CacheSnapshot("p", "c", "", "blobs", "manifests",
                              (m("ci/a", 50), m("ci/b", 40), m("ci/c", 60), m("app/x", 90), m("top", 99)), ())
     plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=30), keep=1), NOW)

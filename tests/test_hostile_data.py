@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.test_buildcache import CacheWriter, cache_config, digest_of
 
 HOSTILE_NAMES = [

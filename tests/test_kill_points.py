@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from aztui.azure.blobs import BlobStore
-from aztui.deletion import plan_delete
+from aztui.blobs.deletion import plan_delete
 from aztui.journal import CRASH_AFTER_ENV
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.test_buildcache import CacheWriter, cache_profile
 from tests.test_cache_gc import make_plan, seed
 

@@ -24,7 +24,7 @@ from aztui.azure.blobs import BlobInfo, BlobPage, BlobStore, PrefixInfo, _blob_i
 from aztui.azure.errors import azure_errors
 from aztui.azure.listing_xml import fetch_list_blobs, list_blobs_params, parse_list_blobs, rfc1123
 from aztui.errors import AztuiError, NotFoundError, ServiceError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.tokenserver import TokenServer
 
 TRICKY = [
@@ -153,8 +153,13 @@ def sas_profile(server, token: str, **changes) -> Profile:
 @pytest.mark.parametrize("auth", ["shared_key_read_only", "account_sas", "container_sas", "connection_string",
                                   "anonymous_public"])
 async def test_every_way_of_signing_lists_the_same(azurite, tricky, auth, container_name):
-    from azure.storage.blob import (AccountSasPermissions, ContainerSasPermissions, ResourceTypes,
-                                    generate_account_sas, generate_container_sas)
+    from azure.storage.blob import (
+        AccountSasPermissions,
+        ContainerSasPermissions,
+        ResourceTypes,
+        generate_account_sas,
+        generate_container_sas,
+    )
 
     expiry = datetime.now(timezone.utc) + timedelta(hours=1)
     container = tricky
@@ -223,8 +228,13 @@ def error_facts(err: AztuiError) -> tuple:
 
 async def error_cases(azurite, container: str):
     """(id, profile, container) for each refusal the service can give a listing."""
-    from azure.storage.blob import (AccountSasPermissions, ContainerSasPermissions, ResourceTypes,
-                                    generate_account_sas, generate_container_sas)
+    from azure.storage.blob import (
+        AccountSasPermissions,
+        ContainerSasPermissions,
+        ResourceTypes,
+        generate_account_sas,
+        generate_container_sas,
+    )
 
     now = datetime.now(timezone.utc)
     wrong_key = "A" * 86 + "=="

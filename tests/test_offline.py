@@ -8,7 +8,7 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 
 def test_lookups_beyond_loopback_fail_like_an_offline_machine():

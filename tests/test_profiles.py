@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from aztui.errors import ProfileError
-from aztui.model import Secret
-from aztui.profiles import (
+from aztui.profiles.file import (
     SECRET_KEYS,
     CacheSpecError,
     Problem,
@@ -21,6 +20,7 @@ from aztui.profiles import (
     profile_to_toml,
     require_valid,
 )
+from aztui.profiles.model import Secret
 
 DATA = Path(__file__).parent / "data" / "profiles"
 FILE = Path("/cfg/profiles.toml")

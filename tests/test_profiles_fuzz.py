@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aztui.profiles import (
+from aztui.profiles.file import (
     CREDENTIAL_KEYS,
     PROFILE_KEYS,
     SECRET_KEYS,

@@ -6,8 +6,8 @@ import pytest
 from textual.widgets import OptionList
 
 from aztui.azure.blobs import BlobStore
-from aztui.azurite import free_port
-from aztui.doctor import STEPS
+from aztui.demo.azurite import free_port
+from aztui.doctor.checks import STEPS
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
 from aztui.ui.screens.profile_picker import ProfilePicker

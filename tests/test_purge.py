@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from aztui.azure.registry import ManifestInfo, TagInfo
-from aztui.purge import (
+from aztui.registry.model import ManifestInfo, TagInfo
+from aztui.registry.purge import (
     PurgeInputError,
     PurgeOptions,
     RepositorySnapshot,

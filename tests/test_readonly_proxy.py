@@ -17,7 +17,7 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.errors import ReadOnlyError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.faultproxy import FaultProxy
 from tests.test_buildcache import CacheWriter
 from tests.test_hostile_data import write_registry

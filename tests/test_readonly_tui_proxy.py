@@ -34,8 +34,8 @@ from textual.worker import Worker, WorkerState
 
 import aztui.ui
 from aztui.azure.blobs import BlobStore
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
+from aztui.profiles.file import load_profiles
+from aztui.profiles.model import Profile, Secret
 from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
 from tests.faultproxy import FaultProxy, Seen
@@ -361,13 +361,13 @@ def crashed(notes: list) -> list[BaseException]:
 # --- the test -------------------------------------------------------------------------------------------
 
 async def test_every_tui_action_and_palette_command_sends_no_write(azurite, world):
+    from aztui.ui.panes.cache import CacheView
+    from aztui.ui.panes.containers import ContainersView
+    from aztui.ui.panes.registry import RegistryView
     from aztui.ui.screens.blob_details import BlobDetailsScreen
     from aztui.ui.screens.help import HelpScreen
     from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
     from aztui.ui.screens.profile_picker import ProfilePicker
-    from aztui.ui.widgets.cache_view import CacheView
-    from aztui.ui.widgets.containers_view import ContainersView
-    from aztui.ui.widgets.registry_view import RegistryView
 
     before = await snapshot(azurite, world.data, world.cache)
     notes: list = []
@@ -524,8 +524,8 @@ def private(node, name: str):
 async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
     """Past every gate of the UI (hidden keys, inert actions), each question answered yes: the delete,
     GC and lock steps the panes would run next still send no write, and say why they stop."""
+    from aztui.ui.panes.registry import RegistryDeletePlan, Target
     from aztui.ui.screens.gc_plan import GcPlanScreen, GcPolicyForm, policy_from_form
-    from aztui.ui.widgets.registry_view import RegistryDeletePlan, Target
 
     before = await snapshot(azurite, world.data, world.cache)
     notes: list = []

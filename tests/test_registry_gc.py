@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobInfo, BlobStore
-from aztui.azure.distribution import DistributionRegistry, Upload
 from aztui.errors import ReadOnlyError
-from aztui.profiles import load_profiles
-from aztui.registry_gc import (
+from aztui.profiles.file import load_profiles
+from aztui.registry.distribution import DistributionRegistry, Upload
+from aztui.registry.distribution_gc import (
     RegistrySnapshot,
     RepositoryState,
     execute_registry_gc,

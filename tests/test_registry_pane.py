@@ -16,14 +16,14 @@ from textual.worker import WorkerState
 from aztui.azure.acr import AcrRegistry
 from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
+from aztui.profiles.file import load_profiles
+from aztui.profiles.model import Profile, Secret
 from aztui.ui.messages import PaneFailed
+from aztui.ui.panes.registry import DISTRIBUTION_NOTE, RegistryView
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
 )
-from aztui.ui.widgets.registry_view import DISTRIBUTION_NOTE, RegistryView
 from tests.distribution_data import pushed_registry  # noqa: F401 - fixture
 from tests.pilot import cursor_to, errors, recording, settle, text_of
 from tests.registry_server import registry_binary

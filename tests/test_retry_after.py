@@ -17,7 +17,7 @@ from aztui.azure import clients
 from aztui.azure.blobs import BlobStore
 from aztui.azure.clients import RETRY_AFTER_MAX, retry_after_seconds
 from aztui.errors import ServiceError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 from tests.faultproxy import Fault, FaultProxy
 
 NOW = datetime(2030, 5, 6, 7, 8, 9, tzinfo=timezone.utc)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from aztui.azure.sas import SasError, decode_sas, judge_sas
 from aztui.endpoints import DEV_KEY
-from aztui.sas import SasError, decode_sas, judge_sas
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

@@ -25,8 +25,8 @@ from urllib.parse import unquote
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.azurite import start_azurite
-from aztui.model import Profile, Secret
+from aztui.demo.azurite import start_azurite
+from aztui.profiles.model import Profile, Secret
 from tests.pilot import write_profiles_file
 from tests.test_buildcache import CacheWriter
 from tests.test_hostile_data import write_registry

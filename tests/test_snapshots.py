@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.azurite import start_azurite
+from aztui.demo.azurite import start_azurite
 from tests.pilot import cursor_to, open_rows, settle, setup_profile, start, write_profiles_file
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -148,8 +148,8 @@ def cache_profiles_file(tmp_path_factory):
     """Its own Azurite holding only the demo's BuildKit cache; the demo's cache profile."""
     import asyncio
 
-    from aztui.demo import demo_profile_tables, plan_demo_data
-    from aztui.profiles import profile_to_toml
+    from aztui.demo.sample_data import demo_profile_tables, plan_demo_data
+    from aztui.profiles.file import profile_to_toml
 
     server = start_azurite()
 

@@ -10,9 +10,9 @@ import pytest
 
 from aztui.azure import BlobStore
 from aztui.azure.clients import copy_poll_delays, retry_delays
-from aztui.azurite import free_port
+from aztui.demo.azurite import free_port
 from aztui.errors import ReadOnlyError, ServiceError, TlsError, UnreachableError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 
 
 class LoopbackHttp:
@@ -78,7 +78,7 @@ def test_retry_delays_follow_the_distribution_driver():
 
 
 def test_copy_status_poll_settings_map_like_retries():
-    from aztui.model import Profile
+    from aztui.profiles.model import Profile
 
     polls = Profile(name="p", kind="distribution", auth="anonymous", copy_status_poll_max_retry=3,
                     copy_status_poll_delay=0.25)

@@ -22,13 +22,12 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-import aztui.azure.usage as usage_module
-import aztui.ui.screens.help  # imported up front, as are the panes: the first press of ? (2, 3) stays fast
-import aztui.ui.widgets.cache_view
-import aztui.ui.widgets.registry_view  # noqa: F401
+import aztui.blobs.usage as usage_module
+import aztui.ui.panes.cache
+import aztui.ui.panes.registry  # noqa: F401
 from aztui.azure.blobs import BlobInfo, BlobStore
-from aztui.model import Profile, Secret
-from aztui.profiles import load_profiles
+from aztui.profiles.file import load_profiles
+from aztui.profiles.model import Profile, Secret
 from aztui.ui.app import create_app
 from aztui.ui.screens.dialogs import UsageReport
 from aztui.ui.screens.help import HelpScreen

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from aztui.azure.blobs import BlobStore
-from aztui.profiles import document_to_toml, load_profiles
+from aztui.profiles.file import document_to_toml, load_profiles
 from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.profile_picker import ProfilePicker
 from aztui.units import terminal_safe

@@ -6,11 +6,11 @@ import pytest
 from rich.text import Text
 from textual.widgets import DataTable, OptionList
 
-from aztui.azurite import free_port
-from aztui.profiles import load_profiles
+from aztui.demo.azurite import free_port
+from aztui.profiles.file import load_profiles
 from aztui.ui.app import AztuiApp, create_app
+from aztui.ui.panes.containers import ContainersView
 from aztui.ui.screens.profile_picker import ProfilePicker
-from aztui.ui.widgets.containers_view import ContainersView
 from tests.pilot import settle, setup_profile, start
 
 MARKUP_NAME = "[bold red]x"  # no "/": it stays a blob at the top level, not a virtual folder
@@ -225,7 +225,7 @@ def test_the_app_imports_no_azure_sdk():
     import subprocess
     import sys
 
-    code = ("import sys, aztui.ui.app, aztui.demo; "
+    code = ("import sys, aztui.ui.app, aztui.demo.sample_data; "
             "print([m for m in sys.modules if m.split('.')[0] == 'azure'])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.azure.usage import Usage, measure_usage
-from aztui.model import Profile, Secret
+from aztui.blobs.usage import Usage, measure_usage
+from aztui.profiles.model import Profile, Secret
 
 LAYOUT = {  # name: (size, tier)
     "logs/a.log": (10, None), "logs/b.log": (20, "cool"), "logs/2026/c.log": (30, "archive"),

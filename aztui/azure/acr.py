@@ -30,14 +30,14 @@ from urllib.parse import urlencode, urlsplit
 from aztui.azure.clients import retry_after_seconds
 from aztui.azure.credentials import credential_for, plan_auth, tls_verify
 from aztui.azure.errors import azure_errors
-from aztui.azure.registry import ManifestInfo, RepositoryInfo, TagInfo
 from aztui.errors import (
     AuthenticationError,
     PermissionDeniedError,
     ProfileError,
     ReadOnlyError,
 )
-from aztui.model import Profile
+from aztui.profiles.model import Profile
+from aztui.registry.model import ManifestInfo, RepositoryInfo, TagInfo
 
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -20,7 +20,7 @@ from typing import Any, AsyncIterator, Callable, Literal, Mapping
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, ServiceError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from aztui.azure.credentials import AuthPlan, credential_for, plan_auth, tls_verify
 from aztui.azure.errors import map_azure_error
 from aztui.errors import AztuiError, ProfileError, ReadOnlyError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 if TYPE_CHECKING:
     from azure.storage.blob.aio import BlobServiceClient

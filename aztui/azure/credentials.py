@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aztui import endpoints
 from aztui.endpoints import DEV_ACCOUNT, DEV_BLOB_URL, DEV_KEY, account_name_from_url
 from aztui.errors import AuthenticationError, AztuiError, ProfileError
-from aztui.model import Profile, Secret
+from aztui.profiles.model import Profile, Secret
 
 Method = Literal["shared_key", "sas", "client_secret", "default_credentials", "anonymous"]
 

@@ -130,6 +130,7 @@ async def fetch_list_blobs(client: Any, params: Mapping[str, str]) -> tuple[byte
     """
     from azure.core import exceptions
     from azure.core.rest import HttpRequest
+
     # Private SDK names, kept to this one function (tests/test_listing_xml.py checks they exist):
     # `_pipeline` is the pipeline the client's own operations run on (policies + transport);
     # it is run without a `stream` option so that the transport reads the whole body inside the

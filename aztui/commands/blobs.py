@@ -1,6 +1,6 @@
 """`aztui blobs ls | du | rm`: the Containers pane's work, headless.
 
-Targets are `PROFILE[:CONTAINER[/PATH]]` (see `aztui.targets`). Output is a readable table or,
+Targets are `PROFILE[:CONTAINER[/PATH]]` (see `aztui.commands.targets`). Output is a readable table or,
 with --json, JSON on stdout; `ls --json` streams one array, page by page, so memory stays
 bounded on containers of any size. Exit codes: 0 ok (or nothing to do), 1 failed or partly
 done, 2 bad input.
@@ -13,13 +13,10 @@ import asyncio
 import json
 import os
 import sys
-
 from pathlib import Path
 from typing import Any
 
-from aztui.units import human_size, iso, terminal_safe
-from aztui.errors import AztuiError
-from aztui.targets import (
+from aztui.commands.targets import (
     Location,
     Target,
     TargetError,
@@ -27,6 +24,8 @@ from aztui.targets import (
     parse_target,
     resolve,
 )
+from aztui.errors import AztuiError
+from aztui.units import human_size, iso, terminal_safe
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 # blobs per List Blobs call for `ls`: the most the service returns in one. Fewer round trips, and
@@ -113,7 +112,7 @@ def _positive(text: str) -> int:
 
 
 def load_profile(args: argparse.Namespace, name: str):
-    from aztui.profiles import find_profiles_file, load_profiles
+    from aztui.profiles.file import find_profiles_file, load_profiles
 
     return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
 
@@ -239,7 +238,7 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
 # --- du -------------------------------------------------------------------------------------
 
 async def run_du(args: argparse.Namespace) -> int:
-    from aztui.azure.usage import measure_usage
+    from aztui.blobs.usage import measure_usage
 
     target = parse_target(args.target)
     profile = load_profile(args, target.profile)
@@ -276,7 +275,7 @@ async def run_du(args: argparse.Namespace) -> int:
 # --- rm -------------------------------------------------------------------------------------
 
 async def run_rm(args: argparse.Namespace) -> int:
-    from aztui.deletion import DeletePlan, PlanFileError
+    from aztui.blobs.deletion import DeletePlan, PlanFileError
 
     if args.execute and args.plan_file:
         if args.targets:
@@ -299,7 +298,7 @@ async def run_rm(args: argparse.Namespace) -> int:
         raise TargetError("rm needs a container and a path in it",
                           hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
     paths = [loc.prefix for loc in locations]
-    from aztui.deletion import plan_delete
+    from aztui.blobs.deletion import plan_delete
 
     async with _open(profile) as store:
         plan = await plan_delete(store, container, names=paths[:len(names)], prefixes=paths[len(names):])
@@ -354,7 +353,7 @@ def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
 
 
 async def _execute(store, plan, *, as_json: bool) -> int:
-    from aztui.deletion import execute_delete
+    from aztui.blobs.deletion import execute_delete
 
     report = await execute_delete(store, plan)
     ok = not report.skipped and not report.failed

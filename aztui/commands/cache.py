@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from aztui.commands.blobs import load_profile, save_plan
-from aztui.units import human_size, iso, terminal_safe
 from aztui.errors import AztuiError
+from aztui.units import human_size, iso, terminal_safe
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PARTLY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -36,7 +36,7 @@ exit codes:
 """
 
 GC_RULES = """\
-rules (see aztui/gc.py):
+rules (see aztui/cache/planner.py):
   - a blob referenced by any kept cache name is never deleted
   - an orphan blob (no manifest references it) is deleted only once older than --grace
   - a cache name expires when it matches --include and not --exclude (Python regex, searched
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 # --- argument types ---------------------------------------------------------------------------
 
 def _duration(text: str):
-    from aztui.gc import PolicyError, parse_duration
+    from aztui.cache.planner import PolicyError, parse_duration
 
     try:
         return parse_duration(text)
@@ -144,7 +144,7 @@ def _open(profile):
 
 
 def _cache_profile(args: argparse.Namespace):
-    from aztui.azure.buildcache import cache_layout
+    from aztui.cache.buildkit import cache_layout
 
     profile = load_profile(args, args.profile)
     try:
@@ -158,7 +158,7 @@ def _cache_profile(args: argparse.Namespace):
 # --- ls ---------------------------------------------------------------------------------------
 
 async def run_ls(args: argparse.Namespace) -> int:
-    from aztui.azure.buildcache import read_cache
+    from aztui.cache.buildkit import read_cache
 
     profile = _cache_profile(args)
     async with _open(profile) as store:
@@ -206,14 +206,14 @@ async def run_ls(args: argparse.Namespace) -> int:
 # --- gc ---------------------------------------------------------------------------------------
 
 async def run_gc(args: argparse.Namespace) -> int:
-    from aztui.deletion import PlanFileError
-    from aztui.gc import GcPlan, GcPolicy, plan_cache_gc
+    from aztui.blobs.deletion import PlanFileError
+    from aztui.cache.planner import GcPlan, GcPolicy, plan_cache_gc
 
     profile = _cache_profile(args)
     if args.resume:
         if args.execute or args.plan_file:
             raise PlanFileError("--resume takes the plan from the journal; drop --execute and --plan-file")
-        from aztui.cache_gc import resume
+        from aztui.cache.executor import resume
 
         async with _open(profile) as store:
             report = await resume(args.resume, store, batch_size=args.batch_size,
@@ -231,7 +231,7 @@ async def run_gc(args: argparse.Namespace) -> int:
 
     policy = GcPolicy(grace=args.grace, max_age=args.max_age, keep=args.keep, include=args.include,
                       exclude=args.exclude, ignore_unreadable=args.ignore_unreadable)
-    from aztui.azure.buildcache import read_cache
+    from aztui.cache.buildkit import read_cache
 
     async with _open(profile) as store:
         snap = await read_cache(store)
@@ -270,7 +270,7 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
 
 
 async def _execute(store, plan, args: argparse.Namespace) -> int:
-    from aztui.cache_gc import execute_cache_gc
+    from aztui.cache.executor import execute_cache_gc
 
     report = await execute_cache_gc(store, plan, batch_size=args.batch_size, concurrency=args.concurrency)
     return _print_report(report, as_json=args.json)

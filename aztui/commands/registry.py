@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_profile(args: argparse.Namespace, name: str):
-    from aztui.profiles import find_profiles_file, load_profiles
+    from aztui.profiles.file import find_profiles_file, load_profiles
 
     return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
 
@@ -144,7 +144,7 @@ def _print_json(data: Any) -> None:
 # --- ls ------------------------------------------------------------------------------------------
 
 async def run_ls(args: argparse.Namespace) -> int:
-    from aztui.azure.registry import open_registry
+    from aztui.registry.model import open_registry
 
     profile = load_profile(args, args.profile)
     async with open_registry(profile) as registry:
@@ -198,7 +198,7 @@ def _print_manifests(items: list[dict]) -> None:
 
 async def run_purge(args: argparse.Namespace) -> int:
     from aztui.azure.acr import AcrRegistry
-    from aztui.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
+    from aztui.registry.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
 
     options = PurgeOptions(tuple(parse_filter(f) for f in args.filters),
                            tuple(parse_filter(x, option="--exclude") for x in args.excludes),
@@ -255,7 +255,7 @@ def parse_target(text: str) -> tuple[str, str | None, str | None]:
 
 async def run_rm(args: argparse.Namespace) -> int:
     from aztui.azure.acr import AcrRegistry
-    from aztui.purge import PurgeItem, PurgePlan, execute_purge
+    from aztui.registry.purge import PurgeItem, PurgePlan, execute_purge
 
     targets = [parse_target(t) for t in args.targets]
     profile = _acr_profile(args)

@@ -59,7 +59,7 @@ def add_gc_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_gc(args: argparse.Namespace) -> int:
     """Run `aztui registry gc`; AztuiErrors propagate to the caller, which renders them."""
-    from aztui.gc import parse_duration
+    from aztui.cache.planner import parse_duration
 
     upload_age = parse_duration(args.upload_age)
     if args.execute and sys.stdin.isatty() and not args.yes:
@@ -69,15 +69,15 @@ def run_gc(args: argparse.Namespace) -> int:
 
 
 def _load_profile(args: argparse.Namespace, name: str):
-    from aztui.profiles import find_profiles_file, load_profiles
+    from aztui.profiles.file import find_profiles_file, load_profiles
 
     return load_profiles(find_profiles_file(getattr(args, "config", None))).get(name)
 
 
 async def _run(args: argparse.Namespace, upload_age) -> int:
-    from aztui.azure.distribution import DistributionRegistry
     from aztui.errors import ReadOnlyError
-    from aztui.registry_gc import (
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_gc import (
         READ_ONLY_WARNING,
         execute_registry_gc,
         load_snapshot,

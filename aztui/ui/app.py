@@ -17,17 +17,17 @@ from textual.widgets import Header, Label, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.messages import PaneFailed
-from aztui.ui.pane_work import as_aztui_error, focus_pane
-from aztui.ui.widgets.containers_view import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
+from aztui.ui.panes.base import as_aztui_error, focus_pane
+from aztui.ui.panes.containers import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import account_label, plain
 
 if TYPE_CHECKING:
-    from aztui.ui.widgets.cache_view import CacheView
-    from aztui.ui.widgets.registry_view import RegistryView
+    from aztui.ui.panes.cache import CacheView
+    from aztui.ui.panes.registry import RegistryView
 
 PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
 
@@ -42,7 +42,8 @@ class AztuiApp(App[None]):
     BINDINGS = [
         Binding("1", "show_pane('containers')", "Containers", id="pane-containers",
                 tooltip="Show the Containers pane", show=False),
-        Binding("2", "show_pane('registry')", "Registry", id="pane-registry", tooltip="Show the Registry pane", show=False),
+        Binding("2", "show_pane('registry')", "Registry", id="pane-registry",
+                tooltip="Show the Registry pane", show=False),
         Binding("3", "show_pane('cache')", "Cache", id="pane-cache", tooltip="Show the Cache pane", show=False),
         Binding("p", "pick_profile", "Profiles", id="profiles", tooltip="Switch to another profile"),
         Binding("t", "test_profile", "Test", id="test-profile",
@@ -133,9 +134,9 @@ class AztuiApp(App[None]):
 
     async def build_view(self, pane: str) -> None:
         if pane == "cache":
-            from aztui.ui.widgets.cache_view import CacheView as view_class
+            from aztui.ui.panes.cache import CacheView as view_class
         else:
-            from aztui.ui.widgets.registry_view import RegistryView as view_class
+            from aztui.ui.panes.registry import RegistryView as view_class
         view = view_class(id=pane)
         try:
             await self.query_one(f"#{PANES[pane]}", TabPane).mount(view)

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, Static
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import human_size, plain, when

@@ -1,7 +1,8 @@
 """Modal dialogs: delete review and report, du result, yes/no confirmations, a path prompt.
 
 `DestructiveConfirm` and `ReportScreen` are the confirmation and the report of every delete
-(blobs here; cache GC and registry reuse them). Every value from storage is shown as plain `Text`, never parsed as markup.
+(blobs here; cache GC and registry reuse them). Every value from storage is shown as plain
+`Text`, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.widgets.text import count, human_size, plain
 
 REVIEW_NAMES = 10  # how many planned names the review lists

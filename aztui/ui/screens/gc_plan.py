@@ -1,6 +1,6 @@
 """Cache GC screens: the policy form, the plan (what goes, what stays and why), the confirmation, the report.
 
-The form validates with `aztui.gc` itself (`parse_duration`, `GcPolicy`) and shows a problem
+The form validates with `aztui.cache.planner` itself (`parse_duration`, `GcPolicy`) and shows a problem
 inline, never a traceback. Every name and reason is plain `Text`, never markup.
 """
 
@@ -15,7 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.cache_rows import where
 from aztui.ui.widgets.footer import Footer
@@ -34,7 +34,7 @@ POLICY_FIELDS = (  # input id, label, placeholder
 
 def policy_from_form(values: dict[str, str]):
     """A `GcPolicy` from the form's text; `AztuiError` (with the field named) when one is wrong."""
-    from aztui.gc import GcPolicy, PolicyError, parse_duration
+    from aztui.cache.planner import GcPolicy, PolicyError, parse_duration
 
     def duration(field: str, label: str):
         text = values.get(field, "").strip()
@@ -83,7 +83,8 @@ class GcPolicyForm(ModalScreen[object]):
             for field, label, placeholder in POLICY_FIELDS:
                 with Horizontal(classes="form-row"):
                     yield Label(label, classes="form-label")
-                    yield Input(value=values.get(field, ""), placeholder=placeholder, id=f"policy-{field}", compact=True)
+                    yield Input(value=values.get(field, ""), placeholder=placeholder,
+                                id=f"policy-{field}", compact=True)
             yield Static(id="policy-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Plan", variant="primary", id="plan")

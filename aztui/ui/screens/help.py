@@ -15,13 +15,13 @@ from textual.widgets import DataTable, Label
 
 def binding_sections(app) -> list[tuple[str, list[Binding]]]:
     """(section, bindings) for the app, its panes and screens."""
+    from aztui.ui.panes.cache import CacheView
+    from aztui.ui.panes.containers import ContainersView
+    from aztui.ui.panes.registry import RegistryView
     from aztui.ui.screens.blob_details import BlobDetailsScreen
     from aztui.ui.screens.gc_plan import GcPlanScreen
     from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
     from aztui.ui.screens.profile_picker import ProfilePicker
-    from aztui.ui.widgets.cache_view import CacheView
-    from aztui.ui.widgets.containers_view import ContainersView
-    from aztui.ui.widgets.registry_view import RegistryView
 
     sections = [("Everywhere", type(app).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
                 ("Blob details", BlobDetailsScreen.BINDINGS), ("Registry pane", RegistryView.BINDINGS),

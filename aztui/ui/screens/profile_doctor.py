@@ -27,7 +27,7 @@ NAME_WIDTH = 14
 
 def step_head(step) -> Text:
     """`✓ endpoint       12 ms`: symbol, name and duration of a finished step."""
-    from aztui.doctor import SYMBOLS
+    from aztui.doctor.checks import SYMBOLS
 
     style = STATUS_STYLES.get(step.status, "")
     return Text.assemble((SYMBOLS.get(step.status, "?"), style), " ", (step.name.ljust(NAME_WIDTH), "bold"),
@@ -93,7 +93,7 @@ class ProfileDoctorScreen(ModalScreen[None]):
             yield Label(self.title_text(), id="doctor-title")
             yield Static(id="doctor-verdict", markup=False)
             with VerticalScroll(id="doctor-steps"):
-                from aztui.doctor import STEPS
+                from aztui.doctor.checks import STEPS
 
                 for name in STEPS:
                     with Horizontal(id=f"step-{name}", classes="doctor-step"):
@@ -135,7 +135,7 @@ class ProfileDoctorScreen(ModalScreen[None]):
         return True
 
     def action_run_test(self, write: bool) -> None:
-        from aztui.doctor import STEPS
+        from aztui.doctor.checks import STEPS
 
         if write and (self.profile is None or self.profile.read_only):
             return
@@ -151,7 +151,7 @@ class ProfileDoctorScreen(ModalScreen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="doctor")
     async def _test(self, run: int, write: bool) -> None:
-        from aztui.doctor import test_profile
+        from aztui.doctor.checks import test_profile
 
         try:
             report = await test_profile(self.profile_set, self.profile_name, write=write,
@@ -162,7 +162,7 @@ class ProfileDoctorScreen(ModalScreen[None]):
         self.post_message(self.TestFinished(run, report))
 
     def on_profile_doctor_screen_step_finished(self, event: StepFinished) -> None:
-        from aztui.doctor import STEPS
+        from aztui.doctor.checks import STEPS
 
         if event.run != self.run_number:
             return
@@ -202,7 +202,7 @@ class ProfileDoctorScreen(ModalScreen[None]):
 
     def on_worker_state_changed(self, event) -> None:
         """An unexpected error: report it, and say so instead of 'Testing…' forever."""
-        from aztui.ui.pane_work import worker_failure
+        from aztui.ui.panes.base import worker_failure
 
         if worker_failure(self, event) is not None:
             self.query_one("#doctor-verdict", Static).update(

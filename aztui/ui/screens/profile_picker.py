@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.widgets.text import account_label, plain
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from rich.text import Text
 
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.widgets.text import count, human_size, plain, when
 
 NAME_COLUMNS = ("Cache name", "Layers", "Size", "Unique", "Shared", "Last export")

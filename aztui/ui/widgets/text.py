@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from rich.text import Text
 
+from aztui.profiles.model import Profile
 from aztui.units import human_size, terminal_safe  # noqa: F401 (the UI imports human_size from here)
-from aztui.model import Profile
 
 
 def plain(value: object, style: str = "") -> Text:

@@ -114,8 +114,10 @@ def judge_sas(info: SasInfo, *, now: datetime | None = None, account_wide: bool 
     """
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
-    fail = lambda message, hint: findings.append(Finding("fail", message, hint))
-    warn = lambda message, hint: findings.append(Finding("warn", message, hint))
+    def fail(message, hint):
+        return findings.append(Finding("fail", message, hint))
+    def warn(message, hint):
+        return findings.append(Finding("warn", message, hint))
     if info.expiry and info.expiry <= now:
         fail(f"the SAS expired on {_when(info.expiry, '')}", _HINT_NEW_SAS)
     if info.start and info.start > now:

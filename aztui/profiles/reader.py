@@ -54,18 +54,43 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aztui.endpoints import (DEV_ACCOUNT, DEV_BLOB_URL, account_name_from_url, is_loopback,
-                             is_path_style, parse_connection_string)
-from aztui.model import AUTH_TYPES, PROFILE_KINDS, Profile, Secret
-from aztui.profile_vocab import (ACCOUNT_KEYS, ACR_AUTHS, AUTH_USES, BOOL, BUILDKIT_MARKERS,
-                                 CACHE_SPEC_ATTRS, CACHE_SPEC_IGNORED, CLIENT_ID_KEYS,
-                                 CLIENT_SECRET_KEYS, CONN_KEYS, CREDENTIAL_KEYS, CREDENTIAL_TYPES,
-                                 DEFAULT_REALM, DISTRIBUTION_MARKERS, DURATION, INT, MATERIAL_KEYS,
-                                 NON_EMPTY, PROFILE_KEYS, SECRET, SECRET_KEYS, SHARED_KEYS,
-                                 TENANT_KEYS)
+from aztui.endpoints import (
+    DEV_ACCOUNT,
+    DEV_BLOB_URL,
+    account_name_from_url,
+    is_loopback,
+    is_path_style,
+    parse_connection_string,
+)
+from aztui.profiles.model import AUTH_TYPES, PROFILE_KINDS, Profile, Secret
+from aztui.profiles.vocabulary import (
+    ACCOUNT_KEYS,
+    ACR_AUTHS,
+    AUTH_USES,
+    BOOL,
+    BUILDKIT_MARKERS,
+    CACHE_SPEC_ATTRS,
+    CACHE_SPEC_IGNORED,
+    CLIENT_ID_KEYS,
+    CLIENT_SECRET_KEYS,
+    CONN_KEYS,
+    CREDENTIAL_KEYS,
+    CREDENTIAL_TYPES,
+    DEFAULT_REALM,
+    DISTRIBUTION_MARKERS,
+    DURATION,
+    INT,
+    MATERIAL_KEYS,
+    NON_EMPTY,
+    PROFILE_KEYS,
+    SECRET,
+    SECRET_KEYS,
+    SHARED_KEYS,
+    TENANT_KEYS,
+)
 
 if TYPE_CHECKING:
-    from aztui.profiles import _Document
+    from aztui.profiles.file import _Document
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
@@ -116,7 +141,7 @@ class ProfileReader:
             self.error("a profile name must be printable and not blank",
                        hint="use letters, digits, '-' or '_'")
         if not isinstance(self.table, dict):
-            from aztui.toml_writer import toml_key  # the writer loads only for this hint
+            from aztui.profiles.toml_writer import toml_key  # the writer loads only for this hint
 
             self.error(f"a profile must be a table, not {type_name(self.table)}",
                        hint=f"write [profiles.{toml_key(self.name)}] followed by its keys")
@@ -157,7 +182,7 @@ class ProfileReader:
             self.doc.literal_secrets = True
         hint = None
         if key in CREDENTIAL_KEYS:
-            from aztui.toml_writer import toml_key
+            from aztui.profiles.toml_writer import toml_key
 
             hint = f"`{key}` belongs in the [profiles.{toml_key(self.name)}.credentials] table"
         self.error(f"unknown key{did_you_mean(key, list(PROFILE_KEYS))}", key, hint)

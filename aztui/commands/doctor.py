@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the doctor for `args.name` (or every profile with `args.all`); the exit code."""
-    from aztui.profiles import find_profiles_file, load_profiles
+    from aztui.profiles.file import find_profiles_file, load_profiles
 
     if bool(args.name) == bool(args.all):
         raise ProfileError("name one profile, or pass --all", hint="aztui profiles test NAME  |  --all")
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _test_one(profile_set, name: str, *, write: bool, as_json: bool) -> int:
-    from aztui.doctor import test_profile
+    from aztui.doctor.checks import test_profile
 
     if not as_json:
         print(f"Testing profile {name} ({profile_set.path})", flush=True)
@@ -53,7 +53,7 @@ async def _test_one(profile_set, name: str, *, write: bool, as_json: bool) -> in
 
 
 async def _test_all(profile_set, *, write: bool, as_json: bool) -> int:
-    from aztui.doctor import test_profile
+    from aztui.doctor.checks import test_profile
 
     names = list(profile_set.profiles)
     names += sorted({p.profile for p in profile_set.errors if p.profile and p.profile not in names})
@@ -72,7 +72,7 @@ async def _test_all(profile_set, *, write: bool, as_json: bool) -> int:
 
 def format_step(step) -> str:
     """`✓ endpoint     12 ms  detail`, continuation lines and the hint indented."""
-    from aztui.doctor import SYMBOLS
+    from aztui.doctor.checks import SYMBOLS
 
     lines = step.detail.splitlines() or [""]
     text = f"{SYMBOLS[step.status]} {step.name:<13} {step.duration_ms:>6} ms  {lines[0]}"
@@ -87,7 +87,7 @@ def _print_step(step) -> None:
 
 
 def _print_summary(reports) -> None:
-    from aztui.doctor import SYMBOLS
+    from aztui.doctor.checks import SYMBOLS
 
     rows = []
     for report in reports:

@@ -11,7 +11,7 @@ whose `layers[].blob` digests are the blobs it needs, each stored at `<prefix>/<
 Anomalies are data, never exceptions: an unreadable manifest (invalid JSON, not a CacheConfig,
 too large to read), a manifest naming a blob that is missing, a blob whose name is not a digest,
 and, with `verify_digests=True` only (it downloads every layer), a blob whose content does not
-match its digest. `CacheSnapshot` is immutable and is what the pure GC planner (`aztui.gc`) reads.
+match its digest. `CacheSnapshot` is immutable and is what the pure GC planner (`aztui.cache.planner`) reads.
 No Textual here.
 """
 
@@ -30,7 +30,7 @@ from aztui.errors import AztuiError, NotFoundError
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
-    from aztui.model import Profile
+    from aztui.profiles.model import Profile
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a CacheConfig larger than this is not read (anomaly)
 READ_CONCURRENCY = 16

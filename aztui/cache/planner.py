@@ -2,7 +2,7 @@
 
     plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=30), keep=3), now)
 
-No I/O and no Textual here; `aztui.cache_gc` executes a plan. The rules:
+No I/O and no Textual here; `aztui.cache.executor` executes a plan. The rules:
 
 1. A cache name *expires* when the policy says so: it matches `include` and not `exclude`
    (both `re.search`, so `^ci/` anchors and `pr-` matches anywhere), and its last export
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from aztui.azure.buildcache import CacheSnapshot
+from aztui.cache.buildkit import CacheSnapshot
 from aztui.errors import AztuiError
 from aztui.patterns import UserPattern, compile_pattern
 
@@ -149,7 +149,7 @@ class GcPlan:
         return len(self.keep)
 
     @property
-    def count(self) -> int:  # for aztui.deletion.default_journal_path
+    def count(self) -> int:  # for aztui.blobs.deletion.default_journal_path
         return len(self.delete)
 
     def checksum(self) -> str:
@@ -179,7 +179,7 @@ class GcPlan:
     @classmethod
     def from_dict(cls, data: dict) -> "GcPlan":
         """A saved plan; a malformed one or one edited since it was made is refused (PlanFileError)."""
-        from aztui.deletion import PlanFileError
+        from aztui.blobs.deletion import PlanFileError
 
         hint = "make a new plan with `aztui cache gc PROFILE ... --plan-file F`"
         try:
@@ -207,7 +207,7 @@ class GcPlan:
 
     @classmethod
     def from_json(cls, text: str) -> "GcPlan":
-        from aztui.deletion import PlanFileError
+        from aztui.blobs.deletion import PlanFileError
 
         try:
             data = json.loads(text)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import AsyncIterator, Literal, Mapping, Protocol
 
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,6 @@ def open_registry(profile: Profile, environ: Mapping[str, str] = os.environ) -> 
         from aztui.azure.acr import AcrRegistry
 
         return AcrRegistry(profile, environ)
-    from aztui.azure.distribution import DistributionRegistry
+    from aztui.registry.distribution import DistributionRegistry
 
     return DistributionRegistry(profile, environ)

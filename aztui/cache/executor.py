@@ -1,4 +1,4 @@
-"""Execute a BuildKit cache GC plan (`aztui.gc.GcPlan`): exactly the plan, safely, resumably.
+"""Execute a BuildKit cache GC plan (`aztui.cache.planner.GcPlan`): exactly the plan, safely, resumably.
 
     report = await execute_cache_gc(store, plan)          # journal in the user state dir
     report = await resume(journal_path, store)            # after a crash: finish the same plan
@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
-from aztui.azure.buildcache import cache_layout, join_key, read_manifests
 from aztui.azure.errors import azure_errors
-from aztui.deletion import PlanFileError, default_journal_path
+from aztui.blobs.deletion import PlanFileError, default_journal_path
+from aztui.cache.buildkit import cache_layout, join_key, read_manifests
+from aztui.cache.planner import GcItem, GcPlan
 from aztui.errors import (
     AuthenticationError,
     AztuiError,
@@ -42,7 +43,6 @@ from aztui.errors import (
     PermissionDeniedError,
     ReadOnlyError,
 )
-from aztui.gc import GcItem, GcPlan
 from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:

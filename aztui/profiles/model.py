@@ -1,6 +1,6 @@
 """The resolved connection profile: what every layer of aztui works from.
 
-`aztui.profiles` turns a TOML table written in any seed vocabulary
+`aztui.profiles.file` turns a TOML table written in any seed vocabulary
 (Distribution azure driver, BuildKit azblob cache, ZenML artifact store or
 container registry) into one `Profile`. Nothing here does I/O.
 """
@@ -75,7 +75,7 @@ class Profile:
     account_name: str | None = None
     account_url: str | None = None        # e.g. https://acct.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1
     container: str | None = None
-    prefix: str = ""                      # rootdirectory / BuildKit prefix / ZenML path prefix, no leading or trailing '/'
+    prefix: str = ""  # rootdirectory / BuildKit prefix / ZenML path prefix, no leading or trailing '/'
     realm: str = "core.windows.net"
 
     # credentials

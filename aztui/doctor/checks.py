@@ -32,7 +32,7 @@ from typing import Any, Awaitable, Callable, Literal, Mapping
 from urllib.parse import urlsplit
 
 from aztui.errors import AztuiError, ProfileError, UnreachableError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 log = logging.getLogger(__name__)
 
@@ -390,7 +390,7 @@ class _Doctor:
         return _ok(detail + " (64 bytes); the service checks it in the authorization step")
 
     def _check_sas(self) -> _Verdict:
-        from aztui.sas import decode_sas, judge_sas
+        from aztui.azure.sas import decode_sas, judge_sas
 
         info = decode_sas(self.plan.sas_token.reveal())
         scheme = urlsplit(self._url()).scheme

@@ -3,7 +3,8 @@
     usage = await measure_usage(store, "backups", "2026/", progress=show)
 
 One listing call per page of `page_size` blobs; `progress` gets the running totals after
-each page (`complete=False` until the last page, whose totals are also the result). Cancelling the task stops the scan between pages.
+each page (`complete=False` until the last page, whose totals are also the result).
+Cancelling the task stops the scan between pages.
 """
 
 from __future__ import annotations

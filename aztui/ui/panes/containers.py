@@ -16,12 +16,23 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
-from aztui.ui.pane_work import count_outcomes, failure_posted, pane_worker_failed, show_loading
-from aztui.ui.widgets.listing import (BLOB_COLUMNS, CONTAINER_COLUMNS, SORT_KEYS, Location, breadcrumbs,
-                                      entry_key, entry_row, is_blob, is_folder, matches, sort_entries)
+from aztui.ui.panes.base import count_outcomes, failure_posted, pane_worker_failed, show_loading
+from aztui.ui.widgets.listing import (
+    BLOB_COLUMNS,
+    CONTAINER_COLUMNS,
+    SORT_KEYS,
+    Location,
+    breadcrumbs,
+    entry_key,
+    entry_row,
+    is_blob,
+    is_folder,
+    matches,
+    sort_entries,
+)
 from aztui.ui.widgets.text import account_label, count, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -484,7 +495,7 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="usage")
     async def _measure(self, profile: Profile, container: str, prefix: str) -> None:
-        from aztui.azure.usage import measure_usage
+        from aztui.blobs.usage import measure_usage
 
         with failure_posted(self):
             async with opened_blob_store(profile) as store:
@@ -525,7 +536,7 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="delete")
     async def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
-        from aztui.deletion import plan_delete
+        from aztui.blobs.deletion import plan_delete
 
         with failure_posted(self):
             async with opened_blob_store(profile) as store:
@@ -550,7 +561,7 @@ class ContainersView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="delete")
     async def _execute(self, profile: Profile, plan) -> None:
-        from aztui.deletion import execute_delete
+        from aztui.blobs.deletion import execute_delete
 
         with failure_posted(self, reload=True):
             async with opened_blob_store(profile) as store:

@@ -22,7 +22,7 @@ Mark semantics are those of `registry garbage-collect` (`registry/storage/garbag
 
 Uploads under `_uploads/<uuid>/` whose `startedat` is older than `upload_age` are stale (the
 registry's `uploadpurging` would remove them); they are reported and deleted with the sweep.
-No Textual here; the sweep deletes with `aztui.deletion` (ETag-guarded, journaled).
+No Textual here; the sweep deletes with `aztui.blobs.deletion` (ETag-guarded, journaled).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from aztui.errors import AztuiError, ReadOnlyError
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
-    from aztui.azure.distribution import DistributionRegistry, Upload
-    from aztui.deletion import DeleteOutcome, DeleteReport
+    from aztui.blobs.deletion import DeleteOutcome, DeleteReport
+    from aztui.registry.distribution import DistributionRegistry, Upload
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ async def execute_registry_gc(store: "BlobStore", container: str, plan: Registry
     Each delete is guarded by the ETag read when the snapshot was taken (a file rewritten since
     is skipped) and journaled. A plan with problems, or a read-only profile, is refused first.
     """
-    from aztui.deletion import DeletePlan, PlannedDelete, execute_delete
+    from aztui.blobs.deletion import DeletePlan, PlannedDelete, execute_delete
 
     if plan.problems:
         raise AztuiError("the plan has problems, so aztui sweeps nothing: " + "; ".join(plan.problems[:3]),

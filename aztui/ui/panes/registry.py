@@ -1,6 +1,6 @@
 """The Registry pane: repositories → one repository's tags and manifests; deletes and locks on ACR.
 
-Two kinds of registry behind `aztui.azure.registry.open_registry`: Azure Container Registry
+Two kinds of registry behind `aztui.registry.model.open_registry`: Azure Container Registry
 (`uri` profiles; delete a tag, a manifest or a repository, lock and unlock) and a Distribution
 registry stored in Azure Blob (read from storage only: browsing; `aztui registry gc` cleans up).
 Every network call runs in a worker with the registry opened inside it, one exclusive worker
@@ -29,9 +29,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
 from aztui.errors import AztuiError, NotFoundError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.messages import PaneFailed, PlanExecuted
-from aztui.ui.pane_work import failure_posted, pane_worker_failed, show_loading
+from aztui.ui.panes.base import failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -178,10 +178,10 @@ def _sort(items: list, key: str | None, descending: bool, name) -> list:
 @asynccontextmanager
 async def _opened_registry(profile: Profile):
     """`async with open_registry(profile)`; the backend (and the Azure SDK) imported in a thread the first time."""
-    module_name = "aztui.azure.acr" if profile.kind == "acr" else "aztui.azure.distribution"
+    module_name = "aztui.azure.acr" if profile.kind == "acr" else "aztui.registry.distribution"
     if module_name not in sys.modules:
         await asyncio.to_thread(importlib.import_module, module_name)
-    from aztui.azure.registry import open_registry
+    from aztui.registry.model import open_registry
 
     registry = open_registry(profile)
     async with registry:
@@ -781,7 +781,7 @@ def _cursor_key(table: DataTable) -> str | None:
 
 async def plan_registry_delete(registry, profile: Profile, target: Target) -> RegistryDeletePlan:
     """Read the target afresh: refuse a locked one (the registry would), list what goes with it."""
-    from aztui.purge import PurgeItem, PurgePlan
+    from aztui.registry.purge import PurgeItem, PurgePlan
 
     refuse_on_distribution(registry, f"Deleting {target.label}")
     where = account_label(profile)
@@ -853,7 +853,7 @@ def _refuse_locked(target: Target, item) -> None:
 
 async def execute_registry_delete(registry, plan: RegistryDeletePlan):
     """Delete exactly `plan`: its tag or manifest through `execute_purge` (journalled), or the repository."""
-    from aztui.purge import PurgeItem, PurgeOutcome, PurgeReport, execute_purge
+    from aztui.registry.purge import PurgeItem, PurgeOutcome, PurgeReport, execute_purge
 
     refuse_on_distribution(registry, f"Deleting {plan.target.label}")
     if plan.purge is not None:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from aztui.model import Secret
-from aztui.toml_lines import BARE_KEY
+from aztui.profiles.model import Secret
+from aztui.profiles.toml_lines import BARE_KEY
 
 
 def render_table(path: tuple[str, ...], table: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 
 _CONTAINER = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 SPECIAL_CONTAINERS = frozenset({"$root", "$logs", "$web"})

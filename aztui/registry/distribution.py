@@ -22,9 +22,9 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Literal, Mapping
 
 from aztui.azure.blobs import BlobInfo, BlobStore
-from aztui.azure.registry import ManifestInfo, RepositoryInfo, TagInfo
 from aztui.errors import AztuiError, NotFoundError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
+from aztui.registry.model import ManifestInfo, RepositoryInfo, TagInfo
 
 Layout = Literal["v2.8", "v3"]
 REGISTRY_PATH = "docker/registry/v2/"

@@ -31,8 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from aztui.units import human_size
 from aztui.errors import AztuiError
+from aztui.units import human_size
 
 SEED = 20261124
 UPLOAD_CONCURRENCY = 32
@@ -436,7 +436,7 @@ def demo_profile_tables(server) -> dict[str, dict]:
 
 def demo_profiles_toml(server) -> str:
     """The text of the demo profiles file (Azurite's public development key, not a secret)."""
-    from aztui.profiles import profile_to_toml
+    from aztui.profiles.file import profile_to_toml
 
     header = ("# aztui demo profiles: a local Azurite with sample data.\n"
               "# The key is Azurite's public development key, documented in its README.\n"
@@ -468,7 +468,7 @@ def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: boo
     `headless=True` stops after printing the profiles file path and a summary.
     Returns a process exit code.
     """
-    from aztui.azurite import start_azurite
+    from aztui.demo.azurite import start_azurite
 
     config_out = Path(config_out) if config_out else default_config_out()
     server = None
@@ -515,7 +515,7 @@ def _raise_on_sigterm():
 
 
 def _load_demo_profiles(path: Path):
-    from aztui.profiles import load_profiles
+    from aztui.profiles.file import load_profiles
 
     profile_set = load_profiles(path, environ={})
     if profile_set.errors:

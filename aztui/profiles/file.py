@@ -19,9 +19,9 @@ keys (`kind`, `auth`, `read_only`, `protected`, `description`, `authority_host`,
 `ca_bundle`, `connect_timeout`, `read_timeout`). `PROFILE_KEYS` lists them all.
 
 Where things are: this module is the entry point (`load_profiles`, `ProfileSet`,
-`Problem`, the file's top level); `aztui.profile_vocab` holds the key tables,
-`aztui.profile_reader` one profile and the precedence rules, `aztui.toml_lines`
-the line numbers, `aztui.toml_writer` the TOML writer.
+`Problem`, the file's top level); `aztui.profiles.vocabulary` holds the key tables,
+`aztui.profiles.reader` one profile and the precedence rules, `aztui.profiles.toml_lines`
+the line numbers, `aztui.profiles.toml_writer` the TOML writer.
 
 Secrets (`SECRET_KEYS`) take a literal or `env:NAME`; `env:` references are
 resolved later by `Secret.reveal`. A file holding a literal secret that group
@@ -40,19 +40,40 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aztui.errors import ProfileError
-from aztui.model import Profile
-from aztui.profile_reader import (ProfileReader, did_you_mean, show, split_cache_spec, suggest,
-                                  type_name)
-from aztui.profile_vocab import (ACCOUNT_KEYS, ACR_AUTHS, AUTH_USES, BOOL, BUILDKIT_MARKERS,
-                                 CACHE_SPEC_ATTRS, CACHE_SPEC_IGNORED, CLIENT_ID_KEYS,
-                                 CLIENT_SECRET_KEYS, CONN_KEYS, CREDENTIAL_KEYS, CREDENTIAL_TYPES,
-                                 DEFAULT_REALM, DISTRIBUTION_MARKERS, DURATION, INT, MATERIAL_KEYS,
-                                 NON_EMPTY, PROFILE_KEYS, SECRET, SECRET_KEYS, SHARED_KEYS, STR,
-                                 TABLE, TENANT_KEYS, TOP_LEVEL_KEYS)
-from aztui.toml_lines import scan_key_lines
+from aztui.profiles.model import Profile
+from aztui.profiles.reader import ProfileReader, did_you_mean, show, split_cache_spec, suggest, type_name
+from aztui.profiles.toml_lines import scan_key_lines
+from aztui.profiles.vocabulary import (
+    ACCOUNT_KEYS,
+    ACR_AUTHS,
+    AUTH_USES,
+    BOOL,
+    BUILDKIT_MARKERS,
+    CACHE_SPEC_ATTRS,
+    CACHE_SPEC_IGNORED,
+    CLIENT_ID_KEYS,
+    CLIENT_SECRET_KEYS,
+    CONN_KEYS,
+    CREDENTIAL_KEYS,
+    CREDENTIAL_TYPES,
+    DEFAULT_REALM,
+    DISTRIBUTION_MARKERS,
+    DURATION,
+    INT,
+    MATERIAL_KEYS,
+    NON_EMPTY,
+    PROFILE_KEYS,
+    SECRET,
+    SECRET_KEYS,
+    SHARED_KEYS,
+    STR,
+    TABLE,
+    TENANT_KEYS,
+    TOP_LEVEL_KEYS,
+)
 
 __all__ = [
-    # the vocabulary (aztui.profile_vocab), re-exported
+    # the vocabulary (aztui.profiles.vocabulary), re-exported
     "ACCOUNT_KEYS", "ACR_AUTHS", "AUTH_USES", "BOOL", "BUILDKIT_MARKERS", "CACHE_SPEC_ATTRS",
     "CACHE_SPEC_IGNORED", "CLIENT_ID_KEYS", "CLIENT_SECRET_KEYS", "CONN_KEYS", "CREDENTIAL_KEYS",
     "CREDENTIAL_TYPES", "DEFAULT_REALM", "DISTRIBUTION_MARKERS", "DURATION", "INT", "MATERIAL_KEYS",
@@ -202,14 +223,14 @@ def parse_cache_spec(spec: str) -> dict[str, str]:
 
 def profile_to_toml(name: str, table: Mapping[str, Any]) -> str:
     """Render one `[profiles.<name>]` table (sub-tables follow as their own headers)."""
-    from aztui.toml_writer import render_table  # loaded only when writing
+    from aztui.profiles.toml_writer import render_table  # loaded only when writing
 
     return render_table(("profiles", name), table)
 
 
 def document_to_toml(document: Mapping[str, Any]) -> str:
     """Render a whole TOML document (top-level keys first, then tables)."""
-    from aztui.toml_writer import render_table
+    from aztui.profiles.toml_writer import render_table
 
     return render_table((), document)
 

@@ -1,7 +1,7 @@
 """The keys a profile may hold: the parameter tables of the four systems aztui reads.
 
 The Distribution azure driver, the BuildKit azblob cache, the ZenML artifact store and
-container registry, plus aztui's own keys. Data only; `aztui.profile_reader` applies it.
+container registry, plus aztui's own keys. Data only; `aztui.profiles.reader` applies it.
 """
 
 from __future__ import annotations

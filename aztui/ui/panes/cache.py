@@ -21,10 +21,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
-from aztui.model import Profile
+from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
-from aztui.ui.pane_work import count_outcomes, failure_posted, pane_worker_failed, show_loading
+from aztui.ui.panes.base import count_outcomes, failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.cache_rows import (
     NOT_A_CACHE,
     SORT_LABELS,
@@ -150,7 +150,7 @@ class CacheView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="cache")
     async def _read(self, profile: Profile) -> None:
-        from aztui.azure.buildcache import read_cache
+        from aztui.cache.buildkit import read_cache
 
         try:
             async with opened_blob_store(profile) as store:
@@ -328,8 +328,8 @@ class CacheView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="gc")
     async def _plan(self, profile: Profile, policy) -> None:
-        from aztui.azure.buildcache import read_cache
-        from aztui.gc import plan_cache_gc
+        from aztui.cache.buildkit import read_cache
+        from aztui.cache.planner import plan_cache_gc
 
         with failure_posted(self):
             async with opened_blob_store(profile) as store:
@@ -352,7 +352,7 @@ class CacheView(Vertical):
 
     @work(exclusive=True, exit_on_error=False, group="gc")
     async def _execute(self, profile: Profile, plan) -> None:
-        from aztui.cache_gc import execute_cache_gc
+        from aztui.cache.executor import execute_cache_gc
 
         with failure_posted(self, reload=True):
             async with opened_blob_store(profile) as store:

@@ -30,9 +30,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from aztui.azure.registry import ManifestInfo, TagInfo
 from aztui.errors import AztuiError
 from aztui.patterns import UserPattern, compile_pattern
+from aztui.registry.model import ManifestInfo, TagInfo
 
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
                                "application/vnd.docker.distribution.manifest.list.v2+json"})
