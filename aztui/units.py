@@ -17,6 +17,11 @@ def human_size(size: int | None) -> str:
     return f"{size} B"
 
 
+def count(n: int, noun: str) -> str:
+    """`1 blob`, `2 blobs`, `1,024 blobs`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def iso(when: datetime | None) -> str | None:
     """ISO 8601 for JSON output, or None."""
     return when.isoformat() if when else None

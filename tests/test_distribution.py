@@ -11,6 +11,7 @@ from aztui.azure.blobs import BlobStore
 from aztui.demo.sample_data import plan_demo_data
 from aztui.errors import NotFoundError
 from aztui.profiles.file import load_profiles
+from aztui.registry.backends import open_registry
 from aztui.registry.distribution import (
     DistributionRegistry,
     layout_candidates,
@@ -18,7 +19,6 @@ from aztui.registry.distribution import (
     parse_rfc3339,
     split_repository_path,
 )
-from aztui.registry.model import open_registry
 from tests.distribution_data import pushed_registry, seed_profile  # noqa: F401  (fixture)
 
 LAYOUTS = ["v2.8", "v3"]

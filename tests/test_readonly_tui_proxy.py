@@ -524,7 +524,7 @@ def private(node, name: str):
 async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
     """Past every gate of the UI (hidden keys, inert actions), each question answered yes: the delete,
     GC and lock steps the panes would run next still send no write, and say why they stop."""
-    from aztui.ui.panes.registry import RegistryDeletePlan, Target
+    from aztui.registry.delete import RegistryDeletePlan, Target
     from aztui.ui.screens.gc_plan import GcPlanScreen, GcPolicyForm, policy_from_form
 
     before = await snapshot(azurite, world.data, world.cache)
@@ -578,7 +578,7 @@ async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
             await d.settle()
             assert len(app.screen_stack) == 1, app.screen  # no review of a delete that cannot run
             assert f"Deleting {target.label} {refused}" in "\n".join(shown_errors(notes))
-        private(app.registry, "_execute_delete")(app.profile, RegistryDeletePlan(Target("app"), "ro", None))
+        private(app.registry, "_execute_delete")(app.profile, RegistryDeletePlan((Target("app"),), "ro", None, ("app",)))
         await d.settle()
         assert len(app.screen_stack) == 1, app.screen  # no report: nothing ran
         assert f"Deleting app {refused}" in shown_errors(notes)[-1]

@@ -142,3 +142,36 @@ def test_read_only_profile_refuses_execute(acr, tls, token_server, write_profile
     code, out, err = cli(path, "registry", "rm", "reg", "app", "--execute", capsys=capsys)
     assert code == 1 and "Read-only profile" in err
     assert not any(m in ("DELETE", "PATCH") for m, _, _ in acr.requests)
+
+
+def test_rm_checks_locks_before_any_delete_is_sent(acr, tls, token_server, write_profiles, capsys):  # noqa: F811
+    """`rm` plans with the Registry pane's planner: a locked tag or repository is refused without a
+    request (reported failed, exit 1), the other targets still go; a dry run lists the locked ones."""
+    path = write_acr_profile(write_profiles, acr, tls, token_server, auth="client_secret")
+    assert cli(path, "registry", "lock", "reg", "app:v1", capsys=capsys)[0] == 0
+    assert cli(path, "registry", "lock", "reg", "tools/lint", "--delete-only", capsys=capsys)[0] == 0
+
+    code, out, _ = cli(path, "registry", "rm", "reg", "app:v1", "app:v2", "tools/lint", "--json", capsys=capsys)
+    plan = json.loads(out)
+    assert code == 0 and plan["dry_run"] is True
+    assert [i["tag"] for i in plan["delete"]] == ["v2"] and [i["tag"] for i in plan["locked"]] == ["v1"]
+    assert plan["delete_repositories"] == []
+
+    acr.requests.clear()
+    code, out, err = cli(path, "registry", "rm", "reg", "app:v1", "app:v2", "tools/lint", "--execute",
+                         "--journal", str(path.parent / "rm.jsonl"), capsys=capsys)
+    assert code == 1
+    deletes = {p.partition("?")[0] for m, p, _ in acr.requests if m == "DELETE"}  # (a 401 challenge first)
+    assert deletes == {"/acr/v1/app/_tags/v2"}, deletes
+    assert "deleted\tapp:v2" in out and "failed\tapp:v1" in out and "failed\trepository tools/lint" in out
+    assert "app:v1 is locked (can_delete = false, can_write = false)" in err
+    assert "tools/lint is locked (can_delete = false)" in err
+
+
+def test_rm_of_a_missing_tag_is_an_error_before_anything_is_deleted(acr, tls, token_server, write_profiles,  # noqa: F811
+                                                                    capsys):
+    path = write_acr_profile(write_profiles, acr, tls, token_server, auth="client_secret")
+    acr.requests.clear()
+    code, _, err = cli(path, "registry", "rm", "reg", "app:v2", "app:nope", "--execute", capsys=capsys)
+    assert code == 1 and "app:nope does not exist" in err
+    assert not [m for m, _, _ in acr.requests if m == "DELETE"]

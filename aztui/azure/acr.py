@@ -37,7 +37,7 @@ from aztui.errors import (
     ReadOnlyError,
 )
 from aztui.profiles.model import Profile
-from aztui.registry.model import ManifestInfo, RepositoryInfo, TagInfo
+from aztui.registry.model import ACR_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
 
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -188,6 +188,7 @@ class AcrRegistry:
     """One Azure Container Registry, as `Registry` plus deletes and locks."""
 
     kind = "acr"
+    capabilities = ACR_CAPABILITIES
 
     def __init__(self, profile: Profile, environ: Mapping[str, str] = os.environ, *,
                  transport: Any = None, concurrency: int = DEFAULT_CONCURRENCY,

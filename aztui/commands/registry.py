@@ -144,7 +144,7 @@ def _print_json(data: Any) -> None:
 # --- ls ------------------------------------------------------------------------------------------
 
 async def run_ls(args: argparse.Namespace) -> int:
-    from aztui.registry.model import open_registry
+    from aztui.registry.backends import open_registry
 
     profile = load_profile(args, args.profile)
     async with open_registry(profile) as registry:
@@ -238,68 +238,75 @@ def _print_purge(data: dict) -> None:
 
 # --- rm, lock, unlock ------------------------------------------------------------------------------
 
-def parse_target(text: str) -> tuple[str, str | None, str | None]:
-    """REPO, REPO:TAG or REPO@DIGEST -> (repository, tag, digest)."""
-    if "@" in text:
-        repo, _, digest = text.partition("@")
-        if repo and digest.startswith("sha256:"):
-            return repo, None, digest
-    elif ":" in text:
-        repo, _, tag = text.rpartition(":")
-        if repo and tag:
-            return repo, tag, None
-    elif text:
-        return text, None, None
-    raise AztuiError(f"{text!r} is not REPO, REPO:TAG or REPO@sha256:...", title="Invalid target")
-
-
 async def run_rm(args: argparse.Namespace) -> int:
+    """Plan with the Registry pane's planner (targets read afresh, locks checked), then execute."""
     from aztui.azure.acr import AcrRegistry
-    from aztui.registry.purge import PurgeItem, PurgePlan, execute_purge
+    from aztui.registry.delete import Target, execute_registry_delete, plan_registry_delete
 
-    targets = [parse_target(t) for t in args.targets]
+    targets = [Target.parse(t) for t in args.targets]
     profile = _acr_profile(args)
     async with AcrRegistry(profile) as registry:
-        items: list[PurgeItem] = []
-        repos: list[str] = []
-        for repo, tag, digest in targets:
-            if tag:
-                tags = {t.name: t for t in await registry.list_tags(repo)}
-                if tag not in tags:
-                    raise AztuiError(f"{repo}:{tag} does not exist", title="Not found")
-                items.append(PurgeItem(repo, tags[tag].digest, tag, "named on the command line"))
-            elif digest:
-                items.append(PurgeItem(repo, digest, None, "named on the command line"))
-            else:
-                repos.append(repo)
-        plan = PurgePlan({"targets": args.targets}, datetime.now().astimezone(),
-                         tuple(sorted(items, key=lambda i: i.tag is None)), (), ())
-        data = {**plan.to_dict(dry_run=not args.execute), "delete_repositories": repos}
-        failed = False
+        plan = await plan_registry_delete(registry, targets, where=registry.endpoint,
+                                          reason="named on the command line")
+        report = None
         if args.execute:
-            if plan.delete:
-                report = await execute_purge(registry, plan, journal=Path(args.journal) if args.journal else None)
-                data["result"] = report.to_dict()
-                failed = bool(report.with_status("failed"))
-            for repo in repos:
-                await registry.delete_repository(repo)
+            report = await execute_registry_delete(registry, plan,
+                                                   journal=Path(args.journal) if args.journal else None)
+    data = {**_purge_dict(plan, dry_run=not args.execute), "delete_repositories": list(plan.repositories)}
+    if report is not None and (report.purge or report.refused):
+        data["result"] = _result_dict(report)
     if args.json:
         _print_json(data)
     else:
-        verb = "deleted" if args.execute else "would delete"
-        for item in plan.delete:
-            print(f"{verb}\t{item.repository}:{item.tag}" if item.tag else f"{verb}\t{item.repository}@{item.digest}")
-        for repo in repos:
-            print(f"{verb}\trepository {repo}")
-        if not args.execute:
-            print("dry run; add --execute")
+        _print_rm(plan, report, execute=args.execute)
+    failed = report is not None and (bool(report.with_status("failed"))
+                                      or any(o.status == "missing" for o in report.repositories))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _purge_dict(plan, *, dry_run: bool) -> dict[str, Any]:
+    """The purge-shaped part of `rm --json` (also for a plan of repositories only)."""
+    from aztui.registry.purge import PurgePlan
+
+    purge = plan.purge or PurgePlan({"targets": [t.label for t in plan.targets]},
+                                    datetime.now().astimezone(), (), (), ())
+    return purge.to_dict(dry_run=dry_run)
+
+
+def _result_dict(report) -> dict[str, Any]:
+    """`result` of `rm --json`: the purge's counts, with locked targets among the failed."""
+    from aztui.registry.purge import PurgeReport
+
+    purged = report.purge.outcomes if report.purge else []
+    return PurgeReport(purged + report.refused, report.journal).to_dict()
+
+
+def _print_rm(plan, report, *, execute: bool) -> None:
+    if report is None:
+        for item in plan.purge.delete if plan.purge else ():
+            print(f"would delete\t{item.repository}:{item.tag}" if item.tag
+                  else f"would delete\t{item.repository}@{item.digest}")
+        for repo in plan.repositories:
+            print(f"would delete\trepository {repo}")
+        for locked in plan.locked:
+            print(f"locked (kept)\t{locked.target.label}")
+        print("dry run; add --execute")
+        return
+    for outcome in report.outcomes:
+        item = outcome.item
+        what = (f"{item.repository}:{item.tag}" if item.tag is not None
+                else f"{item.repository}@{item.digest}" if item.digest else f"repository {item.repository}")
+        print(f"{outcome.status}\t{what}")
+        if outcome.status == "failed":
+            print(outcome.detail, file=sys.stderr)
 
 
 async def run_lock(args: argparse.Namespace) -> int:
     from aztui.azure.acr import AcrRegistry
+    from aztui.registry.delete import Target
 
-    repo, tag, digest = parse_target(args.target)
+    target = Target.parse(args.target)
+    repo, tag, digest = target.repository, target.tag, target.digest
     value = args.registry_command == "unlock"
     flags = {"can_delete": value} if args.delete_only else {"can_delete": value, "can_write": value}
     async with AcrRegistry(_acr_profile(args)) as registry:

@@ -24,7 +24,7 @@ from typing import Any, AsyncIterator, Iterable, Literal, Mapping
 from aztui.azure.blobs import BlobInfo, BlobStore
 from aztui.errors import AztuiError, NotFoundError
 from aztui.profiles.model import Profile
-from aztui.registry.model import ManifestInfo, RepositoryInfo, TagInfo
+from aztui.registry.model import DISTRIBUTION_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
 
 Layout = Literal["v2.8", "v3"]
 REGISTRY_PATH = "docker/registry/v2/"
@@ -192,6 +192,7 @@ class DistributionRegistry:
     """The `Registry` protocol over a Distribution registry's blob storage."""
 
     kind: Literal["distribution"] = "distribution"
+    capabilities = DISTRIBUTION_CAPABILITIES
 
     def __init__(self, profile: Profile, environ: Mapping[str, str] = os.environ) -> None:
         if not profile.container:

@@ -1,18 +1,43 @@
-"""One interface over two kinds of registry: Azure Container Registry and Distribution on Blob.
+"""What every registry backend yields and can do: Azure Container Registry and Distribution on Blob.
 
-`open_registry(profile)` returns the backend for the profile's kind; both yield the same
-dataclasses, so the Registry pane and `aztui registry ...` never ask which one they have.
-No Textual here; the SDKs are imported by the backends, lazily.
+`aztui.registry.backends.open_registry(profile)` returns the backend for the profile's kind;
+both yield these dataclasses and declare their `Capabilities`, so the Registry pane and
+`aztui registry ...` ask what a backend can do, never which one it is. Plain data: no Textual,
+no SDK (the ACR client in aztui.azure.acr imports these types).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import AsyncIterator, Literal, Mapping, Protocol
+from typing import AsyncIterator, Literal, Protocol
 
 from aztui.profiles.model import Profile
+
+INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
+                               "application/vnd.docker.distribution.manifest.list.v2+json"})
+MEDIA_TYPES = {
+    "application/vnd.oci.image.index.v1+json": "OCI index",
+    "application/vnd.oci.image.manifest.v1+json": "OCI image",
+    "application/vnd.docker.distribution.manifest.list.v2+json": "Docker list",
+    "application/vnd.docker.distribution.manifest.v2+json": "Docker v2",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws": "Docker v1",
+    "application/vnd.docker.distribution.manifest.v1+json": "Docker v1",
+}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond reading repositories, tags and manifests."""
+
+    delete: bool = False                   # delete_tag, delete_manifest, delete_repository
+    lock: bool = False                     # set_locks (can_delete, can_write)
+    repository_properties: bool = False    # repository(name): its counts and locks
+
+
+ACR_CAPABILITIES = Capabilities(delete=True, lock=True, repository_properties=True)
+# a Distribution registry is read from its storage; `aztui registry gc` cleans it up
+DISTRIBUTION_CAPABILITIES = Capabilities()
 
 
 @dataclass(frozen=True)
@@ -60,9 +85,12 @@ class ManifestInfo:
 
 
 class Registry(Protocol):
-    """What both backends offer; used as `async with open_registry(profile) as registry:`."""
+    """What both backends offer; used as `async with open_registry(profile) as registry:`.
 
-    kind: Literal["acr", "distribution"]
+    The methods after `list_manifests` exist where `capabilities` says so."""
+
+    kind: Literal["acr", "distribution"]   # for labels only; ask `capabilities` what it can do
+    capabilities: Capabilities
 
     async def __aenter__(self) -> "Registry": ...
 
@@ -74,13 +102,47 @@ class Registry(Protocol):
 
     async def list_manifests(self, repository: str) -> list[ManifestInfo]: ...
 
+    async def repository(self, name: str) -> RepositoryInfo: ...
 
-def open_registry(profile: Profile, environ: Mapping[str, str] = os.environ) -> Registry:
-    """The registry backend for `profile`: ACR for `uri` profiles, else Distribution on Blob."""
-    if profile.kind == "acr":
-        from aztui.azure.acr import AcrRegistry
+    async def delete_tag(self, repository: str, tag: str) -> None: ...
 
-        return AcrRegistry(profile, environ)
-    from aztui.registry.distribution import DistributionRegistry
+    async def delete_manifest(self, repository: str, digest: str) -> None: ...
 
-    return DistributionRegistry(profile, environ)
+    async def delete_repository(self, repository: str) -> None: ...
+
+    async def set_locks(self, repository: str, *, tag: str | None = None, digest: str | None = None,
+                        can_delete: bool | None = None, can_write: bool | None = None) -> None: ...
+
+
+def capabilities_for(profile: Profile) -> Capabilities:
+    """What the backend for `profile` can do, known before it is opened."""
+    return ACR_CAPABILITIES if profile.kind == "acr" else DISTRIBUTION_CAPABILITIES
+
+
+# --- labels of what a registry holds (the pane, the CLI and the delete review share them) -----
+
+def is_locked(item) -> bool:
+    """ACR refuses to delete an item whose `can_delete` or `can_write` is off."""
+    return item.can_delete is False or item.can_write is False
+
+
+def short_digest(digest: str | None) -> str:
+    if not digest:
+        return ""
+    algorithm, _, hex_ = digest.partition(":")
+    return f"{algorithm}:{hex_[:12]}" if hex_ else digest[:19]
+
+
+def media_label(manifest: ManifestInfo) -> str:
+    label = MEDIA_TYPES.get(manifest.media_type or "", manifest.media_type or "")
+    if manifest.references:
+        label += f" ({len(manifest.references)})"
+    return label
+
+
+def platform_label(manifest: ManifestInfo) -> str:
+    if manifest.os or manifest.architecture:
+        return f"{manifest.os or '?'}/{manifest.architecture or '?'}"
+    if manifest.media_type in INDEX_MEDIA_TYPES or manifest.references:
+        return "multi-platform"
+    return ""

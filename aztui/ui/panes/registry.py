@@ -17,7 +17,6 @@ import asyncio
 import importlib
 import sys
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rich.text import Text
@@ -28,8 +27,17 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
-from aztui.errors import AztuiError, NotFoundError
+from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
+from aztui.registry.backends import backend_module, open_registry
+from aztui.registry.delete import (
+    RegistryDeletePlan,
+    Target,
+    execute_registry_delete,
+    plan_registry_delete,
+    require_locks,
+)
+from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
 from aztui.ui.messages import PaneFailed, PlanExecuted
 from aztui.ui.panes.base import failure_posted, pane_worker_failed, show_loading
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
@@ -51,64 +59,12 @@ NOT_A_REGISTRY = (
     "    container = \"registry\"\n"
     "    rootdirectory = \"/prod\"          # if the registry uses one\n"
 )
-MEDIA_TYPES = {
-    "application/vnd.oci.image.index.v1+json": "OCI index",
-    "application/vnd.oci.image.manifest.v1+json": "OCI image",
-    "application/vnd.docker.distribution.manifest.list.v2+json": "Docker list",
-    "application/vnd.docker.distribution.manifest.v2+json": "Docker v2",
-    "application/vnd.docker.distribution.manifest.v1+prettyjws": "Docker v1",
-    "application/vnd.docker.distribution.manifest.v1+json": "Docker v1",
-}
-INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
-                               "application/vnd.docker.distribution.manifest.list.v2+json"})
 REPOSITORY_COLUMNS = ("Repository", "Tags", "Manifests", "Last update", "Can dwrl")
 TAG_COLUMNS = ("Tag", "Digest", "Created", "Updated", "Can dwrl")
 MANIFEST_COLUMNS = ("Digest", "Size", "Platform", "Media type", "Created", "Updated", "Tags", "Can dwrl")
 SORT_LABELS = {"name": "name", "updated": "last update", "created": "created"}
 FLAG_LETTERS = (("can_delete", "d"), ("can_write", "w"), ("can_read", "r"), ("can_list", "l"))
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
-
-
-# --- what the pane deletes or locks ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class Target:
-    """A repository, a tag in it (`tag`) or a manifest in it (`digest`)."""
-
-    repository: str
-    tag: str | None = None
-    digest: str | None = None
-
-    @property
-    def what(self) -> str:
-        return "tag" if self.tag else "manifest" if self.digest else "repository"
-
-    @property
-    def label(self) -> str:
-        if self.tag:
-            return f"{self.repository}:{self.tag}"
-        if self.digest:
-            return f"{self.repository}@{self.digest}"
-        return self.repository
-
-
-@dataclass(frozen=True)
-class RegistryDeletePlan:
-    """What one delete removes, read just before the review; executed exactly as planned."""
-
-    target: Target
-    registry: str
-    purge: object | None                      # a `PurgePlan` for a tag or manifest; None for a repository
-    lines: tuple[str, ...] = ()               # what goes, one line each, for the review
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def what(self) -> str:
-        return self.target.what
-
-
-def is_locked(item) -> bool:
-    return item.can_delete is False or item.can_write is False
 
 
 def flags_text(item) -> Text:
@@ -120,28 +76,6 @@ def flags_text(item) -> Text:
     for (_, letter), value in zip(FLAG_LETTERS, values):
         text.append("-" if value is False else letter if value else "?", "bold red" if value is False else "")
     return text
-
-
-def short_digest(digest: str | None) -> str:
-    if not digest:
-        return ""
-    algorithm, _, hex_ = digest.partition(":")
-    return f"{algorithm}:{hex_[:12]}" if hex_ else digest[:19]
-
-
-def media_label(manifest) -> str:
-    label = MEDIA_TYPES.get(manifest.media_type or "", manifest.media_type or "")
-    if manifest.references:
-        label += f" ({len(manifest.references)})"
-    return label
-
-
-def platform_label(manifest) -> str:
-    if manifest.os or manifest.architecture:
-        return f"{manifest.os or '?'}/{manifest.architecture or '?'}"
-    if manifest.media_type in INDEX_MEDIA_TYPES or manifest.references:
-        return "multi-platform"
-    return ""
 
 
 def _count(value: int | None) -> Text:
@@ -178,10 +112,9 @@ def _sort(items: list, key: str | None, descending: bool, name) -> list:
 @asynccontextmanager
 async def _opened_registry(profile: Profile):
     """`async with open_registry(profile)`; the backend (and the Azure SDK) imported in a thread the first time."""
-    module_name = "aztui.azure.acr" if profile.kind == "acr" else "aztui.registry.distribution"
+    module_name = backend_module(profile)
     if module_name not in sys.modules:
         await asyncio.to_thread(importlib.import_module, module_name)
-    from aztui.registry.model import open_registry
 
     registry = open_registry(profile)
     async with registry:
@@ -343,8 +276,9 @@ class RegistryView(Vertical):
 
     @property
     def can_change(self) -> bool:
-        """Deletes and locks: ACR profiles that are not read-only."""
-        return self.profile is not None and not self.profile.read_only and self.profile.kind == "acr"
+        """Deletes and locks: profiles that are not read-only, on a backend that can (ACR)."""
+        return (self.profile is not None and not self.profile.read_only
+                and capabilities_for(self.profile).delete)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only and Distribution profiles: deletes and locks are hidden (footer, palette, help) and inert."""
@@ -563,9 +497,9 @@ class RegistryView(Vertical):
         if key:
             descending = self.sort_descending if self.sort_key else True
             parts.append(f"sorted by {SORT_LABELS[key]} {'↓' if descending else '↑'}")
-        if self.kind == "distribution":
+        if self.kind and self.profile is not None and not capabilities_for(self.profile).delete:
             parts.append(DISTRIBUTION_NOTE)
-        elif self.kind == "acr" and self.profile is not None and self.profile.read_only:
+        elif self.kind and self.profile is not None and self.profile.read_only:
             parts.append("read-only profile")
         self.set_status(" · ".join(parts))
 
@@ -692,7 +626,9 @@ class RegistryView(Vertical):
     async def _plan_delete(self, profile: Profile, target: Target) -> None:
         with failure_posted(self):
             async with _opened_registry(profile) as registry:
-                plan = await plan_registry_delete(registry, profile, target)
+                plan = await plan_registry_delete(registry, [target], where=account_label(profile),
+                                                  reason="chosen in the Registry pane")
+            plan.refuse_locked()
             self.post_message(self.DeletePlanned(plan))
 
     def on_registry_view_delete_planned(self, event: DeletePlanned) -> None:
@@ -757,7 +693,7 @@ class RegistryView(Vertical):
     async def _set_locks(self, profile: Profile, target: Target, flags: dict) -> None:
         with failure_posted(self):
             async with _opened_registry(profile) as registry:
-                refuse_on_distribution(registry, f"Changing the locks of {target.label}")
+                require_locks(registry, f"Changing the locks of {target.label}")
                 await registry.set_locks(target.repository, tag=target.tag, digest=target.digest, **flags)
             self.post_message(self.LocksChanged(target, flags))
 
@@ -775,95 +711,3 @@ def _cursor_key(table: DataTable) -> str | None:
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
     except Exception:  # the cursor is outside the rows
         return None
-
-
-# --- planning and executing (no Textual below: plain async functions over a registry) ----------
-
-async def plan_registry_delete(registry, profile: Profile, target: Target) -> RegistryDeletePlan:
-    """Read the target afresh: refuse a locked one (the registry would), list what goes with it."""
-    from aztui.registry.purge import PurgeItem, PurgePlan
-
-    refuse_on_distribution(registry, f"Deleting {target.label}")
-    where = account_label(profile)
-    now = datetime.now(timezone.utc)
-    reason = "chosen in the Registry pane"
-    repo = target.repository
-    if target.tag:
-        tags = {t.name: t for t in await registry.list_tags(repo)}
-        tag = tags.get(target.tag)
-        if tag is None:
-            raise NotFoundError(f"{target.label} does not exist any more", hint="r reloads the repository")
-        _refuse_locked(target, tag)
-        others = sorted(t.name for t in tags.values() if t.digest == tag.digest and t.name != tag.name)
-        lines = (f"tag {tag.name} → {tag.digest}",)
-        note = (f"the manifest stays, still tagged {', '.join(others)}" if others
-                else "the manifest stays, untagged (delete it too, or let a purge with --untagged take it)")
-        item = PurgeItem(repo, tag.digest, tag.name, reason)
-        purge = PurgePlan({"targets": [target.label]}, now, (item,), (), ())
-        return RegistryDeletePlan(target, where, purge, lines + (note,))
-    if target.digest:
-        manifests = await registry.list_manifests(repo)
-        manifest = next((m for m in manifests if m.digest == target.digest), None)
-        if manifest is None:
-            raise NotFoundError(f"{target.label} does not exist any more", hint="r reloads the repository")
-        _refuse_locked(target, manifest)
-        lines = [f"manifest {manifest.digest}",
-                 f"{media_label(manifest) or 'unknown type'}  {platform_label(manifest)}  "
-                 f"{human_size(manifest.size) if manifest.size is not None else ''}".rstrip()]
-        lines += [f"and its tag {t}" for t in manifest.tags] or ["untagged"]
-        warnings = []
-        parents = [m for m in manifests if manifest.digest in m.references]
-        if parents:
-            warnings.append("Referenced by index " + ", ".join(short_digest(p.digest) for p in parents)
-                            + ": that index will point at a missing manifest.")
-        if manifest.references:
-            warnings.append(f"An index: its {count(len(manifest.references), 'child manifest')} stay, untagged.")
-        item = PurgeItem(repo, manifest.digest, None, reason)
-        purge = PurgePlan({"targets": [target.label]}, now, (item,), (), ())
-        return RegistryDeletePlan(target, where, purge, tuple(lines), tuple(warnings))
-    properties = await registry.repository(repo) if hasattr(registry, "repository") else None
-    if properties is not None:
-        _refuse_locked(target, properties)
-    tags, manifests = await asyncio.gather(registry.list_tags(repo), registry.list_manifests(repo))
-    locked = [m for m in manifests if is_locked(m)] + [t for t in tags if is_locked(t)]
-    lines = [f"repository {repo}: {count(len(tags), 'tag')}, {count(len(manifests), 'manifest')}"]
-    lines += [f"tag {t.name}" for t in sorted(tags, key=lambda t: t.name)]
-    warnings = []
-    if locked:
-        warnings.append(f"{count(len(locked), 'locked item')} in it: the registry may refuse the delete.")
-    return RegistryDeletePlan(target, where, None, tuple(lines), tuple(warnings))
-
-
-def refuse_on_distribution(registry, what: str) -> None:
-    """Deletes and locks are ACR's: a Distribution registry is read from storage, `aztui registry gc` cleans it."""
-    if registry.kind != "acr":
-        raise AztuiError(f"{what} is not available for Distribution registries; use `aztui registry gc`",
-                         title="Not available",
-                         hint="the Registry pane deletes and locks on Azure Container Registry profiles only")
-
-
-def _refuse_locked(target: Target, item) -> None:
-    if is_locked(item):
-        off = [name for name in ("can_delete", "can_write") if getattr(item, name, None) is False]
-        raise AztuiError(f"{target.label} is locked ({', '.join(f'{n} = false' for n in off)}), "
-                         "so the registry refuses to delete it",
-                         title="Locked", hint="unlock it first: l in the Registry pane, or "
-                                              f"`aztui registry unlock PROFILE {target.label}`")
-
-
-async def execute_registry_delete(registry, plan: RegistryDeletePlan):
-    """Delete exactly `plan`: its tag or manifest through `execute_purge` (journalled), or the repository."""
-    from aztui.registry.purge import PurgeItem, PurgeOutcome, PurgeReport, execute_purge
-
-    refuse_on_distribution(registry, f"Deleting {plan.target.label}")
-    if plan.purge is not None:
-        return await execute_purge(registry, plan.purge)
-    item = PurgeItem(plan.target.repository, "", None, "chosen in the Registry pane")
-    try:
-        await registry.delete_repository(plan.target.repository)
-        outcome = PurgeOutcome(item, "deleted")
-    except NotFoundError as error:
-        outcome = PurgeOutcome(item, "missing", error.message)
-    except AztuiError as error:
-        outcome = PurgeOutcome(item, "failed", error.render())
-    return PurgeReport([outcome])

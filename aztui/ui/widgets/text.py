@@ -8,19 +8,13 @@ from urllib.parse import urlsplit
 from rich.text import Text
 
 from aztui.profiles.model import Profile
-from aztui.units import human_size, terminal_safe  # noqa: F401 (the UI imports human_size from here)
+from aztui.units import count, human_size, terminal_safe  # noqa: F401 (the UI imports count, human_size from here)
 
 
 def plain(value: object, style: str = "") -> Text:
     """Storage and profile text, shown literally: `[bold]` stays `[bold]`, and control and bidi
     characters are escaped as the CLI does (`\\x1b`, `\\u202e`), so one value is one line."""
     return Text("" if value is None else terminal_safe(str(value)), style=style)
-
-
-def count(n: int, noun: str) -> str:
-    """`1 blob`, `2 blobs`, `1,024 blobs`."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
 
 
 def when(moment: datetime | None) -> str:
