@@ -1,6 +1,6 @@
 """Reading a BuildKit azblob cache from Azurite: names, layers, shared and unique bytes, anomalies.
 
-The layout is written the way BuildKit writes it (formats.md §1): layer blobs at
+The layout is written the way BuildKit writes it (docs/formats/buildkit-azblob-cache.md §Layout): layer blobs at
 `<prefix>/blobs/<digest>`, a bare CacheConfig JSON at `<prefix>/manifests/<name>` for each name,
 the same JSON at every name of one `name=a;b` export. The helpers here are reused by the GC tests.
 """

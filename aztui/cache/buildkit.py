@@ -1,6 +1,7 @@
 """Read a BuildKit `azblob` remote cache into a model: cache names, their layers, orphans, anomalies.
 
-Layout (formats.md §1): the manifest of cache name N is the blob `<prefix>/<manifests_prefix>/<N>`
+Layout (docs/formats/buildkit-azblob-cache.md §Layout): the manifest of cache name N is the blob
+`<prefix>/<manifests_prefix>/<N>`
 (N may contain '/'; `name=a;b` uploads the same JSON to both names), a bare BuildKit `CacheConfig`
 whose `layers[].blob` digests are the blobs it needs, each stored at `<prefix>/<blobs_prefix>/<digest>`.
 

@@ -2,7 +2,9 @@
 
     plan = plan_cache_gc(snapshot, GcPolicy(max_age=timedelta(days=30), keep=3), now)
 
-No I/O and no Textual here; `aztui.cache.executor` executes a plan. The rules:
+No I/O and no Textual here; `aztui.cache.executor` executes a plan. Why these rules: the cache
+layout and how BuildKit exports (docs/formats/buildkit-azblob-cache.md §Export and import,
+§Garbage collection). The rules:
 
 1. A cache name *expires* when the policy says so: it matches `include` and not `exclude`
    (both `re.search`, so `^ci/` anchors and `pr-` matches anywhere), and its last export

@@ -233,7 +233,8 @@ def _ml_artifacts(rng: random.Random, count: int) -> list[DemoBlob]:
 
 
 def _buildkit_cache(rng: random.Random) -> tuple[list[DemoBlob], str]:
-    """A BuildKit azblob cache at the default layout (formats.md §1). Returns (blobs, orphan name)."""
+    """A BuildKit azblob cache at the default layout (docs/formats/buildkit-azblob-cache.md §Layout).
+    Returns (blobs, orphan name)."""
     container = "buildkit-cache"
     blobs: list[DemoBlob] = []
 
@@ -276,7 +277,8 @@ def _buildkit_cache(rng: random.Random) -> tuple[list[DemoBlob], str]:
 
 
 def _registry(rng: random.Random) -> tuple[list[DemoBlob], str]:
-    """A Distribution v3 registry (formats.md §2) at the container root. Returns (blobs, orphan name)."""
+    """A Distribution v3 registry (docs/formats/distribution-on-azure-blob.md §Layout) at the container root.
+    Returns (blobs, orphan name)."""
     container = "registry"
     content: dict[str, bytes] = {}  # digest -> data, deduplicated like the registry does
     links: dict[str, str] = {}  # path under the root -> digest

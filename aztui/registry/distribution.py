@@ -6,7 +6,8 @@
         await registry.list_tags("team/api"); await registry.list_manifests("team/api")
 
 Everything is read through `BlobStore` (listings, link files, manifest blobs), never through the
-registry's HTTP API, so it works while the registry runs or is down. Layout (formats.md §2):
+registry's HTTP API, so it works while the registry runs or is down.
+Layout (docs/formats/distribution-on-azure-blob.md §Layout, §Blob names):
 v2.8's azure driver writes blob names with a leading '/' (`/docker/registry/v2/...`, with a
 root directory `/<root>/docker/registry/v2/...`); v3 writes `<rootdirectory>/docker/registry/v2/...`.
 """

@@ -4,7 +4,8 @@
     plan = plan_registry_gc(snapshot, delete_untagged=False, upload_age=timedelta(hours=168), now=now)
     report = await execute_registry_gc(registry.store, registry.container, plan)   # only on --execute
 
-Mark semantics are those of `registry garbage-collect` (`registry/storage/garbagecollect.go`, v3):
+Mark semantics are those of `registry garbage-collect` (`registry/storage/garbagecollect.go`, v3;
+docs/formats/distribution-on-azure-blob.md §Garbage collection):
 
 1. Every manifest revision of every repository is marked, and recursively what it references:
    config, layers, and the child manifests of an index (a child is descended into when it is a
