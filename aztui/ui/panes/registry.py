@@ -129,40 +129,6 @@ def may_hold_registry(profile: Profile) -> bool:
 class RegistryView(Vertical):
     """One profile's registry; attributes down (`load`), messages up."""
 
-    DEFAULT_CSS = """
-    RegistryView {
-        height: 1fr;
-    }
-    RegistryView #registry-title, RegistryView #registry-status {
-        height: 1;
-        padding: 0 1;
-    }
-    RegistryView #registry-status {
-        color: $text-muted;
-    }
-    RegistryView #registry-repositories {
-        height: 1fr;
-    }
-    RegistryView #registry-tags {
-        height: auto;
-        max-height: 35%;
-    }
-    RegistryView #registry-manifests {
-        height: 1fr;
-    }
-    RegistryView .registry-caption {
-        height: 1;
-        padding: 0 1;
-        text-style: bold;
-        color: $text-accent;
-    }
-    RegistryView #registry-help {
-        height: 1fr;
-        padding: 1 2;
-        color: $text-muted;
-    }
-    """
-
     BINDINGS = [
         Binding("enter", "open", "Open", id="open",
                 tooltip="Open the repository; on a tag: go to its manifest"),

@@ -15,36 +15,10 @@ from aztui.ui.widgets.text import plain
 
 REVIEW_LINES = 12
 
-_DIALOG_CSS = """
-RegistryDeleteReview, RegistryDeleteReportScreen {
-    align: center middle;
-}
-RegistryDeleteReview > Vertical, RegistryDeleteReportScreen > Vertical {
-    width: 90;
-    max-width: 95%;
-    height: auto;
-    max-height: 90%;
-    padding: 1 2;
-    border: thick $error 60%;
-    background: $surface;
-}
-RegistryDeleteReportScreen > Vertical {
-    border: thick $primary 60%;
-}
-RegistryDeleteReview .buttons, RegistryDeleteReportScreen .buttons {
-    height: auto;
-    margin-top: 1;
-}
-RegistryDeleteReview .buttons Button, RegistryDeleteReportScreen .buttons Button {
-    margin-right: 2;
-}
-"""
-
 
 class RegistryDeleteReview(DestructiveConfirm):
     """Shows a registry delete plan (`RegistryDeletePlan`)."""
 
-    DEFAULT_CSS = _DIALOG_CSS
     DIALOG_ID = "registry-review"
 
     def compose_body(self) -> ComposeResult:
@@ -68,7 +42,6 @@ class RegistryDeleteReview(DestructiveConfirm):
 class RegistryDeleteReportScreen(ReportScreen):
     """What a registry delete did: each item deleted, missing (already gone) or failed, with why."""
 
-    DEFAULT_CSS = _DIALOG_CSS
     DIALOG_ID = "registry-report"
 
     def compose_body(self) -> ComposeResult:
