@@ -234,6 +234,21 @@ class AztuiApp(App[None]):
         elif event.pane.id == PANES["registry"]:
             self.show_view("registry", focus=False)
 
+    def binding_lists(self) -> list[tuple[str, list[Binding]]]:
+        """(section, bindings) of the app, its panes and screens, for the help screen."""
+        from aztui.ui.panes.cache import CacheView
+        from aztui.ui.panes.registry import RegistryView
+        from aztui.ui.screens.blob_details import BlobDetailsScreen
+        from aztui.ui.screens.gc_plan import GcPlanScreen
+        from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
+        from aztui.ui.screens.profile_picker import ProfilePicker
+
+        return [("Everywhere", type(self).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
+                ("Blob details", BlobDetailsScreen.BINDINGS), ("Registry pane", RegistryView.BINDINGS),
+                ("Cache pane", CacheView.BINDINGS),
+                ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),
+                ("Profile test", ProfileDoctorScreen.BINDINGS)]
+
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen
 

@@ -1,4 +1,4 @@
-"""The help screen: every binding of the app, its panes and screens, read from their BINDINGS.
+"""The help screen: every binding of the app, its panes and screens (the app lists their BINDINGS).
 
 Keys are shown after the profiles file's `[keymap]` is applied, so the list never goes stale.
 """
@@ -14,22 +14,9 @@ from textual.widgets import DataTable, Label
 
 
 def binding_sections(app) -> list[tuple[str, list[Binding]]]:
-    """(section, bindings) for the app, its panes and screens."""
-    from aztui.ui.panes.cache import CacheView
-    from aztui.ui.panes.containers import ContainersView
-    from aztui.ui.panes.registry import RegistryView
-    from aztui.ui.screens.blob_details import BlobDetailsScreen
-    from aztui.ui.screens.gc_plan import GcPlanScreen
-    from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
-    from aztui.ui.screens.profile_picker import ProfilePicker
-
-    sections = [("Everywhere", type(app).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
-                ("Blob details", BlobDetailsScreen.BINDINGS), ("Registry pane", RegistryView.BINDINGS),
-                ("Cache pane", CacheView.BINDINGS),
-                ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),
-                ("Profile test", ProfileDoctorScreen.BINDINGS)]
+    """(section, bindings) of `app.binding_lists()`, under the keys of the app's keymap, one row per id."""
     result = []
-    for title, bindings in sections:
+    for title, bindings in app.binding_lists():
         bindings_map = BindingsMap(bindings)
         bindings_map.apply_keymap(app._keymap)
         unique = {}
