@@ -578,7 +578,7 @@ async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
             await d.settle()
             assert len(app.screen_stack) == 1, app.screen  # no review of a delete that cannot run
             assert f"Deleting {target.label} {refused}" in "\n".join(shown_errors(notes))
-        private(app.registry, "_execute_delete")(app.profile, RegistryDeletePlan((Target("app"),), "ro", None, ("app",)))
+        private(app.registry, "execute")(app.profile, RegistryDeletePlan((Target("app"),), "ro", None, ("app",)))
         await d.settle()
         assert len(app.screen_stack) == 1, app.screen  # no report: nothing ran
         assert f"Deleting app {refused}" in shown_errors(notes)[-1]

@@ -20,10 +20,10 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.commands import ActionsProvider
 from aztui.ui.messages import PaneFailed
-from aztui.ui.panes.base import as_aztui_error, focus_pane
 from aztui.ui.panes.containers import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import account_label, plain
+from aztui.ui.workers import as_aztui_error
 
 if TYPE_CHECKING:
     from aztui.ui.panes.cache import CacheView
@@ -127,7 +127,7 @@ class AztuiApp(App[None]):
         if view is not None:
             view.ensure_loaded()
             if focus:
-                focus_pane(view)
+                view.focus_pane()
         elif pane not in self.building:
             self.building.add(pane)
             self.call_later(self.build_view, pane)
@@ -146,7 +146,7 @@ class AztuiApp(App[None]):
             view.load(self.profile)
         if self.query_one(TabbedContent).active == PANES[pane]:
             view.ensure_loaded()
-            focus_pane(view)
+            view.focus_pane()
 
     # --- profiles -------------------------------------------------------------------------
 
@@ -223,7 +223,7 @@ class AztuiApp(App[None]):
     def action_show_pane(self, pane: str) -> None:
         self.query_one(TabbedContent).active = PANES[pane]
         if pane == "containers":
-            focus_pane(self.containers)
+            self.containers.focus_pane()
         else:
             self.show_view(pane)
 
@@ -268,7 +268,7 @@ class AztuiApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An app worker died of an exception: report it, keep running. (This message does not
-        bubble: panes and screens report their own workers with `pane_work.worker_failure`.)"""
+        bubble: panes and screens report their own workers with `workers.worker_failure`.)"""
         if event.state == WorkerState.ERROR:
             self.notify_error(as_aztui_error(event.worker.error))
 

@@ -7,19 +7,19 @@ Workers report with messages named for what happened; failures become `PaneFaile
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual import on, work
+from dataclasses import dataclass
+from functools import partial
+
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
-from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed
-from aztui.ui.panes.base import count_outcomes, failure_posted, pane_worker_failed, show_loading
+from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, sort_binding
 from aztui.ui.widgets.listing import (
     BLOB_COLUMNS,
     CONTAINER_COLUMNS,
@@ -33,7 +33,7 @@ from aztui.ui.widgets.listing import (
     matches,
     sort_entries,
 )
-from aztui.ui.widgets.text import account_label, count, human_size, shown
+from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
 DEFAULT_PAGE_SIZE = 500
@@ -43,18 +43,21 @@ AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next pa
 MUTATING_ACTIONS = frozenset({"delete", "mark"})
 
 
-class ContainersView(Vertical):
+class ContainersView(Pane):
     """Browse one profile's account; attributes down (`load`), messages up."""
+
+    READ_GROUP, WRITE_GROUP = "listing", "delete"
+    STATUS = "#listing-status"
+    EMPTY_PLAN = "Nothing to delete: the planned blobs are gone already."
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open", tooltip="Open the container, folder or blob"),
         Binding("backspace", "up", "Up", id="up", tooltip="Go up one folder"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the loaded rows"),
         Binding("s", "search", "Search", id="search", tooltip="List names starting with a prefix (server-side)"),
-        Binding("n", "sort('name')", "Name", id="sort-name", tooltip="Sort by name (again: reverse)", show=False),
-        Binding("z", "sort('size')", "Size", id="sort-size", tooltip="Sort by size (again: reverse)", show=False),
-        Binding("m", "sort('modified')", "Modified", id="sort-modified",
-                tooltip="Sort by last modified (again: reverse)", show=False),
+        sort_binding("n", "name", "Name", "name"),
+        sort_binding("z", "size", "Size", "size"),
+        sort_binding("m", "modified", "Modified", "last modified"),
         Binding("L", "load_all", "Load all", id="load-all", tooltip="Load every remaining page", show=False),
         Binding("i", "details", "Details", id="details", tooltip="Properties, metadata and preview of the blob"),
         Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
@@ -65,31 +68,23 @@ class ContainersView(Vertical):
 
     # --- messages: what happened ----------------------------------------------------------
 
+    @dataclass
     class PageLoaded(Message):
-        def __init__(self, location: Location, items: tuple, continuation: str | None, first: bool) -> None:
-            super().__init__()
-            self.location = location
-            self.items = items
-            self.continuation = continuation
-            self.first = first
+        location: Location
+        items: tuple
+        continuation: str | None
+        first: bool
 
-    class DeletePlanned(Message):
-        def __init__(self, plan) -> None:
-            super().__init__()
-            self.plan = plan
-
+    @dataclass
     class UsageProgressed(Message):
-        def __init__(self, usage) -> None:
-            super().__init__()
-            self.usage = usage
+        usage: object
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ContainersView.UsageProgressed)
 
+    @dataclass
     class UsageMeasured(Message):
-        def __init__(self, usage) -> None:
-            super().__init__()
-            self.usage = usage
+        usage: object
 
     # --- state ----------------------------------------------------------------------------
 
@@ -98,7 +93,6 @@ class ContainersView(Vertical):
         super().__init__(id=id)
         self.page_size = page_size
         self.max_rows = max_rows
-        self.profile: Profile | None = None
         self.root = Location()
         self.location = Location()
         self.entries: list = []
@@ -109,9 +103,7 @@ class ContainersView(Vertical):
         self.loading_all = False
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
         self.marked: set[str] = set()
-        self.filter_text = ""
-        self.sort_key: str | None = None       # None: the server's order
-        self.sort_descending = False
+        self.filter_text = ""               # sort_key None: the server's order
 
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
@@ -130,10 +122,6 @@ class ContainersView(Vertical):
     def table(self) -> DataTable:
         return self.query_one("#listing", DataTable)
 
-    @property
-    def work_bar(self) -> WorkBar:
-        return self.query_one(WorkBar)
-
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only profiles: every mutating action is hidden (footer, palette, help) and inert."""
         if action in MUTATING_ACTIONS and (self.profile is None or self.profile.read_only):
@@ -142,16 +130,19 @@ class ContainersView(Vertical):
 
     # --- loading --------------------------------------------------------------------------
 
-    def load(self, profile: Profile) -> None:
-        """Show `profile`'s account, or straight its container and prefix when it names one;
+    def forget(self, profile: Profile) -> None:
+        """`load` shows `profile`'s account, or straight its container and prefix when it names one;
         the same profile again (refresh) reloads the folder shown."""
         here = self.location if self.profile == profile else None
-        self.profile = profile
         prefix = f"{profile.prefix.strip('/')}/" if profile.prefix.strip("/") else ""
         self.root = Location(profile.container, prefix) if profile.container else Location()
-        self.cancel_work()
-        self.refresh_bindings()
-        self.go(here or self.root)
+        self.location = here or self.root
+
+    def read(self) -> None:
+        self.go(self.location)
+
+    def opened(self, profile: Profile):
+        return opened_blob_store(profile)
 
     def go(self, location: Location) -> None:
         """Move to `location`: forget what was loaded, fetch its first page."""
@@ -167,7 +158,7 @@ class ContainersView(Vertical):
         columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
         for column in columns:
             table.add_column(column, key=column)
-        show_loading(self, True, table)
+        self.show_loading(True, table)
         self.fetching, self.loading_all = True, False
         self.update_status()
         # after the next frame: the SDK import and the request never hold up a paint
@@ -175,11 +166,7 @@ class ContainersView(Vertical):
 
     def _fetch_first_page(self, profile: Profile, location: Location) -> None:
         if profile is self.profile and location == self.location and self.fetching:  # still wanted
-            self._fetch(profile, location, None, all_pages=False)
-
-    def reload(self) -> None:
-        if self.profile is not None:
-            self.go(self.location)
+            self.start_read(self._fetch(profile, location, None, all_pages=False))
 
     def show_nothing(self, reason: str) -> None:
         """Cancel any work and show an empty pane with `reason`."""
@@ -187,16 +174,15 @@ class ContainersView(Vertical):
         self.profile, self.incomplete = None, None
         self.refresh_bindings()
         self.table.clear(columns=True)
-        show_loading(self, False, self.table)
+        self.show_loading(False, self.table)
         self.query_one("#breadcrumbs", Label).update("")
         self.set_status(reason)
 
-    @work(exclusive=True, exit_on_error=False, group="listing")
     async def _fetch(self, profile: Profile, location: Location, continuation: str | None, *,
                      all_pages: bool) -> None:
         first = continuation is None
         rows = 0 if first else len(self.entries)
-        try:
+        with self.read_failures(lambda: location == self.location):
             async with opened_blob_store(profile) as store:  # lazy, in a thread: keeps the UI responsive
                 if location.container is None:
                     items = []
@@ -216,16 +202,12 @@ class ContainersView(Vertical):
                     continuation, first = page.continuation, False
                     if not all_pages or continuation is None or rows >= self.max_rows:
                         return
-        except AztuiError as error:
-            self.post_message(PaneFailed(error))
-            if location == self.location:
-                self._show_failure(error)
 
     def on_containers_view_page_loaded(self, event: PageLoaded) -> None:
         if event.location != self.location:
             return  # a page of a place the user already left
         table = self.table
-        show_loading(self, False, table)
+        self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         items = list(event.items)
         room = self.max_rows - len(self.entries)
@@ -250,11 +232,8 @@ class ContainersView(Vertical):
         if event.first and not isinstance(self.screen.focused, Input) and shown(self):
             table.focus()  # not when the user is on another pane
 
-    def on_worker_state_changed(self, event) -> None:
-        pane_worker_failed(self, event, read_group="listing")
-
-    def _show_failure(self, error: AztuiError) -> None:
-        show_loading(self, False, self.table)
+    def show_failure(self, error: AztuiError) -> None:
+        self.uncover()
         self.fetching = self.loading_all = False
         self.incomplete = f"Could not load: {error.title}"
         self.set_status(self.incomplete)  # the error alone; `update_status` adds the rest later
@@ -283,21 +262,9 @@ class ContainersView(Vertical):
             if key not in table.rows:
                 table.add_row(*entry_row(entry, self.location, key in self.marked), key=key)
 
-    def current_key(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # the cursor is outside the rows
-            return None
-
     def current_entry(self):
         key = self.current_key()
         return self.by_key.get(key) if key else None
-
-    def set_status(self, text: str) -> None:
-        self.query_one("#listing-status", Static).update(Text(text))
 
     def update_status(self) -> None:
         """The status line: what is loaded (or why not), how it is shown, what is on its way."""
@@ -345,11 +312,7 @@ class ContainersView(Vertical):
             return
         self.fetching, self.incomplete = True, None
         self.update_status()
-        self._fetch(self.profile, self.location, self.continuation, all_pages=False)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
+        self.start_read(self._fetch(self.profile, self.location, self.continuation, all_pages=False))
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -411,10 +374,7 @@ class ContainersView(Vertical):
         self.go(Location(self.location.container, self.location.prefix, event.value))
 
     def action_sort(self, key: str) -> None:
-        if self.sort_key == key:
-            self.sort_descending = not self.sort_descending
-        else:
-            self.sort_key, self.sort_descending = key, key != "name"
+        self.toggle_sort(key)
         self.render_rows()
         self.update_status()
 
@@ -425,7 +385,7 @@ class ContainersView(Vertical):
         self.fetching = self.loading_all = True
         self.incomplete = None
         self.update_status()
-        self._fetch(self.profile, self.location, self.continuation, all_pages=True)
+        self.start_read(self._fetch(self.profile, self.location, self.continuation, all_pages=True))
 
     def action_mark(self) -> None:
         entry = self.current_entry()
@@ -441,9 +401,7 @@ class ContainersView(Vertical):
 
     def action_cancel(self) -> None:
         """Esc: cancel running work first, then close the search, then clear the filter."""
-        if self.cancel_work():
-            self.notify("Cancelled.")
-            self.update_status()
+        if self.cancel_and_say():
             return
         search = self.query_one("#search", Input)
         if search.display:
@@ -463,18 +421,12 @@ class ContainersView(Vertical):
             self.table.focus()
 
     def cancel_work(self) -> bool:
-        """Cancel usage, delete and page loads (also a first page not sent yet); True if anything was running."""
-        running = [w for w in self.workers if w.node is self and w.is_running
-                   and w.group in ("usage", "delete", "listing")]
-        for worker in running:
-            worker.cancel()
+        """Also a first page not sent yet counts as running work."""
         listing = self.fetching  # a page was on its way: what is shown is not all there is
         if listing:
-            self.incomplete = "Cancelled — r reloads"
+            self.incomplete = CANCELLED
         self.fetching = self.loading_all = False
-        show_loading(self, False, self.table)
-        self.work_bar.finish()
-        return bool(running) or listing
+        return super().cancel_work() or listing
 
     # --- du ---------------------------------------------------------------------------------
 
@@ -490,18 +442,17 @@ class ContainersView(Vertical):
             container, prefix = self.location.container, entry.prefix
         else:
             container, prefix = self.location.container, self.location.listing_prefix
-        self.work_bar.start(f"Measuring {container}/{prefix}…")
         self._measure(self.profile, container, prefix)
 
-    @work(exclusive=True, exit_on_error=False, group="usage")
-    async def _measure(self, profile: Profile, container: str, prefix: str) -> None:
-        from aztui.blobs.usage import measure_usage
+    def _measure(self, profile: Profile, container: str, prefix: str) -> None:
+        async def measured(store) -> ContainersView.UsageMeasured:
+            from aztui.blobs.usage import measure_usage
 
-        with failure_posted(self):
-            async with opened_blob_store(profile) as store:
-                usage = await measure_usage(store, container, prefix,
-                                            progress=lambda u: self.post_message(self.UsageProgressed(u)))
-            self.post_message(self.UsageMeasured(usage))
+            usage = await measure_usage(store, container, prefix,
+                                        progress=lambda u: self.post_message(self.UsageProgressed(u)))
+            return self.UsageMeasured(usage)
+
+        self.run_work(f"Measuring {container}/{prefix}…", profile, measured, group="usage")
 
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
@@ -531,50 +482,16 @@ class ContainersView(Vertical):
         if not names and not prefixes:
             self.notify("Nothing to delete: mark rows with space, or put the cursor on a blob or folder.")
             return
-        self.work_bar.start("Planning the delete…")
         self._plan(self.profile, self.location.container, names, prefixes)
 
-    @work(exclusive=True, exit_on_error=False, group="delete")
-    async def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
+    def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
         from aztui.blobs.deletion import plan_delete
 
-        with failure_posted(self):
-            async with opened_blob_store(profile) as store:
-                plan = await plan_delete(store, container, names=names, prefixes=prefixes)
-            self.post_message(self.DeletePlanned(plan))
+        self.plan("Planning the delete…", profile,
+                  partial(plan_delete, container=container, names=names, prefixes=prefixes))
 
-    def on_containers_view_delete_planned(self, event: DeletePlanned) -> None:
-        from aztui.ui.screens.dialogs import DeleteReview
-
-        self.work_bar.finish()
-        plan = event.plan
-        if not plan.count:
-            self.notify("Nothing to delete: the planned blobs are gone already.")
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.work_bar.start(f"Deleting {count(plan.count, 'blob')}…", total=plan.count)
-                self._execute(self.profile, plan)
-
-        self.app.push_screen(DeleteReview(plan, self.profile), confirmed)
-
-    @work(exclusive=True, exit_on_error=False, group="delete")
-    async def _execute(self, profile: Profile, plan) -> None:
+    def delete_flow(self) -> DeleteFlow:
         from aztui.blobs.deletion import execute_delete
+        from aztui.ui.screens.dialogs import DeleteReportScreen, DeleteReview
 
-        with failure_posted(self, reload=True):
-            async with opened_blob_store(profile) as store:
-                report = await execute_delete(store, plan, progress=count_outcomes(self, plan.count))
-            self.post_message(PlanExecuted(report))
-
-    def on_plan_progressed(self, event: PlanProgressed) -> None:
-        if self.work_bar.display:
-            self.work_bar.show_progress(f"Deleting: {event.done:,} of {event.total:,}", progress=event.done)
-
-    def on_plan_executed(self, event: PlanExecuted) -> None:
-        from aztui.ui.screens.dialogs import DeleteReportScreen
-
-        self.work_bar.finish()
-        self.app.push_screen(DeleteReportScreen(event.report))
-        self.reload()
+        return DeleteFlow(DeleteReview, DeleteReportScreen, execute_delete)

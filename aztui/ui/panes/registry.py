@@ -17,17 +17,15 @@ import asyncio
 import importlib
 import sys
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
-from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.registry.backends import backend_module, open_registry
 from aztui.registry.delete import (
@@ -38,8 +36,7 @@ from aztui.registry.delete import (
     require_locks,
 )
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
-from aztui.ui.messages import PaneFailed, PlanExecuted
-from aztui.ui.panes.base import failure_posted, pane_worker_failed, show_loading
+from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
@@ -126,18 +123,20 @@ def may_hold_registry(profile: Profile) -> bool:
     return profile.kind == "acr" or bool(profile.container)
 
 
-class RegistryView(Vertical):
+class RegistryView(Pane):
     """One profile's registry; attributes down (`load`), messages up."""
+
+    READ_GROUP, WRITE_GROUP = "registry-read", "registry-write"
+    STATUS = "#registry-status"
+    READ_FAILED = "Could not read the registry"
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open",
                 tooltip="Open the repository; on a tag: go to its manifest"),
         Binding("backspace", "back", "Repositories", id="up", tooltip="Back to the repositories"),
-        Binding("n", "sort('name')", "Name", id="sort-name", tooltip="Sort by name (again: reverse)", show=False),
-        Binding("m", "sort('updated')", "Updated", id="sort-modified",
-                tooltip="Sort by last update, newest first (again: reverse)", show=False),
-        Binding("c", "sort('created')", "Created", id="sort-created",
-                tooltip="Sort by creation time, newest first (again: reverse)", show=False),
+        sort_binding("n", "name", "Name", "name"),
+        sort_binding("m", "updated", "Updated", "last update, newest first", id="sort-modified"),
+        sort_binding("c", "created", "Created", "creation time, newest first"),
         Binding("x,delete", "delete", "Delete", id="registry-delete",
                 tooltip="Delete the tag, manifest or repository under the cursor (review, then confirm)"),
         Binding("l", "lock", "Lock", id="registry-lock",
@@ -149,54 +148,38 @@ class RegistryView(Vertical):
 
     # --- messages: what happened ----------------------------------------------------------
 
-    class RepositoriesListed(Message):
-        def __init__(self, profile: Profile, kind: str, repositories: tuple, layout: str | None) -> None:
-            super().__init__()
-            self.profile = profile
-            self.kind = kind
-            self.repositories = repositories
-            self.storage_layout = layout
+    @dataclass
+    class RepositoriesListed(Pane.Read):
+        kind: str
+        repositories: tuple
+        storage_layout: str | None
 
-    class NoRegistryFound(Message):
-        def __init__(self, profile: Profile, reason: str) -> None:
-            super().__init__()
-            self.profile = profile
-            self.reason = reason
+    @dataclass
+    class NoRegistryFound(Pane.Read):
+        reason: str
 
-    class RepositoryRead(Message):
-        def __init__(self, profile: Profile, repository: str, tags: tuple, manifests: tuple) -> None:
-            super().__init__()
-            self.profile = profile
-            self.repository = repository
-            self.tags = tags
-            self.manifests = manifests
+    @dataclass
+    class RepositoryRead(Pane.Read):
+        repository: str
+        tags: tuple
+        manifests: tuple
 
-    class DeletePlanned(Message):
-        def __init__(self, plan: RegistryDeletePlan) -> None:
-            super().__init__()
-            self.plan = plan
-
+    @dataclass
     class LocksChanged(Message):
-        def __init__(self, target: Target, flags: dict) -> None:
-            super().__init__()
-            self.target = target
-            self.flags = flags
+        target: Target
+        flags: dict
 
     # --- state ----------------------------------------------------------------------------
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.profile: Profile | None = None
         self.kind: str | None = None            # "acr" | "distribution" once read
         self.storage_layout: str | None = None
-        self.stale = False                      # a profile was given but not read yet
         self.repository: str | None = None      # None: the repositories list
         self.repositories: list = []
         self.tags: list = []
         self.manifests: list = []
         self.side = "manifests"                 # which table of a repository acts: "tags" | "manifests"
-        self.sort_key: str | None = None        # None: the default order of the level
-        self.sort_descending = False
 
     def compose(self) -> ComposeResult:
         yield Label(id="registry-title", markup=False)
@@ -237,10 +220,6 @@ class RegistryView(Vertical):
         return self.query_one("#registry-manifests", DataTable)
 
     @property
-    def work_bar(self) -> WorkBar:
-        return self.query_one(WorkBar)
-
-    @property
     def can_change(self) -> bool:
         """Deletes and locks: profiles that are not read-only, on a backend that can (ACR)."""
         return (self.profile is not None and not self.profile.read_only
@@ -256,50 +235,47 @@ class RegistryView(Vertical):
 
     # --- loading --------------------------------------------------------------------------
 
-    def load(self, profile: Profile) -> None:
-        """Show `profile`'s registry: read now for registry profiles or when the pane is shown,
-        else when `ensure_loaded` is called (the app calls it when the pane is shown)."""
-        self.cancel_work()
-        self.profile, self.kind, self.storage_layout = profile, None, None
+    # `load` reads at once for registry profiles or when the pane is shown, else `ensure_loaded`
+    # reads (the app calls it when the pane is shown)
+
+    def forget(self, profile: Profile) -> None:
+        self.kind, self.storage_layout = None, None
         self.repository, self.repositories, self.tags, self.manifests = None, [], [], []
         self.sort_key, self.sort_descending = None, False
-        self.refresh_bindings()
-        if not may_hold_registry(profile):
-            self.stale = False
-            self.show_text(NOT_A_REGISTRY)
-            return
-        self.stale = True
-        if profile.kind in ("acr", "distribution") or shown(self):
-            self.reload()
-        else:
-            self.show_text("")
-            self.set_title(Text.assemble(("Registry ", "bold"), plain(self.where())))
-            self.set_status("Not read yet: it is read when this pane is shown.")
 
-    def ensure_loaded(self) -> None:
-        if self.stale:
-            self.reload()
+    def can_read(self, profile: Profile) -> bool:
+        return may_hold_registry(profile)
 
-    def reload(self) -> None:
+    def show_unreadable(self) -> None:
+        self.show_text(NOT_A_REGISTRY)
+
+    def reads_at_once(self, profile: Profile) -> bool:
+        return profile.kind in ("acr", "distribution") or shown(self)
+
+    def show_unread(self) -> None:
+        self.show_text("")
+        self.set_title(Text.assemble(("Registry ", "bold"), plain(self.where())))
+
+    def read(self) -> None:
         """Read the current level again (the repositories, or the open repository)."""
-        if self.profile is None or not may_hold_registry(self.profile):
-            return
-        self.stale = False
         if self.repository is None:
             self.show_repositories()
-            show_loading(self, True, self.repositories_table)
+            self.show_loading(True, self.repositories_table)
             self.set_status("Reading the repositories…")
             self.call_after_refresh(self._start_read, self.profile, None)
         else:
             self.open_repository(self.repository)
 
+    def opened(self, profile: Profile):
+        return _opened_registry(profile)
+
     def _start_read(self, profile: Profile, repository: str | None) -> None:
         if profile is not self.profile or repository != self.repository:
             return  # the user moved on before the next frame
         if repository is None:
-            self._read_repositories(profile)
+            self.start_read(self._read_repositories(profile))
         else:
-            self._read_repository(profile, repository)
+            self.start_read(self._read_repository(profile, repository))
 
     def where(self) -> str:
         profile = self.profile
@@ -310,9 +286,8 @@ class RegistryView(Vertical):
         place = f"{account_label(profile)}/{profile.container}"
         return place + (f"/{profile.prefix}" if profile.prefix else "")
 
-    @work(exclusive=True, exit_on_error=False, group="registry-read")
     async def _read_repositories(self, profile: Profile) -> None:
-        try:
+        with self.read_failures(lambda: profile is self.profile):
             async with _opened_registry(profile) as registry:
                 if registry.kind == "distribution" and getattr(registry, "layout", None) is None:
                     self.post_message(self.NoRegistryFound(
@@ -322,44 +297,29 @@ class RegistryView(Vertical):
                 repositories = tuple([repo async for repo in registry.iter_repositories()])
                 self.post_message(self.RepositoriesListed(profile, registry.kind, repositories,
                                                           getattr(registry, "layout", None)))
-        except AztuiError as error:
-            self.post_message(PaneFailed(error))
-            if profile is self.profile:
-                self.call_later(self._show_failure, error)
 
-    @work(exclusive=True, exit_on_error=False, group="registry-read")
     async def _read_repository(self, profile: Profile, repository: str) -> None:
-        try:
+        with self.read_failures(lambda: profile is self.profile):
             async with _opened_registry(profile) as registry:
                 tags, manifests = await asyncio.gather(registry.list_tags(repository),
                                                        registry.list_manifests(repository))
                 kind = registry.kind
-        except AztuiError as error:
-            self.post_message(PaneFailed(error))
-            if profile is self.profile:
-                self.call_later(self._show_failure, error)
-            return
-        self.kind = kind
-        self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests)))
+            self.kind = kind
+            self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests)))
 
     def on_registry_view_repositories_listed(self, event: RepositoriesListed) -> None:
         if event.profile is not self.profile or self.repository is not None:
             return  # a listing of a profile or level the user already left
         self.kind, self.storage_layout = event.kind, event.storage_layout
         self.repositories = list(event.repositories)
-        show_loading(self, False, self.repositories_table)
-        self.work_bar.finish()
-        self.refresh_bindings()
-        self.render_rows()
-        if shown(self):
-            self.repositories_table.focus()
+        self.show_read(self.repositories_table)
 
     def on_registry_view_no_registry_found(self, event: NoRegistryFound) -> None:
         if event.profile is not self.profile:
             return
         self.kind = None
         self.work_bar.finish()
-        show_loading(self, False, self.repositories_table)
+        self.show_loading(False, self.repositories_table)
         self.refresh_bindings()
         self.show_text(f"{event.reason}\n\n{NOT_A_REGISTRY}")
 
@@ -367,20 +327,16 @@ class RegistryView(Vertical):
         if event.profile is not self.profile or event.repository != self.repository:
             return
         self.tags, self.manifests = list(event.tags), list(event.manifests)
-        show_loading(self, False, self.tags_table, self.manifests_table)
+        self.show_read(self.tags_table, self.manifests_table)
+
+    def show_read(self, *tables: DataTable) -> None:
+        """A read arrived: uncover `tables`, show its rows, focus the level's table if the pane is shown."""
+        self.show_loading(False, *tables)
         self.work_bar.finish()
         self.refresh_bindings()
         self.render_rows()
         if shown(self):
             self.table.focus()
-
-    def _show_failure(self, error: AztuiError) -> None:
-        show_loading(self, False, self.repositories_table, self.tags_table, self.manifests_table)
-        self.work_bar.finish()
-        self.set_status(f"Could not read the registry: {error.title}")
-
-    def on_worker_state_changed(self, event) -> None:
-        pane_worker_failed(self, event, read_group="registry-read")
 
     # --- showing --------------------------------------------------------------------------
 
@@ -412,9 +368,6 @@ class RegistryView(Vertical):
     def set_title(self, text: Text) -> None:
         self.query_one("#registry-title", Label).update(text)
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#registry-status", Static).update(Text(text))
-
     def render_rows(self) -> None:
         """Rebuild the rows of the current level, keeping each cursor on the same item."""
         if self.repository is None:
@@ -432,7 +385,7 @@ class RegistryView(Vertical):
 
     @staticmethod
     def _fill(table: DataTable, ordered: list, key, row) -> None:
-        current = _cursor_key(table)
+        current = cursor_key(table)
         table.clear()
         for item in ordered:
             table.add_row(*row(item), key=key(item))
@@ -478,15 +431,11 @@ class RegistryView(Vertical):
         elif widget is self.manifests_table:
             self.side = "manifests"
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
-
     def action_open(self) -> None:
         if self.profile is None:
             return
         if self.repository is None:
-            name = _cursor_key(self.repositories_table)
+            name = cursor_key(self.repositories_table)
             if name is not None:
                 self.open_repository(name)
         elif self.side == "tags":
@@ -506,7 +455,7 @@ class RegistryView(Vertical):
         self.repository = name
         self.show_repository()
         self.update_title()
-        show_loading(self, True, self.tags_table, self.manifests_table)
+        self.show_loading(True, self.tags_table, self.manifests_table)
         self.set_status(f"Reading the tags and manifests of {name}…")
         self.refresh_bindings()
         self.call_after_refresh(self._start_read, self.profile, name)
@@ -535,39 +484,26 @@ class RegistryView(Vertical):
             self.sort_key, self.sort_descending = key, key != "name"
         self.render_rows()
 
-    def action_cancel(self) -> None:
-        reading = any(w.node is self and w.is_running and w.group == "registry-read" for w in self.workers)
-        if self.cancel_work():
-            self.notify("Cancelled.")
-            if reading:  # nothing read: not "Reading…" any more
-                self.set_status("Cancelled — r reloads")
-            elif self.profile is not None:
-                self.update_status()
-
-    def cancel_work(self) -> bool:
-        """Cancel reads, plans, deletes and lock changes; True if anything was running."""
-        running = [w for w in self.workers if w.node is self and w.is_running
-                   and w.group in ("registry-read", "registry-write")]
-        for worker in running:
-            worker.cancel()
-        show_loading(self, False, self.repositories_table, self.tags_table, self.manifests_table)
-        self.work_bar.finish()
-        return bool(running)
+    def show_cancelled(self, reading: bool) -> None:
+        if reading:  # nothing read: not "Reading…" any more
+            self.set_status(CANCELLED)
+        elif self.profile is not None:
+            self.update_status()
 
     # --- the item under the cursor ----------------------------------------------------------
 
     def _current_tag(self):
-        key = _cursor_key(self.tags_table)
+        key = cursor_key(self.tags_table)
         return next((t for t in self.tags if t.name == key), None)
 
     def _current_manifest(self):
-        key = _cursor_key(self.manifests_table)
+        key = cursor_key(self.manifests_table)
         return next((m for m in self.manifests if m.digest == key), None)
 
     def current_item(self):
         """(Target, item) under the cursor of the acting table, or (None, None)."""
         if self.repository is None:
-            key = _cursor_key(self.repositories_table)
+            key = cursor_key(self.repositories_table)
             repo = next((r for r in self.repositories if r.name == key), None)
             return (Target(repo.name), repo) if repo else (None, None)
         if self.side == "tags":
@@ -585,95 +521,57 @@ class RegistryView(Vertical):
         if target is None:
             self.notify("Nothing to delete: put the cursor on a repository, tag or manifest.")
             return
-        self.work_bar.start(f"Planning the delete of {target.label}…")
         self._plan_delete(self.profile, target)
 
-    @work(exclusive=True, exit_on_error=False, group="registry-write")
-    async def _plan_delete(self, profile: Profile, target: Target) -> None:
-        with failure_posted(self):
-            async with _opened_registry(profile) as registry:
-                plan = await plan_registry_delete(registry, [target], where=account_label(profile),
-                                                  reason="chosen in the Registry pane")
+    def _plan_delete(self, profile: Profile, target: Target) -> None:
+        async def planned(registry) -> RegistryDeletePlan:
+            plan = await plan_registry_delete(registry, [target], where=account_label(profile),
+                                              reason="chosen in the Registry pane")
             plan.refuse_locked()
-            self.post_message(self.DeletePlanned(plan))
+            return plan
 
-    def on_registry_view_delete_planned(self, event: DeletePlanned) -> None:
-        from aztui.ui.screens.registry_dialogs import RegistryDeleteReview
+        self.plan(f"Planning the delete of {target.label}…", profile, planned)
 
-        self.work_bar.finish()
-        plan = event.plan
-        profile = self.profile
+    def delete_flow(self) -> DeleteFlow:
+        from aztui.ui.screens.registry_dialogs import RegistryDeleteReportScreen, RegistryDeleteReview
 
-        def confirmed(yes: bool | None) -> None:
-            if yes and profile is self.profile:
-                self.work_bar.start(f"Deleting {plan.target.label}…")
-                self._execute_delete(profile, plan)
+        return DeleteFlow(RegistryDeleteReview, RegistryDeleteReportScreen, execute_registry_delete)
 
-        self.app.push_screen(RegistryDeleteReview(plan, profile), confirmed)
+    def executing(self, plan: RegistryDeletePlan) -> tuple[str, int | None]:
+        return f"Deleting {plan.target.label}…", None
 
-    @work(exclusive=True, exit_on_error=False, group="registry-write")
-    async def _execute_delete(self, profile: Profile, plan: RegistryDeletePlan) -> None:
-        with failure_posted(self, reload=True):
-            async with _opened_registry(profile) as registry:
-                report = await execute_registry_delete(registry, plan)
-            self.post_message(PlanExecuted(report))
-
-    def on_plan_executed(self, event: PlanExecuted) -> None:
-        from aztui.ui.screens.registry_dialogs import RegistryDeleteReportScreen
-
-        self.work_bar.finish()
-        self.app.push_screen(RegistryDeleteReportScreen(event.report))
+    def executed(self, report) -> None:
         if self.repository is not None and any(
-                o.status == "deleted" and o.item.tag is None and not o.item.digest for o in event.report.outcomes):
+                o.status == "deleted" and o.item.tag is None and not o.item.digest for o in report.outcomes):
             self.repository = None  # the repository itself is gone
             self.show_repositories()
-        self.reload()
 
     # --- locks ------------------------------------------------------------------------------
 
     def action_lock(self) -> None:
         """Locked (either flag off) → unlock both; else lock both (`aztui registry lock|unlock`)."""
-        if not self.can_change:
-            return
-        target, item = self.current_item()
-        if target is None:
-            return
-        value = is_locked(item)
-        self._change_locks(target, {"can_delete": value, "can_write": value})
+        target, item = self.current_item() if self.can_change else (None, None)
+        if target is not None:
+            value = is_locked(item)
+            self._set_locks(self.profile, target, {"can_delete": value, "can_write": value})
 
     def action_lock_delete(self) -> None:
         """Toggle only `can_delete` (`aztui registry lock --delete-only`)."""
-        if not self.can_change:
-            return
-        target, item = self.current_item()
-        if target is None:
-            return
-        self._change_locks(target, {"can_delete": item.can_delete is False})
+        target, item = self.current_item() if self.can_change else (None, None)
+        if target is not None:
+            self._set_locks(self.profile, target, {"can_delete": item.can_delete is False})
 
-    def _change_locks(self, target: Target, flags: dict) -> None:
+    def _set_locks(self, profile: Profile, target: Target, flags: dict) -> None:
+        async def set_locks(registry) -> RegistryView.LocksChanged:
+            require_locks(registry, f"Changing the locks of {target.label}")
+            await registry.set_locks(target.repository, tag=target.tag, digest=target.digest, **flags)
+            return self.LocksChanged(target, flags)
+
         words = ", ".join(f"{k} = {str(v).lower()}" for k, v in flags.items())
-        self.work_bar.start(f"{target.label}: {words}…")
-        self._set_locks(self.profile, target, flags)
-
-    @work(exclusive=True, exit_on_error=False, group="registry-write")
-    async def _set_locks(self, profile: Profile, target: Target, flags: dict) -> None:
-        with failure_posted(self):
-            async with _opened_registry(profile) as registry:
-                require_locks(registry, f"Changing the locks of {target.label}")
-                await registry.set_locks(target.repository, tag=target.tag, digest=target.digest, **flags)
-            self.post_message(self.LocksChanged(target, flags))
+        self.run_work(f"{target.label}: {words}…", profile, set_locks)
 
     def on_registry_view_locks_changed(self, event: LocksChanged) -> None:
         self.work_bar.finish()
         words = ", ".join(f"{k} = {str(v).lower()}" for k, v in event.flags.items())
         self.notify(f"{event.target.label}: {words}", title="Locks changed", markup=False)
         self.reload()
-
-
-def _cursor_key(table: DataTable) -> str | None:
-    if table.row_count == 0:
-        return None
-    try:
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    except Exception:  # the cursor is outside the rows
-        return None

@@ -20,6 +20,7 @@ from textual.widgets import Label, Static
 from aztui.errors import AztuiError
 from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import account_label, plain
+from aztui.ui.workers import worker_failure
 
 STATUS_STYLES = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red", "skipped": "dim"}
 NAME_WIDTH = 14
@@ -202,8 +203,6 @@ class ProfileDoctorScreen(ModalScreen[None]):
 
     def on_worker_state_changed(self, event) -> None:
         """An unexpected error: report it, and say so instead of 'Testing…' forever."""
-        from aztui.ui.panes.base import worker_failure
-
         if worker_failure(self, event) is not None:
             self.query_one("#doctor-verdict", Static).update(
                 Text("The test stopped on an unexpected error (see the notification).", style="bold red"))
