@@ -100,7 +100,7 @@ class Pane(Vertical):
         super().__init__(id=id)
         self.profile: Profile | None = None
         self.stale = False       # a profile was given but not read yet
-        self.sort_key: str | None = None  # None: the pane's default order
+        self.sort_key: str | None = None  # None: the pane's default order (the server's, for blobs)
         self.sort_descending = False
 
     # --- what a pane supplies -------------------------------------------------------------

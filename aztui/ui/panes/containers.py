@@ -103,7 +103,7 @@ class ContainersView(Pane):
         self.loading_all = False
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
         self.marked: set[str] = set()
-        self.filter_text = ""               # sort_key None: the server's order
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
