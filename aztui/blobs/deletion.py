@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ PLAN_FORMAT = "aztui-delete-plan/1"
 
 class PlanFileError(AztuiError):
     title = "Invalid plan file"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 @dataclass(frozen=True)

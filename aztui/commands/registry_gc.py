@@ -15,8 +15,7 @@ import sys
 from typing import Any
 
 from aztui.errors import AztuiError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from aztui.exit_codes import EXIT_FAILED, EXIT_OK
 
 GC_DESCRIPTION = """\
 Report what `registry garbage-collect` would delete from a Distribution registry stored in

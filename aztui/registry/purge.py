@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.patterns import UserPattern, compile_pattern
 from aztui.registry.model import ManifestInfo, TagInfo
 
@@ -42,7 +43,7 @@ _AGO_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 class PurgeInputError(AztuiError):
     title = "Invalid purge option"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 # --- options ------------------------------------------------------------------------------------
