@@ -74,6 +74,16 @@ class ClockSkewError(AztuiError):
 
 class ReadOnlyError(AztuiError):
     title = "Read-only profile"
+    HINT = "set read_only = false in the profile to allow changes"
+
+    @classmethod
+    def refusing(cls, action: str = "deletes nothing with it", *,
+                 profile: str | None = None) -> "ReadOnlyError":
+        """The one refusal of a read-only profile: "profile 'p' is read-only, so aztui <action>"
+        (`profile` None: "the profile is read-only, ..."), with the hint that says how to allow it.
+        The default action is an executor's, refusing before any request."""
+        subject = f"profile {profile!r}" if profile is not None else "the profile"
+        return cls(f"{subject} is read-only, so aztui {action}", hint=cls.HINT)
 
 
 class ServiceError(AztuiError):

@@ -105,9 +105,7 @@ def _transport_class() -> type:
             path = urlsplit(request.url).path
             is_token = path in TOKEN_PATHS
             if self.read_only and request.method.upper() not in SAFE_METHODS and not is_token:
-                raise ReadOnlyError(
-                    f"the profile is read-only, so aztui refused to send {request.method} {path}",
-                    hint="set read_only = false in the profile to allow changes")
+                raise ReadOnlyError.refusing(f"refused to send {request.method} {path}")
             response = await self.inner.send(request, **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
             if not (self.anonymous and response.status_code == 401 and not is_token
@@ -319,8 +317,7 @@ class AcrRegistry:
 
     def _check_writable(self, what: str) -> None:
         if self.profile.read_only:
-            raise ReadOnlyError(f"the profile is read-only, so aztui refused to {what}",
-                                hint="set read_only = false in the profile to allow changes")
+            raise ReadOnlyError.refusing(f"refused to {what}")
 
     async def delete_tag(self, repository: str, tag: str) -> None:
         self._check_writable(f"delete tag {repository}:{tag}")

@@ -155,11 +155,7 @@ def _read_only_transport_class() -> type:
 
         async def send(self, request, **kwargs):  # type: ignore[override]
             if request.method.upper() not in SAFE_METHODS:
-                raise ReadOnlyError(
-                    f"the profile is read-only, so aztui refused to send {request.method} "
-                    f"{_path_of(request.url)}",
-                    hint="set read_only = false in the profile to allow changes",
-                )
+                raise ReadOnlyError.refusing(f"refused to send {request.method} {_path_of(request.url)}")
             return await super().send(request, **kwargs)
 
     return ReadOnlyTransport

@@ -215,8 +215,7 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
         raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
                          title="Plan refused", hint="execute it with the profile it was made for")
     if store.profile.read_only:
-        raise ReadOnlyError(f"profile {store.profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=store.profile.name)
     report = DeleteReport(plan)
     if not plan.items:
         return report

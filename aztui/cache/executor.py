@@ -114,8 +114,7 @@ def check_plan_applies(store: "BlobStore", plan: GcPlan) -> None:
                             f"but profile {profile.name!r} now points at {container}/{profile.prefix or ''}",
                             hint="make a new plan")
     if profile.read_only:
-        raise ReadOnlyError(f"profile {profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=profile.name)
 
 
 async def execute_cache_gc(store: "BlobStore", plan: GcPlan, *, journal: Path | None = None,

@@ -89,8 +89,7 @@ async def _run(args: argparse.Namespace, upload_age) -> int:
         raise AztuiError(f"profile {profile.name!r} is an Azure Container Registry", title="Not supported",
                          hint="ACR collects its own blobs; use `aztui registry purge` for tags and manifests")
     if args.execute and profile.read_only:
-        raise ReadOnlyError(f"profile {profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=profile.name)
     async with DistributionRegistry(profile) as registry:
         registry.require_layout()
         snapshot = await load_snapshot(registry)
