@@ -17,10 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Literal, Mapping
 
+from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
+
+__all__ = ["BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError", "ContainerInfo",
+           "PrefixInfo"]
 
 
 @dataclass(frozen=True)
@@ -30,24 +34,6 @@ class ContainerInfo:
     public_access: str | None        # None (private), "container" or "blob"
     lease_state: str | None
     metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    name: str
-    size: int
-    last_modified: datetime | None
-    etag: str                        # quoted, as in HTTP headers
-    tier: str | None                 # "Hot", "Cool", "Cold", "Archive" or None
-    content_type: str | None
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PrefixInfo:
-    """A virtual folder in a non-recursive listing; ends with '/'."""
-
-    prefix: str
 
 
 @dataclass(frozen=True)
@@ -105,19 +91,13 @@ def _container_info(props: Any) -> ContainerInfo:
     )
 
 
-def _quoted_etag(etag: str | None) -> str:
-    """ETags in HTTP form (quoted): listings give them bare, properties quoted."""
-    etag = etag or ""
-    return etag if etag.startswith(('"', 'W/"')) or not etag else f'"{etag}"'
-
-
 def _blob_info(props: Any) -> BlobInfo:
     settings = getattr(props, "content_settings", None)
     return BlobInfo(
         name=props.name,
         size=props.size or 0,
         last_modified=props.last_modified,
-        etag=_quoted_etag(props.etag),
+        etag=quoted_etag(props.etag),
         tier=_text(props.blob_tier),
         content_type=getattr(settings, "content_type", None),
         metadata=dict(props.metadata or {}),
@@ -152,7 +132,7 @@ def _if_unchanged(etag: str | None) -> dict[str, Any]:
         return {}
     from azure.core import MatchConditions
 
-    return {"etag": _quoted_etag(etag), "match_condition": MatchConditions.IfNotModified}
+    return {"etag": quoted_etag(etag), "match_condition": MatchConditions.IfNotModified}
 
 
 @asynccontextmanager
@@ -170,7 +150,7 @@ async def _unchanged_since_listed(client: Any, etag: str | None) -> AsyncIterato
         await client.get_blob_properties()  # a missing blob raises "not found" here
         raise ChangedSinceListedError(
             f"{client.container_name}/{client.blob_name} changed since it was listed (its ETag is "
-            f"no longer {_quoted_etag(etag)}) — reload",
+            f"no longer {quoted_etag(etag)}) — reload",
             hint="reload the listing to see the blob as it is now, then try again") from None
 
 
@@ -268,7 +248,7 @@ class BlobStore:
                 data, overwrite=overwrite, metadata=metadata, standard_blob_tier=_tier(tier),
                 content_settings=settings)
         return BlobInfo(name=name, size=len(data), last_modified=result.get("last_modified"),
-                        etag=_quoted_etag(result.get("etag")), tier=_tier(tier).value if tier else None,
+                        etag=quoted_etag(result.get("etag")), tier=_tier(tier).value if tier else None,
                         content_type=content_type or DEFAULT_CONTENT_TYPE, metadata=dict(metadata or {}))
 
     async def delete_blob(self, container: str, name: str, *, etag: str | None = None) -> None:
