@@ -15,7 +15,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Literal, Mapping
+from typing import Any, AsyncIterator, Callable, Literal, Mapping, Sequence
 
 from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
 from aztui.azure.clients import blob_service
@@ -23,8 +23,8 @@ from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
 
-__all__ = ["BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError", "ContainerInfo",
-           "PrefixInfo"]
+__all__ = ["BatchAnswer", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError",
+           "ContainerInfo", "PrefixInfo"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,14 @@ class BlobDetails:
 
 
 DeleteResult = Literal["deleted", "changed", "missing"]
+
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """The service's answer to one delete of a Blob Batch request."""
+
+    status: int                      # 202 deleted, 404 missing, 412 changed (or missing), ...
+    error_code: str = ""             # x-ms-error-code, else the reason phrase; "" when none
 
 # answers to a tags request where the account has no index tags (HNS, premium, emulators)
 # or the credential may not read them (a SAS without 't'): the details show no tags
@@ -283,6 +291,24 @@ class BlobStore:
             except ResourceNotFoundError:
                 return "missing"
             return "changed"
+
+    async def delete_batch_if_unchanged(self, container: str,
+                                        blobs: Sequence[tuple[str, str]]) -> list[BatchAnswer]:
+        """One Blob Batch request deleting each `(name, etag)` only while it still has that ETag.
+
+        The answers come in order; fewer than asked when the batch response is short. A failure of
+        the batch request itself is raised as a mapped `AztuiError` (a read-only profile's
+        `ReadOnlyError` too); the caller may fall back to `delete_if_unchanged` one by one.
+        """
+        from azure.core import MatchConditions
+
+        specs = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified}
+                 for name, etag in blobs]
+        async with azure_errors(f"deleting a batch of {len(specs)} blobs in {container}"):
+            responses = [r async for r in await self._container(container).delete_blobs(
+                *specs, raise_on_any_failure=False)]
+        return [BatchAnswer(r.status_code, r.headers.get("x-ms-error-code") or r.reason or "")
+                for r in responses]
 
     async def list_page(self, container: str, prefix: str = "", *, recursive: bool = False,
                         page_size: int = 500, continuation: str | None = None) -> BlobPage:
