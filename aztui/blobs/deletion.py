@@ -191,12 +191,11 @@ class DeleteReport:
 
 def default_journal_path(plan: DeletePlan) -> Path:
     """<user state dir>/aztui/journals/<time>-<profile>-<container>-<checksum>.jsonl"""
-    import platformdirs
+    from aztui.locations import journals_dir, timestamp
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
-    name = f"{stamp}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
-    return Path(platformdirs.user_state_dir("aztui")) / "journals" / name
+    name = f"{timestamp()}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
+    return journals_dir() / name
 
 
 

@@ -446,9 +446,9 @@ def demo_profiles_toml(server) -> str:
 
 
 def default_config_out() -> Path:
-    import platformdirs
+    from aztui.locations import demo_profiles_file
 
-    return Path(platformdirs.user_state_dir("aztui")) / "demo-profiles.toml"
+    return demo_profiles_file()
 
 
 def write_private(path: Path, text: str) -> None:
