@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_INTERRUPTED, EXIT_OK
 from aztui.units import human_size
 
 SEED = 20261124
@@ -447,9 +448,9 @@ def demo_profiles_toml(server) -> str:
 
 
 def default_config_out() -> Path:
-    import platformdirs
+    from aztui.locations import demo_profiles_file
 
-    return Path(platformdirs.user_state_dir("aztui")) / "demo-profiles.toml"
+    return demo_profiles_file()
 
 
 def write_private(path: Path, text: str) -> None:
@@ -485,18 +486,18 @@ def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: boo
         say(f"Seeded {summary.total_blobs} blobs ({human_size(summary.total_bytes)}):\n{summary.render()}")
         say(f"Profiles file: {config_out}")
         if headless:
-            return 0
+            return EXIT_OK
         from aztui.ui.app import create_app
 
         app = create_app(profile_set, profile_name="demo")
         app.run()
-        return app.return_code or 0
+        return app.return_code or EXIT_OK
     except AztuiError as err:
         say(err.render())
         return err.exit_code
     except KeyboardInterrupt:
         say("Interrupted.")
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         if server is not None:
             say("Stopping Azurite...")
