@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from aztui.demo.sample_data import run_demo
+        from aztui.demo.run import run_demo
 
         config_out = Path(args.config_out) if args.config_out else None
         return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)
