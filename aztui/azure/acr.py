@@ -225,9 +225,16 @@ class AcrRegistry:
     def _paging(self) -> dict[str, int]:
         return {"results_per_page": self.page_size} if self.page_size else {}
 
-    async def list_repository_names(self) -> list[str]:
+    async def list_repository_names(self, *, limit: int | None = None) -> list[str]:
+        """Every repository name, or the first `limit` (one page of that size)."""
+        paging = {"results_per_page": limit} if limit else self._paging()
+        names: list[str] = []
         async with azure_errors(f"listing the repositories of {self.endpoint}"):
-            return [name async for name in self.client.list_repository_names(**self._paging())]
+            async for name in self.client.list_repository_names(**paging):
+                names.append(name)
+                if limit and len(names) >= limit:
+                    break
+        return names
 
     async def repository(self, name: str) -> RepositoryInfo:
         async with azure_errors(f"reading repository {name}"):

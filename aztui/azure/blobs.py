@@ -190,7 +190,8 @@ class BlobStore:
 
     @property
     def service(self) -> Any:
-        """The open `azure.storage.blob.aio.BlobServiceClient` (for extensions of this layer)."""
+        """The open `azure.storage.blob.aio.BlobServiceClient`, for this layer only: code above
+        aztui.azure asks `BlobStore` (nothing there calls the SDK)."""
         if self._service is None:
             raise RuntimeError("BlobStore is not open; use `async with BlobStore(profile) as store`")
         return self._service
@@ -237,6 +238,25 @@ class BlobStore:
             kwargs = {"offset": 0, "length": length} if length is not None else {}
             stream = await client.download_blob(**kwargs, **guard)
             return await stream.readall()
+
+    async def read_blob_as_is(self, container: str, name: str) -> tuple[bytes, BlobInfo]:
+        """The whole content and the properties of the version actually read (its ETag, Last-Modified)."""
+        async with azure_errors(f"reading {container}/{name}"):
+            stream = await self._container(container).download_blob(name)
+            data = await stream.readall()
+        return data, _blob_info(stream.properties)
+
+    async def iter_chunks(self, container: str, name: str) -> AsyncIterator[bytes]:
+        """The content in the SDK's download chunks (for hashing big blobs without holding them)."""
+        async with azure_errors(f"reading {container}/{name}"):
+            stream = await self._container(container).download_blob(name)
+            async for chunk in stream.chunks():
+                yield chunk
+
+    async def check_container(self, name: str) -> None:
+        """Raise `NotFoundError` (or the mapped refusal) unless container `name` can be read."""
+        async with azure_errors(f"reading the properties of container {name}"):
+            await self._container(name).get_container_properties()
 
     async def create_container(self, name: str, *, public_access: str | None = None) -> None:
         async with azure_errors(f"creating container {name}"):

@@ -469,13 +469,11 @@ class _Doctor:
         return _ok(f"listed containers: {len(names)}{more} visible ({shown})")
 
     async def _container_properties(self, store) -> str:
-        from aztui.azure.errors import azure_errors
         from aztui.errors import PermissionDeniedError
 
         container = self.profile.container
         try:
-            async with azure_errors(f"reading the properties of container {container}"):
-                await store.service.get_container_client(container).get_container_properties()
+            await store.check_container(container)
         except PermissionDeniedError:
             if self.plan.method == "sas":  # a container SAS may list without reading properties
                 return ""
@@ -483,15 +481,8 @@ class _Doctor:
         return f"container {container} exists"
 
     async def _first_page(self, store, prefix: str) -> list[str]:
-        from aztui.azure.errors import azure_errors
-
-        client = store.service.get_container_client(self.profile.container)
-        async with azure_errors(f"listing {self._place(prefix)}"):
-            pages = client.list_blobs(name_starts_with=prefix or None,
-                                      results_per_page=FIRST_PAGE).by_page()
-            async for page in pages:
-                return [blob.name async for blob in page]
-        return []
+        page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=FIRST_PAGE)
+        return [item.name for item in page.items]
 
     async def _read_manifest(self, store) -> str | _Verdict:
         profile = self.profile
@@ -551,17 +542,11 @@ class _Doctor:
 async def check_registry(profile: Profile, plan, environ: Mapping[str, str]) -> _Verdict:
     """The /v2/ ping, the token exchange and the first page of repositories."""
     from aztui.azure.acr import AcrRegistry
-    from aztui.azure.errors import azure_errors
 
     endpoint = profile.registry_url.rstrip("/")
     challenge = await _ping_registry(profile, endpoint)
-    names: list[str] = []
     async with AcrRegistry(profile, environ) as registry:
-        async with azure_errors(f"listing the repositories of {endpoint}"):
-            async for repository in registry.client.list_repository_names(results_per_page=FIRST_PAGE):
-                names.append(repository)
-                if len(names) >= FIRST_PAGE:
-                    break
+        names = await registry.list_repository_names(limit=FIRST_PAGE)
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
     how = "anonymous token exchange" if plan.method == "anonymous" else "token exchange"
     listed = f"listed repositories: {len(names)}{'+' * (len(names) >= FIRST_PAGE)} ({shown})" if names \
