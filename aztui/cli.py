@@ -2,7 +2,7 @@
 
 Imports stay lazy so that `aztui --help` and the TUI start fast.
 Exit codes: 0 ok, 1 a check or operation failed, 2 the profiles file is broken
-or the command line is wrong, 130 interrupted.
+or the command line is wrong, 130 interrupted (all in `aztui.exit_codes`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from pathlib import Path
 
 from aztui import __version__
 from aztui.errors import AztuiError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
-
+from aztui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 COMMANDS = ("profiles", "blobs", "cache", "registry", "demo")
 OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file")
@@ -127,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from aztui.demo.sample_data import run_demo
+        from aztui.demo.run import run_demo
 
         config_out = Path(args.config_out) if args.config_out else None
         return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)

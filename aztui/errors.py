@@ -7,12 +7,14 @@ Azure SDK exceptions are mapped into these once, at the Azure boundary
 
 from __future__ import annotations
 
+from aztui.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED
+
 
 class AztuiError(Exception):
     """Base class: `title` says what kind of failure, `hint` what to change."""
 
     title = "Error"
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
     def __init__(self, message: str, *, hint: str | None = None, title: str | None = None,
                  step: str | None = None) -> None:
@@ -39,7 +41,7 @@ class ProfileError(AztuiError):
     """The profiles file or one profile is invalid; `problems` lists every finding."""
 
     title = "Invalid profile"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, message: str, *, problems: list | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -72,6 +74,16 @@ class ClockSkewError(AztuiError):
 
 class ReadOnlyError(AztuiError):
     title = "Read-only profile"
+    HINT = "set read_only = false in the profile to allow changes"
+
+    @classmethod
+    def refusing(cls, action: str = "deletes nothing with it", *,
+                 profile: str | None = None) -> "ReadOnlyError":
+        """The one refusal of a read-only profile: "profile 'p' is read-only, so aztui <action>"
+        (`profile` None: "the profile is read-only, ..."), with the hint that says how to allow it.
+        The default action is an executor's, refusing before any request."""
+        subject = f"profile {profile!r}" if profile is not None else "the profile"
+        return cls(f"{subject} is read-only, so aztui {action}", hint=cls.HINT)
 
 
 class ServiceError(AztuiError):

@@ -1,7 +1,9 @@
 """The journal every destructive executor keeps: JSON lines, owner-only, flushed line by line.
 
 The first line is a header (what plan, for which profile); each later line is one outcome.
-`append=True` reopens an existing journal to resume an interrupted run.
+`append=True` reopens an existing journal to resume an interrupted run; `may_exist=True` appends
+to the file if there is one, else creates it (a journal path given on the command line).
+Journals live in `aztui.locations.journals_dir()` unless a caller names another path.
 
 Test-only hook: with `AZTUI_TEST_CRASH_AFTER=K` in the environment the process dies
 (`os._exit(70)`, no cleanup, like a kill) right after the K-th outcome line, so tests can
@@ -25,14 +27,18 @@ def utc_now() -> str:
 
 
 class Journal:
-    def __init__(self, path: Path, header: dict, *, append: bool = False) -> None:
+    def __init__(self, path: Path, header: dict, *, append: bool = False, may_exist: bool = False,
+                 stamp: bool = True) -> None:
+        """`stamp=False`: outcome lines are written as given, without an "at" time."""
         self.path = path
+        self._stamp = stamp
         try:
             if append:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                exclusive = 0 if may_exist else os.O_EXCL
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | exclusive, 0o600)
         except OSError as exc:
             raise AztuiError(f"cannot {'open' if append else 'create'} the journal {path}: {exc.strerror}",
                              title="Journal failed", hint="choose another journal path") from None
@@ -47,8 +53,8 @@ class Journal:
         self._file.flush()
 
     def record(self, outcome: dict) -> None:
-        """One outcome line, stamped with the time."""
-        self._write({**outcome, "at": utc_now()})
+        """One outcome line, stamped with the time (unless the journal was made with stamp=False)."""
+        self._write({**outcome, "at": utc_now()} if self._stamp else outcome)
         self._outcomes += 1
         if self._crash_after is not None and self._outcomes >= self._crash_after:
             os._exit(70)

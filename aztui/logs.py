@@ -10,13 +10,12 @@ import logging
 import os
 from pathlib import Path
 
+from aztui.locations import log_file
+
 
 def default_log_file() -> Path:
-    if env := os.environ.get("AZTUI_LOG_FILE"):
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_log_dir("aztui")) / "aztui.log"
+    """$AZTUI_LOG_FILE, else the user log dir (`aztui.locations.log_file`)."""
+    return log_file()
 
 
 def setup_logging(log_file: Path | None = None, *, verbose: bool = False) -> Path | None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from aztui.demo.azurite import start_azurite
-from aztui.demo.sample_data import demo_profiles_toml, seed_demo_data, write_private
+from aztui.demo.run import demo_profiles_toml, write_private
+from aztui.demo.sample_data import seed_demo_data
 from aztui.profiles.file import load_profiles
 from aztui.ui.app import create_app
 

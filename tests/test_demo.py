@@ -13,13 +13,12 @@ from datetime import datetime
 import pytest
 
 from aztui.demo.azurite import start_azurite
+from aztui.demo.run import demo_profiles_toml, run_demo
 from aztui.demo.sample_data import (
     CACHE_NAMES,
     REGISTRY_ROOT,
     DemoSummary,
-    demo_profiles_toml,
     plan_demo_data,
-    run_demo,
     seed_demo_data,
 )
 from aztui.profiles.model import Profile, Secret

@@ -148,7 +148,8 @@ def cache_profiles_file(tmp_path_factory):
     """Its own Azurite holding only the demo's BuildKit cache; the demo's cache profile."""
     import asyncio
 
-    from aztui.demo.sample_data import demo_profile_tables, plan_demo_data
+    from aztui.demo.run import demo_profile_tables
+    from aztui.demo.sample_data import plan_demo_data
     from aztui.profiles.file import profile_to_toml
 
     server = start_azurite()

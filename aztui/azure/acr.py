@@ -27,8 +27,8 @@ from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Mapping
 from urllib.parse import urlencode, urlsplit
 
-from aztui.azure.clients import retry_after_seconds
-from aztui.azure.credentials import credential_for, plan_auth, tls_verify
+from aztui.azure.clients import SAFE_METHODS, core_retry_policy, http_transport
+from aztui.azure.credentials import credential_for, plan_auth
 from aztui.azure.errors import azure_errors
 from aztui.errors import (
     AuthenticationError,
@@ -40,7 +40,6 @@ from aztui.profiles.model import Profile
 from aztui.registry.model import ACR_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
 
 ACR_AUDIENCE = "https://containerregistry.azure.net"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_PATHS = ("/oauth2/token", "/oauth2/exchange")
 DEFAULT_CONCURRENCY = 16
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
@@ -105,9 +104,7 @@ def _transport_class() -> type:
             path = urlsplit(request.url).path
             is_token = path in TOKEN_PATHS
             if self.read_only and request.method.upper() not in SAFE_METHODS and not is_token:
-                raise ReadOnlyError(
-                    f"the profile is read-only, so aztui refused to send {request.method} {path}",
-                    hint="set read_only = false in the profile to allow changes")
+                raise ReadOnlyError.refusing(f"refused to send {request.method} {path}")
             response = await self.inner.send(request, **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
             if not (self.anonymous and response.status_code == 401 and not is_token
@@ -167,21 +164,8 @@ def _value(enum_or_str: Any) -> str | None:
 
 
 def acr_retry_policy(profile: Profile) -> Any:
-    """azure-core's retry with the storage meaning: retry n waits max(n x retry_delay, Retry-After),
-    Retry-After capped (azure-core alone waits any Retry-After, however long)."""
-    from azure.core.pipeline.policies import AsyncRetryPolicy
-
-    class AcrRetry(AsyncRetryPolicy):
-        def get_backoff_time(self, settings: dict[str, Any]) -> float:
-            return len(settings["history"]) * profile.retry_delay
-
-        async def sleep(self, settings, transport, response=None) -> None:
-            header = response.http_response.headers.get("Retry-After") if response is not None else None
-            await transport.sleep(max(self.get_backoff_time(settings), retry_after_seconds(header) or 0.0))
-
-    retries = max(profile.max_retries, 0)
-    return AcrRetry(retry_total=retries, retry_status=retries, retry_connect=min(retries, 1),
-                    retry_read=min(retries, 1))
+    """The profile's retries for the ACR client: the storage clients' rule (`aztui.azure.clients`)."""
+    return core_retry_policy(profile)
 
 
 class AcrRegistry:
@@ -209,12 +193,9 @@ class AcrRegistry:
             raise ProfileError(f"auth = {profile.auth!r} does not work for a container registry",
                                hint='use "client_secret", "default_credentials" or "anonymous"')
         from azure.containerregistry.aio import ContainerRegistryClient
-        from azure.core.pipeline.transport import AioHttpTransport
 
         stack = AsyncExitStack()
-        inner = self._inner_transport or AioHttpTransport(
-            connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
-            read_timeout=profile.read_timeout)
+        inner = self._inner_transport or http_transport(profile)
         transport = acr_transport(inner, anonymous=plan.method == "anonymous", read_only=profile.read_only)
         try:
             stack.push_async_callback(inner.close)
@@ -244,9 +225,16 @@ class AcrRegistry:
     def _paging(self) -> dict[str, int]:
         return {"results_per_page": self.page_size} if self.page_size else {}
 
-    async def list_repository_names(self) -> list[str]:
+    async def list_repository_names(self, *, limit: int | None = None) -> list[str]:
+        """Every repository name, or the first `limit` (one page of that size)."""
+        paging = {"results_per_page": limit} if limit else self._paging()
+        names: list[str] = []
         async with azure_errors(f"listing the repositories of {self.endpoint}"):
-            return [name async for name in self.client.list_repository_names(**self._paging())]
+            async for name in self.client.list_repository_names(**paging):
+                names.append(name)
+                if limit and len(names) >= limit:
+                    break
+        return names
 
     async def repository(self, name: str) -> RepositoryInfo:
         async with azure_errors(f"reading repository {name}"):
@@ -320,8 +308,7 @@ class AcrRegistry:
 
     def _check_writable(self, what: str) -> None:
         if self.profile.read_only:
-            raise ReadOnlyError(f"the profile is read-only, so aztui refused to {what}",
-                                hint="set read_only = false in the profile to allow changes")
+            raise ReadOnlyError.refusing(f"refused to {what}")
 
     async def delete_tag(self, repository: str, tag: str) -> None:
         self._check_writable(f"delete tag {repository}:{tag}")

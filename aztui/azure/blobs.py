@@ -15,12 +15,16 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Literal, Mapping
+from typing import Any, AsyncIterator, Callable, Literal, Mapping, Sequence
 
+from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
+
+__all__ = ["BatchAnswer", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError",
+           "ContainerInfo", "PrefixInfo"]
 
 
 @dataclass(frozen=True)
@@ -30,24 +34,6 @@ class ContainerInfo:
     public_access: str | None        # None (private), "container" or "blob"
     lease_state: str | None
     metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    name: str
-    size: int
-    last_modified: datetime | None
-    etag: str                        # quoted, as in HTTP headers
-    tier: str | None                 # "Hot", "Cool", "Cold", "Archive" or None
-    content_type: str | None
-    metadata: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PrefixInfo:
-    """A virtual folder in a non-recursive listing; ends with '/'."""
-
-    prefix: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +68,14 @@ class BlobDetails:
 
 DeleteResult = Literal["deleted", "changed", "missing"]
 
+
+@dataclass(frozen=True)
+class BatchAnswer:
+    """The service's answer to one delete of a Blob Batch request."""
+
+    status: int                      # 202 deleted, 404 missing, 412 changed (or missing), ...
+    error_code: str = ""             # x-ms-error-code, else the reason phrase; "" when none
+
 # answers to a tags request where the account has no index tags (HNS, premium, emulators)
 # or the credential may not read them (a SAS without 't'): the details show no tags
 TAGS_UNAVAILABLE = frozenset({400, 403, 404, 405, 409, 501})
@@ -105,19 +99,13 @@ def _container_info(props: Any) -> ContainerInfo:
     )
 
 
-def _quoted_etag(etag: str | None) -> str:
-    """ETags in HTTP form (quoted): listings give them bare, properties quoted."""
-    etag = etag or ""
-    return etag if etag.startswith(('"', 'W/"')) or not etag else f'"{etag}"'
-
-
 def _blob_info(props: Any) -> BlobInfo:
     settings = getattr(props, "content_settings", None)
     return BlobInfo(
         name=props.name,
         size=props.size or 0,
         last_modified=props.last_modified,
-        etag=_quoted_etag(props.etag),
+        etag=quoted_etag(props.etag),
         tier=_text(props.blob_tier),
         content_type=getattr(settings, "content_type", None),
         metadata=dict(props.metadata or {}),
@@ -152,7 +140,7 @@ def _if_unchanged(etag: str | None) -> dict[str, Any]:
         return {}
     from azure.core import MatchConditions
 
-    return {"etag": _quoted_etag(etag), "match_condition": MatchConditions.IfNotModified}
+    return {"etag": quoted_etag(etag), "match_condition": MatchConditions.IfNotModified}
 
 
 @asynccontextmanager
@@ -170,7 +158,7 @@ async def _unchanged_since_listed(client: Any, etag: str | None) -> AsyncIterato
         await client.get_blob_properties()  # a missing blob raises "not found" here
         raise ChangedSinceListedError(
             f"{client.container_name}/{client.blob_name} changed since it was listed (its ETag is "
-            f"no longer {_quoted_etag(etag)}) — reload",
+            f"no longer {quoted_etag(etag)}) — reload",
             hint="reload the listing to see the blob as it is now, then try again") from None
 
 
@@ -202,7 +190,8 @@ class BlobStore:
 
     @property
     def service(self) -> Any:
-        """The open `azure.storage.blob.aio.BlobServiceClient` (for extensions of this layer)."""
+        """The open `azure.storage.blob.aio.BlobServiceClient`, for this layer only: code above
+        aztui.azure asks `BlobStore` (nothing there calls the SDK)."""
         if self._service is None:
             raise RuntimeError("BlobStore is not open; use `async with BlobStore(profile) as store`")
         return self._service
@@ -250,6 +239,25 @@ class BlobStore:
             stream = await client.download_blob(**kwargs, **guard)
             return await stream.readall()
 
+    async def read_blob_as_is(self, container: str, name: str) -> tuple[bytes, BlobInfo]:
+        """The whole content and the properties of the version actually read (its ETag, Last-Modified)."""
+        async with azure_errors(f"reading {container}/{name}"):
+            stream = await self._container(container).download_blob(name)
+            data = await stream.readall()
+        return data, _blob_info(stream.properties)
+
+    async def iter_chunks(self, container: str, name: str) -> AsyncIterator[bytes]:
+        """The content in the SDK's download chunks (for hashing big blobs without holding them)."""
+        async with azure_errors(f"reading {container}/{name}"):
+            stream = await self._container(container).download_blob(name)
+            async for chunk in stream.chunks():
+                yield chunk
+
+    async def check_container(self, name: str) -> None:
+        """Raise `NotFoundError` (or the mapped refusal) unless container `name` can be read."""
+        async with azure_errors(f"reading the properties of container {name}"):
+            await self._container(name).get_container_properties()
+
     async def create_container(self, name: str, *, public_access: str | None = None) -> None:
         async with azure_errors(f"creating container {name}"):
             await self.service.create_container(name, public_access=public_access)
@@ -268,7 +276,7 @@ class BlobStore:
                 data, overwrite=overwrite, metadata=metadata, standard_blob_tier=_tier(tier),
                 content_settings=settings)
         return BlobInfo(name=name, size=len(data), last_modified=result.get("last_modified"),
-                        etag=_quoted_etag(result.get("etag")), tier=_tier(tier).value if tier else None,
+                        etag=quoted_etag(result.get("etag")), tier=_tier(tier).value if tier else None,
                         content_type=content_type or DEFAULT_CONTENT_TYPE, metadata=dict(metadata or {}))
 
     async def delete_blob(self, container: str, name: str, *, etag: str | None = None) -> None:
@@ -303,6 +311,24 @@ class BlobStore:
             except ResourceNotFoundError:
                 return "missing"
             return "changed"
+
+    async def delete_batch_if_unchanged(self, container: str,
+                                        blobs: Sequence[tuple[str, str]]) -> list[BatchAnswer]:
+        """One Blob Batch request deleting each `(name, etag)` only while it still has that ETag.
+
+        The answers come in order; fewer than asked when the batch response is short. A failure of
+        the batch request itself is raised as a mapped `AztuiError` (a read-only profile's
+        `ReadOnlyError` too); the caller may fall back to `delete_if_unchanged` one by one.
+        """
+        from azure.core import MatchConditions
+
+        specs = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified}
+                 for name, etag in blobs]
+        async with azure_errors(f"deleting a batch of {len(specs)} blobs in {container}"):
+            responses = [r async for r in await self._container(container).delete_blobs(
+                *specs, raise_on_any_failure=False)]
+        return [BatchAnswer(r.status_code, r.headers.get("x-ms-error-code") or r.reason or "")
+                for r in responses]
 
     async def list_page(self, container: str, prefix: str = "", *, recursive: bool = False,
                         page_size: int = 500, continuation: str | None = None) -> BlobPage:

@@ -1,4 +1,7 @@
-"""Build the async Blob service client for a profile: retries, timeouts, TLS, read-only.
+"""The one place that builds HTTP pipelines for a profile: retries, timeouts, TLS, read-only.
+
+Used by the Blob service client (`blob_service`), the ACR client (`aztui.azure.acr`) and the
+doctor's unauthenticated probe (`probe`).
 
 - Retries keep the Distribution driver's meaning: retry n waits n x retry_delay;
   max_retries <= 0 disables them. A server's Retry-After (seconds or an HTTP date) is
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping
 from urllib.parse import urlsplit
 
 from aztui.azure.credentials import AuthPlan, credential_for, plan_auth, tls_verify
-from aztui.azure.errors import map_azure_error
+from aztui.azure.errors import azure_errors, map_azure_error
 from aztui.errors import AztuiError, ProfileError, ReadOnlyError
 from aztui.profiles.model import Profile
 
@@ -67,44 +72,80 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return min(max(seconds, 0.0), RETRY_AFTER_MAX)
 
 
+def retry_wait(retry: int, retry_delay: float, retry_after: str | None) -> float:
+    """THE retry rule: retry n (1, 2, ...) waits n x retry_delay, or the server's Retry-After
+    header (capped at RETRY_AFTER_MAX) when that is longer."""
+    return max(retry * retry_delay, retry_after_seconds(retry_after) or 0.0)
+
+
+def retry_counts(profile: Profile) -> dict[str, int]:
+    """How often to retry: max_retries times (none when <= 0), connection and read failures at
+    most MAX_TRANSPORT_RETRIES times."""
+    retries = max(profile.max_retries, 0)
+    return {"retry_total": retries, "retry_status": retries,
+            "retry_connect": min(retries, MAX_TRANSPORT_RETRIES),
+            "retry_read": min(retries, MAX_TRANSPORT_RETRIES)}
+
+
+def _retry_after_header(response: Any) -> str | None:
+    """The Retry-After of the answer about to be retried (None after a connection error)."""
+    return response.headers.get("Retry-After") if response is not None else None
+
+
 @cache
 def _retry_class() -> type:
     from azure.core.exceptions import ClientAuthenticationError
     from azure.storage.blob.aio import LinearRetry
 
     class DistributionRetry(LinearRetry):
-        """The storage linear retry with the Distribution driver's backoff (n x retry_delay, no
-        jitter), or the server's Retry-After when that is longer."""
+        """The storage SDK's retry (its own rules for what to retry) waiting as `retry_wait` says."""
 
         def __init__(self, retry_delay: float, **kwargs: Any) -> None:
             super().__init__(backoff=retry_delay, random_jitter_range=0, **kwargs)
 
         def get_backoff_time(self, settings: dict[str, Any]) -> float:
             # `count` is the number of the retry about to happen (1, 2, ...)
-            return max(settings["count"] * self.backoff, settings.get("retry_after") or 0.0)
+            return retry_wait(settings["count"], self.backoff, settings.get("retry_after"))
 
         def increment(self, settings, request, response=None, error=None) -> bool:
             if isinstance(error, ClientAuthenticationError):
                 return False  # a refused token request fails the same way every time
-            # `response` is the answer about to be retried (None after a connection error)
-            settings["retry_after"] = retry_after_seconds(
-                response.headers.get("Retry-After")) if response is not None else None
+            settings["retry_after"] = _retry_after_header(response)
             return super().increment(settings, request, response=response, error=error)
 
     return DistributionRetry
 
 
+@cache
+def _core_retry_class() -> type:
+    from azure.core.pipeline.policies import AsyncRetryPolicy
+
+    class CoreRetry(AsyncRetryPolicy):
+        """azure-core's retry (its own rules for what to retry, 429 included) waiting as
+        `retry_wait` says (azure-core alone waits any Retry-After, however long)."""
+
+        def __init__(self, retry_delay: float, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.retry_delay = retry_delay
+
+        def get_backoff_time(self, settings: dict[str, Any]) -> float:
+            return retry_wait(len(settings["history"]), self.retry_delay, None)
+
+        async def sleep(self, settings, transport, response=None) -> None:
+            header = _retry_after_header(response.http_response if response is not None else None)
+            await transport.sleep(retry_wait(len(settings["history"]), self.retry_delay, header))
+
+    return CoreRetry
+
+
 def retry_policy(profile: Profile) -> Any:
     """The storage retry policy for `profile` (`retry_policy=` of the storage clients)."""
-    retries = max(profile.max_retries, 0)
-    return _retry_class()(
-        profile.retry_delay,
-        retry_total=retries,
-        retry_status=retries,
-        retry_connect=min(retries, MAX_TRANSPORT_RETRIES),
-        retry_read=min(retries, MAX_TRANSPORT_RETRIES),
-        retry_to_secondary=False,
-    )
+    return _retry_class()(profile.retry_delay, retry_to_secondary=False, **retry_counts(profile))
+
+
+def core_retry_policy(profile: Profile) -> Any:
+    """The same retries for an azure-core client (`retry_policy=` of the ACR client)."""
+    return _core_retry_class()(profile.retry_delay, **retry_counts(profile))
 
 
 @cache
@@ -155,11 +196,7 @@ def _read_only_transport_class() -> type:
 
         async def send(self, request, **kwargs):  # type: ignore[override]
             if request.method.upper() not in SAFE_METHODS:
-                raise ReadOnlyError(
-                    f"the profile is read-only, so aztui refused to send {request.method} "
-                    f"{_path_of(request.url)}",
-                    hint="set read_only = false in the profile to allow changes",
-                )
+                raise ReadOnlyError.refusing(f"refused to send {request.method} {_path_of(request.url)}")
             return await super().send(request, **kwargs)
 
     return ReadOnlyTransport
@@ -169,11 +206,44 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
-def transport_for(profile: Profile) -> Any:
-    """The aiohttp transport for `profile`: exact URLs, TLS, timeouts and the read-only gate."""
-    cls = _read_only_transport_class() if profile.read_only else _transport_class()
+def http_transport(profile: Profile, *, refuse_writes: bool = False) -> Any:
+    """THE aiohttp transport for `profile`: exact URLs, TLS (`ca_bundle`, `skipverify`) and
+    timeouts; with `refuse_writes`, the read-only gate too."""
+    cls = _read_only_transport_class() if refuse_writes else _transport_class()
     return cls(connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
                read_timeout=profile.read_timeout)
+
+
+def transport_for(profile: Profile) -> Any:
+    """The storage clients' transport: `http_transport`, gated when the profile is read-only."""
+    return http_transport(profile, refuse_writes=profile.read_only)
+
+
+@dataclass(frozen=True)
+class ProbeAnswer:
+    status: int
+    headers: Mapping[str, str]       # case-insensitive, as the transport gives them
+
+
+async def probe(profile: Profile, url: str, *, step: str) -> ProbeAnswer:
+    """One unauthenticated GET of `url` with the profile's TLS and timeouts, no retries;
+    a failure to get any answer is a mapped `AztuiError` (`step` says what was tried)."""
+    from azure.core.rest import HttpRequest
+
+    async with http_transport(profile) as transport:
+        async with azure_errors(step):
+            response = await transport.send(HttpRequest("GET", url))
+    return ProbeAnswer(response.status_code, response.headers)
+
+
+def sdk_loaded() -> bool:
+    """Whether the storage SDK's async client is imported already."""
+    return "azure.storage.blob.aio" in sys.modules
+
+
+def preload_sdk() -> None:
+    """Import the storage SDK's async client now (it takes a while: call it off the event loop)."""
+    import azure.storage.blob.aio  # noqa: F401 - imported for its side effect
 
 
 def client_kwargs(profile: Profile) -> dict[str, Any]:

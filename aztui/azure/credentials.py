@@ -230,6 +230,19 @@ def build_credential(plan: AuthPlan, profile: Profile) -> Any:
     return None
 
 
+def credential_that_answered(credential: Any) -> str | None:
+    """For DefaultAzureCredential (a chain): the class name of the credential that gave the
+    last token; None for any other credential, or before a token.
+
+    azure-identity has no public accessor; it logs the name and keeps it in
+    `_successful_credential`, read here defensively (the only use of that private name).
+    """
+    answered = getattr(credential, "_successful_credential", None)
+    if answered is None:
+        return None
+    return type(answered).__name__
+
+
 async def close_credential(credential: Any) -> None:
     close = getattr(credential, "close", None)
     if close is not None:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from urllib.parse import quote, unquote
 from xml.etree.ElementTree import iterparse
 
-from aztui.azure.blobs import BlobInfo, PrefixInfo, _quoted_etag
+from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
 
 # "Tue, 24 Nov 2026 05:54:02 GMT": the only form Azure and Azurite send; others take the SDK's path
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT", re.ASCII)
@@ -87,7 +87,7 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
                 name=_name(element.find("Name")),
                 size=int(size) if size else 0,
                 last_modified=when,
-                etag=_quoted_etag(props.findtext("Etag")),
+                etag=quoted_etag(props.findtext("Etag")),
                 tier=props.findtext("AccessTier"),
                 content_type=props.findtext("Content-Type") or None,  # as the SDK's ContentSettings
                 metadata=_metadata(element),

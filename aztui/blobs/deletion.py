@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ PLAN_FORMAT = "aztui-delete-plan/1"
 
 class PlanFileError(AztuiError):
     title = "Invalid plan file"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 @dataclass(frozen=True)
@@ -190,12 +191,11 @@ class DeleteReport:
 
 def default_journal_path(plan: DeletePlan) -> Path:
     """<user state dir>/aztui/journals/<time>-<profile>-<container>-<checksum>.jsonl"""
-    import platformdirs
+    from aztui.locations import journals_dir, timestamp
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
-    name = f"{stamp}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
-    return Path(platformdirs.user_state_dir("aztui")) / "journals" / name
+    name = f"{timestamp()}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
+    return journals_dir() / name
 
 
 
@@ -214,8 +214,7 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
         raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
                          title="Plan refused", hint="execute it with the profile it was made for")
     if store.profile.read_only:
-        raise ReadOnlyError(f"profile {store.profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=store.profile.name)
     report = DeleteReport(plan)
     if not plan.items:
         return report

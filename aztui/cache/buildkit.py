@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Iterable
 
-from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, NotFoundError
 
 if TYPE_CHECKING:
@@ -224,7 +223,6 @@ async def read_manifests(store: "BlobStore", anomalies: list[Anomaly] | None = N
     anomalies = anomalies if anomalies is not None else []
     container, manifests_at, _ = cache_layout(store.profile)
     listed = [info async for info in store.iter_blobs(container, manifests_at)]
-    client = store.service.get_container_client(container)
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(info) -> CacheManifest | None:
@@ -235,19 +233,15 @@ async def read_manifests(store: "BlobStore", anomalies: list[Anomaly] | None = N
             return CacheManifest(name, info.name, info.size, info.last_modified, info.etag, None)
         async with gate:
             try:
-                async with azure_errors(f"reading the cache manifest {info.name}"):
-                    stream = await client.download_blob(info.name)
-                    data = await stream.readall()
-                    props = stream.properties
+                data, read = await store.read_blob_as_is(container, info.name)
             except NotFoundError:
                 return None  # deleted since the listing: no longer a cache name
-        etag = props.etag if str(props.etag).startswith('"') else f'"{props.etag}"'
         try:
             layers = parse_cache_config(data)
         except ValueError as exc:
             anomalies.append(Anomaly(INVALID_MANIFEST, name, f"{exc}; its references are unknown"))
             layers = None
-        return CacheManifest(name, info.name, len(data), props.last_modified, etag, layers)
+        return CacheManifest(name, info.name, len(data), read.last_modified, read.etag, layers)
 
     found = await asyncio.gather(*(one(info) for info in listed))
     return sorted((m for m in found if m is not None), key=lambda m: m.cache_name)
@@ -256,7 +250,6 @@ async def read_manifests(store: "BlobStore", anomalies: list[Anomaly] | None = N
 async def verify_blob_digests(store: "BlobStore", container: str, blobs: Iterable[CacheBlob], *,
                               concurrency: int = READ_CONCURRENCY) -> list[Anomaly]:
     """Download every sha256 blob and compare its hash with its name (costs a full download)."""
-    client = store.service.get_container_client(container)
     gate = asyncio.Semaphore(max(1, concurrency))
     found: list[Anomaly] = []
 
@@ -264,10 +257,8 @@ async def verify_blob_digests(store: "BlobStore", container: str, blobs: Iterabl
         async with gate:
             digest = hashlib.sha256()
             try:
-                async with azure_errors(f"reading {blob.blob_name}"):
-                    stream = await client.download_blob(blob.blob_name)
-                    async for chunk in stream.chunks():
-                        digest.update(chunk)
+                async for chunk in store.iter_chunks(container, blob.blob_name):
+                    digest.update(chunk)
             except NotFoundError:
                 return
         actual = "sha256:" + digest.hexdigest()

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
-from aztui.azure.errors import azure_errors
 from aztui.blobs.deletion import PlanFileError, default_journal_path
 from aztui.cache.buildkit import cache_layout, join_key, read_manifests
 from aztui.cache.planner import GcItem, GcPlan
@@ -114,8 +113,7 @@ def check_plan_applies(store: "BlobStore", plan: GcPlan) -> None:
                             f"but profile {profile.name!r} now points at {container}/{profile.prefix or ''}",
                             hint="make a new plan")
     if profile.read_only:
-        raise ReadOnlyError(f"profile {profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=profile.name)
 
 
 async def execute_cache_gc(store: "BlobStore", plan: GcPlan, *, journal: Path | None = None,
@@ -262,22 +260,16 @@ async def _delete_all(store: "BlobStore", container: str, items: list[GcItem],
 
 async def _delete_batch(store: "BlobStore", container: str, items: list[GcItem]) -> list[GcOutcome]:
     """One Blob Batch request of ETag-guarded deletes; the outcome of each item, in order."""
-    from azure.core import MatchConditions
-
-    client = store.service.get_container_client(container)
-    specs = [{"name": i.name, "etag": i.etag, "match_condition": MatchConditions.IfNotModified}
-             for i in items]
     try:
-        async with azure_errors(f"deleting a batch of {len(items)} blobs in {container}"):
-            responses = [r async for r in await client.delete_blobs(*specs, raise_on_any_failure=False)]
+        answers = await store.delete_batch_if_unchanged(container, [(i.name, i.etag) for i in items])
     except (ReadOnlyError, AuthenticationError, PermissionDeniedError):
         raise  # the same answer for every request: stop, do not fall back
     except AztuiError:
         # the batch request itself was refused: one ETag-guarded delete per blob instead
         return list(await asyncio.gather(*(_delete_single(store, container, i) for i in items)))
     outcomes = []
-    for item, response in zip(items, responses, strict=False):
-        status = response.status_code
+    for item, answer in zip(items, answers, strict=False):
+        status = answer.status
         if status in (200, 202):
             outcomes.append(GcOutcome(item.kind, item.name, "deleted"))
         elif status == 404:
@@ -285,9 +277,8 @@ async def _delete_batch(store: "BlobStore", container: str, items: list[GcItem])
         elif status == 412:  # If-Match also fails on a blob that is gone: tell the two apart
             outcomes.append(await _changed_or_missing(store, container, item))
         else:
-            code = response.headers.get("x-ms-error-code") or response.reason or ""
-            outcomes.append(GcOutcome(item.kind, item.name, "failed", f"HTTP {status} {code}".strip()))
-    for item in items[len(responses):]:  # a short batch answer: never count an unanswered item as done
+            outcomes.append(GcOutcome(item.kind, item.name, "failed", f"HTTP {status} {answer.error_code}".strip()))
+    for item in items[len(answers):]:  # a short batch answer: never count an unanswered item as done
         outcomes.append(GcOutcome(item.kind, item.name, "failed", "no answer in the batch response"))
     return outcomes
 

@@ -34,6 +34,7 @@ from typing import Literal
 
 from aztui.cache.buildkit import CacheSnapshot
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.patterns import UserPattern, compile_pattern
 
 PLAN_FORMAT = "aztui-cache-gc-plan/1"
@@ -44,7 +45,7 @@ _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 class PolicyError(AztuiError):
     title = "Invalid GC policy"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 def parse_duration(text: str) -> timedelta:

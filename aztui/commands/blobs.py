@@ -25,9 +25,9 @@ from aztui.commands.targets import (
     resolve,
 )
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_FAILED, EXIT_OK
 from aztui.units import human_size, iso, terminal_safe
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 # blobs per List Blobs call for `ls`: the most the service returns in one. Fewer round trips, and
 # the emulator (Azurite) filters and sorts the whole container on every call, so each one counts.
 LIST_PAGE_SIZE = 5000

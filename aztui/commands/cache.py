@@ -20,9 +20,8 @@ from typing import Any
 
 from aztui.commands.blobs import load_profile, save_plan
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_OK, EXIT_PARTLY
 from aztui.units import human_size, iso, terminal_safe
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_PARTLY, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 EXIT_CODES = """\
 exit codes:

@@ -13,8 +13,7 @@ import asyncio
 import json
 
 from aztui.errors import ProfileError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_CONFIG = 0, 1, 2
+from aztui.exit_codes import EXIT_FAILED, EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

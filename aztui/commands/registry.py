@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aztui.errors import AztuiError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from aztui.exit_codes import EXIT_FAILED, EXIT_OK
 
 PURGE_EPILOG = """\
 rules (as `acr purge`): --filter '<repo-regex>:<tag-regex>', the repository regex matches the

@@ -15,8 +15,7 @@ import sys
 from typing import Any
 
 from aztui.errors import AztuiError
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from aztui.exit_codes import EXIT_FAILED, EXIT_OK
 
 GC_DESCRIPTION = """\
 Report what `registry garbage-collect` would delete from a Distribution registry stored in
@@ -90,8 +89,7 @@ async def _run(args: argparse.Namespace, upload_age) -> int:
         raise AztuiError(f"profile {profile.name!r} is an Azure Container Registry", title="Not supported",
                          hint="ACR collects its own blobs; use `aztui registry purge` for tags and manifests")
     if args.execute and profile.read_only:
-        raise ReadOnlyError(f"profile {profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=profile.name)
     async with DistributionRegistry(profile) as registry:
         registry.require_layout()
         snapshot = await load_snapshot(registry)

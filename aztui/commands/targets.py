@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.profiles.model import Profile
 
 _CONTAINER = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
@@ -21,7 +22,7 @@ FORMS = "PROFILE, PROFILE:CONTAINER, PROFILE:CONTAINER/PATH or PROFILE:/PATH"
 
 class TargetError(AztuiError):
     title = "Invalid target"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 @dataclass(frozen=True)

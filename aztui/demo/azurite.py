@@ -32,11 +32,10 @@ def pinned_version() -> str:
 
 
 def azurite_home() -> Path:
-    if env := os.environ.get("AZTUI_AZURITE_DIR"):
-        return Path(env)
-    import platformdirs
+    """Where Azurite is installed (`aztui.locations.azurite_dir`)."""
+    from aztui.locations import azurite_dir
 
-    return Path(platformdirs.user_cache_dir("aztui")) / f"azurite-{pinned_version()}"
+    return azurite_dir(pinned_version())
 
 
 def find_node() -> str:

@@ -1,4 +1,4 @@
-"""`aztui demo`: a local Azurite full of realistic sample data, and the TUI on top of it.
+"""The demo's sample data: realistic containers, a BuildKit cache and a registry, seeded into Azurite.
 
 The data is planned by a pure, seeded function (`plan_demo_data`), so every run
 produces the same names, sizes and contents (stable screenshots), then uploaded
@@ -20,18 +20,13 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import random
-import signal
-import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Callable
 
-from aztui.errors import AztuiError
 from aztui.units import human_size
 
 SEED = 20261124
@@ -407,120 +402,3 @@ async def _seed(store, blobs: int, say: Callable[[str], None]) -> DemoSummary:
         sizes[blob.container] += len(blob.data)
     return DemoSummary({c.name: counts[c.name] for c in plan.containers},
                        {c.name: sizes[c.name] for c in plan.containers})
-
-
-
-# --- profiles ----------------------------------------------------------------------------
-
-def demo_profile_tables(server) -> dict[str, dict]:
-    """The demo profiles, each in the vocabulary of the tool it imitates."""
-    return {
-        "demo": {"description": "the whole demo account", "connection_string": server.connection_string},
-        "demo-cache": {  # BuildKit `--cache-to type=azblob,...` attributes
-            "description": "BuildKit azblob cache",
-            "account_url": server.blob_endpoint,
-            "account_name": server.account,
-            "container": "buildkit-cache",
-            "name": ";".join(CACHE_NAMES),
-            "secret_access_key": server.key,
-        },
-        "demo-registry": {  # Distribution v3 azure driver parameters
-            "description": "Distribution registry storage",
-            "accountname": server.account,
-            "accountkey": server.key,
-            "container": "registry",
-            "serviceurl": server.blob_endpoint,
-        },
-        "demo-readonly": {"description": "the demo account, nothing can be changed",
-                          "connection_string": server.connection_string, "read_only": True},
-    }
-
-
-def demo_profiles_toml(server) -> str:
-    """The text of the demo profiles file (Azurite's public development key, not a secret)."""
-    from aztui.profiles.file import profile_to_toml
-
-    header = ("# aztui demo profiles: a local Azurite with sample data.\n"
-              "# The key is Azurite's public development key, documented in its README.\n"
-              'default_profile = "demo"\n\n')
-    return header + "\n".join(profile_to_toml(name, table) for name, table in demo_profile_tables(server).items())
-
-
-def default_config_out() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("aztui")) / "demo-profiles.toml"
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by the owner only (0600), creating parent folders."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
-
-
-# --- the command -------------------------------------------------------------------------
-
-def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: bool = False,
-             say: Callable[[str], None] = print) -> int:
-    """Start Azurite, seed it, write the demo profiles, open the TUI; always stop Azurite.
-
-    `headless=True` stops after printing the profiles file path and a summary.
-    Returns a process exit code.
-    """
-    from aztui.demo.azurite import start_azurite
-
-    config_out = Path(config_out) if config_out else default_config_out()
-    server = None
-    previous_sigterm = _raise_on_sigterm()
-    try:
-        say("Starting Azurite...")
-        server = start_azurite(say=say)
-        say(f"Azurite listening at {server.blob_endpoint} (pid {server.pid})")
-        write_private(config_out, demo_profiles_toml(server))
-        profile_set = _load_demo_profiles(config_out)
-        summary = asyncio.run(seed_demo_data(profile_set.get("demo"), blobs=blobs, say=say))
-        say(f"Seeded {summary.total_blobs} blobs ({human_size(summary.total_bytes)}):\n{summary.render()}")
-        say(f"Profiles file: {config_out}")
-        if headless:
-            return 0
-        from aztui.ui.app import create_app
-
-        app = create_app(profile_set, profile_name="demo")
-        app.run()
-        return app.return_code or 0
-    except AztuiError as err:
-        say(err.render())
-        return err.exit_code
-    except KeyboardInterrupt:
-        say("Interrupted.")
-        return 130
-    finally:
-        if server is not None:
-            say("Stopping Azurite...")
-            server.stop()
-        if previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, previous_sigterm)
-
-
-def _raise_on_sigterm():
-    """Turn SIGTERM into KeyboardInterrupt so `kill` also stops Azurite; returns the old handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(_signum, _frame):
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, interrupt)
-
-
-def _load_demo_profiles(path: Path):
-    from aztui.profiles.file import load_profiles
-
-    profile_set = load_profiles(path, environ={})
-    if profile_set.errors:
-        raise AztuiError("the demo profiles file is invalid:\n" + "\n".join(p.render() for p in profile_set.errors),
-                         title="Demo failed")
-    return profile_set

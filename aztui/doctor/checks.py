@@ -405,7 +405,7 @@ class _Doctor:
         return _Verdict(status, detail, "; ".join(hints))
 
     async def _check_token(self) -> _Verdict:
-        from aztui.azure.credentials import credential_for
+        from aztui.azure.credentials import credential_for, credential_that_answered
         from aztui.azure.errors import azure_errors
 
         scope = f"{ACR_AUDIENCE}/.default" if self.profile.kind == "acr" else STORAGE_SCOPE
@@ -417,7 +417,7 @@ class _Doctor:
                 err.hint = ("check authority_host (or $AZURE_AUTHORITY_HOST) and the network route to the "
                             "sign-in endpoint (firewall, proxy)")
                 raise
-            answered = _credential_that_answered(credential)
+            answered = credential_that_answered(credential)
         expires = datetime.fromtimestamp(token.expires_on, timezone.utc)
         source = f" from {answered}" if answered else ""
         return _ok(f"{self.plan.source}: a token for {scope} was acquired{source}, "
@@ -469,13 +469,11 @@ class _Doctor:
         return _ok(f"listed containers: {len(names)}{more} visible ({shown})")
 
     async def _container_properties(self, store) -> str:
-        from aztui.azure.errors import azure_errors
         from aztui.errors import PermissionDeniedError
 
         container = self.profile.container
         try:
-            async with azure_errors(f"reading the properties of container {container}"):
-                await store.service.get_container_client(container).get_container_properties()
+            await store.check_container(container)
         except PermissionDeniedError:
             if self.plan.method == "sas":  # a container SAS may list without reading properties
                 return ""
@@ -483,15 +481,8 @@ class _Doctor:
         return f"container {container} exists"
 
     async def _first_page(self, store, prefix: str) -> list[str]:
-        from aztui.azure.errors import azure_errors
-
-        client = store.service.get_container_client(self.profile.container)
-        async with azure_errors(f"listing {self._place(prefix)}"):
-            pages = client.list_blobs(name_starts_with=prefix or None,
-                                      results_per_page=FIRST_PAGE).by_page()
-            async for page in pages:
-                return [blob.name async for blob in page]
-        return []
+        page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=FIRST_PAGE)
+        return [item.name for item in page.items]
 
     async def _read_manifest(self, store) -> str | _Verdict:
         profile = self.profile
@@ -550,23 +541,12 @@ class _Doctor:
 
 async def check_registry(profile: Profile, plan, environ: Mapping[str, str]) -> _Verdict:
     """The /v2/ ping, the token exchange and the first page of repositories."""
-    from azure.core.pipeline.transport import AioHttpTransport
-
     from aztui.azure.acr import AcrRegistry
-    from aztui.azure.credentials import tls_verify
-    from aztui.azure.errors import azure_errors
 
     endpoint = profile.registry_url.rstrip("/")
-    async with AioHttpTransport(connection_verify=tls_verify(profile), connection_timeout=profile.connect_timeout,
-                                read_timeout=profile.read_timeout) as transport:
-        challenge = await _ping_registry(transport, endpoint)
-    names: list[str] = []
+    challenge = await _ping_registry(profile, endpoint)
     async with AcrRegistry(profile, environ) as registry:
-        async with azure_errors(f"listing the repositories of {endpoint}"):
-            async for repository in registry.client.list_repository_names(results_per_page=FIRST_PAGE):
-                names.append(repository)
-                if len(names) >= FIRST_PAGE:
-                    break
+        names = await registry.list_repository_names(limit=FIRST_PAGE)
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
     how = "anonymous token exchange" if plan.method == "anonymous" else "token exchange"
     listed = f"listed repositories: {len(names)}{'+' * (len(names) >= FIRST_PAGE)} ({shown})" if names \
@@ -574,37 +554,22 @@ async def check_registry(profile: Profile, plan, environ: Mapping[str, str]) -> 
     return _ok(f"/v2/ answered {challenge}; {how} worked; {listed}")
 
 
-async def _ping_registry(transport: Any, endpoint: str) -> str:
+async def _ping_registry(profile: Profile, endpoint: str) -> str:
     """GET /v2/ without credentials: 200, or 401 with a Bearer challenge, is a registry."""
-    from azure.core.rest import HttpRequest
-
-    from aztui.azure.errors import azure_errors
+    from aztui.azure.clients import probe
     from aztui.errors import ServiceError
 
-    async with azure_errors(f"pinging {endpoint}/v2/"):
-        response = await transport.send(HttpRequest("GET", f"{endpoint}/v2/"))
-    challenge = response.headers.get("WWW-Authenticate", "")
-    if response.status_code == 200:
+    answer = await probe(profile, f"{endpoint}/v2/", step=f"pinging {endpoint}/v2/")
+    challenge = answer.headers.get("WWW-Authenticate", "")
+    if answer.status == 200:
         return "HTTP 200 (open)"
-    if response.status_code == 401 and challenge.lower().startswith("bearer"):
+    if answer.status == 401 and challenge.lower().startswith("bearer"):
         return "HTTP 401 with a Bearer challenge, as a registry does"
-    raise ServiceError(f"{endpoint}/v2/ answered HTTP {response.status_code}, which no registry does",
+    raise ServiceError(f"{endpoint}/v2/ answered HTTP {answer.status}, which no registry does",
                        hint="check uri: it should be <name>.azurecr.io")
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-def _credential_that_answered(credential: Any) -> str | None:
-    """For DefaultAzureCredential (a chain): which credential of the chain gave the token.
-
-    azure-identity has no public accessor; it logs the name and keeps it in
-    `_successful_credential`, which is read here defensively.
-    """
-    answered = getattr(credential, "_successful_credential", None)
-    if answered is None:
-        return None
-    return type(answered).__name__
-
 
 def _folder(prefix: str) -> str:
     prefix = prefix.strip("/")

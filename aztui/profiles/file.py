@@ -160,14 +160,11 @@ class CacheSpecError(ProfileError, ValueError):
 
 def find_profiles_file(config: str | os.PathLike | None = None,
                        environ: Mapping[str, str] = os.environ) -> Path:
-    """`--config PATH`, else $AZTUI_CONFIG, else <user config dir>/aztui/profiles.toml."""
-    if config:
-        return Path(config).expanduser()
-    if environ.get("AZTUI_CONFIG"):
-        return Path(environ["AZTUI_CONFIG"]).expanduser()
-    import platformdirs
+    """`--config PATH`, else $AZTUI_CONFIG, else <user config dir>/aztui/profiles.toml
+    (`aztui.locations.profiles_file`)."""
+    from aztui.locations import profiles_file
 
-    return Path(platformdirs.user_config_dir("aztui")) / "profiles.toml"
+    return profiles_file(config, environ)
 
 
 def load_profiles(path: Path, environ: Mapping[str, str] = os.environ) -> ProfileSet:

@@ -51,7 +51,7 @@ import math
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal, Mapping, Protocol
 from urllib.parse import urlsplit
 
 from aztui.endpoints import (
@@ -89,9 +89,6 @@ from aztui.profiles.vocabulary import (
     TENANT_KEYS,
 )
 
-if TYPE_CHECKING:
-    from aztui.profiles.file import _Document
-
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
@@ -104,10 +101,24 @@ _CONTAINER = re.compile(r"\$root|\$web|\$logs|[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))
 
 # --- one profile ----------------------------------------------------------------------------
 
+class ProfileDocument(Protocol):
+    """What a `ProfileReader` needs of the file it reads (`aztui.profiles.file` walks the file):
+    where it is, the environment, a place for problems, a note that it holds a literal secret."""
+
+    path: Path
+    environ: Mapping[str, str]
+    literal_secrets: bool
+
+    def add(self, message: str, *, at: tuple[str, ...] = (), profile: str | None = None,
+            key: str | None = None, hint: str | None = None,
+            severity: Literal["error", "warning"] = "error") -> None: ...
+
+
+
 class ProfileReader:
     """Validates and resolves one `[profiles.<name>]` table into a `Profile`."""
 
-    def __init__(self, doc: _Document, name: str, table: Any) -> None:
+    def __init__(self, doc: ProfileDocument, name: str, table: Any) -> None:
         self.doc, self.name, self.table = doc, name, table
         self.values: dict[str, Any] = {}   # validated values; credentials keys dotted
         self.from_spec: set[str] = set()   # keys that came from cache_spec

@@ -269,8 +269,7 @@ async def execute_registry_gc(store: "BlobStore", container: str, plan: Registry
         raise AztuiError("the plan has problems, so aztui sweeps nothing: " + "; ".join(plan.problems[:3]),
                          title="Sweep refused", hint="repair or remove the unreadable files, then plan again")
     if store.profile.read_only:
-        raise ReadOnlyError(f"profile {store.profile.name!r} is read-only, so aztui deletes nothing with it",
-                            hint="set read_only = false in the profile to allow changes")
+        raise ReadOnlyError.refusing(profile=store.profile.name)
     steps = {
         "manifests": [link for m in plan.delete_manifests for link in m.links],
         "blobs": [blob for _, blob in plan.delete_blobs],

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from aztui.errors import AztuiError
+from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.patterns import UserPattern, compile_pattern
 from aztui.registry.model import ManifestInfo, TagInfo
 
@@ -42,7 +42,7 @@ _AGO_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 class PurgeInputError(AztuiError):
     title = "Invalid purge option"
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -312,23 +312,24 @@ class PurgeReport:
 
 
 def default_journal_path() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "aztui" / "journal"
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    return base / f"registry-purge-{stamp}.jsonl"
+    """<user state dir>/aztui/journals/registry-purge-<time>.jsonl"""
+    from aztui.locations import journals_dir, timestamp
+
+    return journals_dir() / f"registry-purge-{timestamp()}.jsonl"
 
 
 async def execute_purge(registry: Any, plan: PurgePlan, *, journal: Path | None = None,
                         concurrency: int = 8) -> PurgeReport:
-    """Delete exactly `plan.delete`: all tags first, then the manifests; one journal line each."""
+    """Delete exactly `plan.delete`: all tags first, then the manifests; one journal line each.
+
+    A `journal` path that exists already is appended to."""
     from aztui.errors import NotFoundError
+    from aztui.journal import Journal, utc_now
 
     journal = journal or default_journal_path()
-    journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     report = PurgeReport(journal=journal)
-    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as out:
-        out.write(json.dumps({"plan": plan.checksum(), "count": len(plan.delete),
-                              "at": datetime.now(timezone.utc).isoformat()}) + "\n")
+    header = {"plan": plan.checksum(), "count": len(plan.delete), "at": utc_now()}
+    with Journal(journal, header, may_exist=True, stamp=False) as out:
         gate = asyncio.Semaphore(concurrency)
 
         async def one(item: PurgeItem) -> PurgeOutcome:
@@ -343,8 +344,7 @@ async def execute_purge(registry: Any, plan: PurgePlan, *, journal: Path | None 
                     outcome = PurgeOutcome(item, "missing", err.message)
                 except AztuiError as err:
                     outcome = PurgeOutcome(item, "failed", err.render())
-            out.write(json.dumps({**item.to_dict(), "status": outcome.status, "detail": outcome.detail}) + "\n")
-            out.flush()
+            out.record({**item.to_dict(), "status": outcome.status, "detail": outcome.detail})
             return outcome
 
         for batch in (plan.tags, plan.manifests):

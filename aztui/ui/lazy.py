@@ -2,7 +2,7 @@
 
 The app module imports no `azure.*` at all (it paints fast); workers get the blob layer with
 `await blob_store_class()` or `async with opened_blob_store(profile)`, which import it in a thread
-the first time.
+the first time (`aztui.azure.clients.preload_sdk`).
 """
 
 from __future__ import annotations
@@ -13,14 +13,20 @@ import sys
 from contextlib import asynccontextmanager
 
 
-async def blob_store_class():
-    """`aztui.azure.blobs.BlobStore`, importing the module in a thread if it is not loaded yet."""
-    if "azure.storage.blob.aio" not in sys.modules:  # what `BlobStore` opens its client with
-        await asyncio.to_thread(importlib.import_module, "azure.storage.blob.aio")
-    module = sys.modules.get("aztui.azure.blobs")
+async def _imported(name: str):
+    """Module `name`, imported in a thread if it is not loaded yet."""
+    module = sys.modules.get(name)
     if module is None:
-        module = await asyncio.to_thread(importlib.import_module, "aztui.azure.blobs")
-    return module.BlobStore
+        module = await asyncio.to_thread(importlib.import_module, name)
+    return module
+
+
+async def blob_store_class():
+    """`aztui.azure.blobs.BlobStore`, with the SDK it opens its client with imported in a thread."""
+    clients = await _imported("aztui.azure.clients")
+    if not clients.sdk_loaded():
+        await asyncio.to_thread(clients.preload_sdk)
+    return (await _imported("aztui.azure.blobs")).BlobStore
 
 
 @asynccontextmanager

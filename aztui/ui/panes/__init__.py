@@ -1,0 +1,1 @@
+"""The three panes (Containers, Registry, Cache) and the base they share."""
