@@ -173,6 +173,10 @@ class AcrRegistry:
 
     kind = "acr"
     capabilities = ACR_CAPABILITIES
+    layout = None
+
+    def no_data_reason(self) -> str | None:
+        return None  # the registry's API answers for itself
 
     def __init__(self, profile: Profile, environ: Mapping[str, str] = os.environ, *,
                  transport: Any = None, concurrency: int = DEFAULT_CONCURRENCY,

@@ -232,6 +232,12 @@ class DistributionRegistry:
                 break
         return self.layout
 
+    def no_data_reason(self) -> str | None:
+        if self.layout is not None:
+            return None
+        prefix = self.profile.prefix
+        return f"No registry data in container {self.container!r}" + (f" under {prefix!r}" if prefix else "") + "."
+
     def require_layout(self) -> str:
         if self.base is None:
             where = " or ".join(repr(base) for _, base in layout_candidates(self.profile))

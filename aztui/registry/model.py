@@ -91,6 +91,10 @@ class Registry(Protocol):
 
     kind: Literal["acr", "distribution"]   # for labels only; ask `capabilities` what it can do
     capabilities: Capabilities
+    layout: str | None                     # Distribution: the naming found in storage ("v2.8", "v3")
+
+    def no_data_reason(self) -> str | None:
+        """Why there is nothing to list here (no registry data where the profile points), or None."""
 
     async def __aenter__(self) -> "Registry": ...
 

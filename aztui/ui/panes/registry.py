@@ -289,14 +289,11 @@ class RegistryView(Pane):
     async def _read_repositories(self, profile: Profile) -> None:
         with self.read_failures(lambda: profile is self.profile):
             async with _opened_registry(profile) as registry:
-                if registry.kind == "distribution" and getattr(registry, "layout", None) is None:
-                    self.post_message(self.NoRegistryFound(
-                        profile, f"No registry data in container {profile.container!r}"
-                                 + (f" under {profile.prefix!r}" if profile.prefix else "") + "."))
+                if reason := registry.no_data_reason():
+                    self.post_message(self.NoRegistryFound(profile, reason))
                     return
                 repositories = tuple([repo async for repo in registry.iter_repositories()])
-                self.post_message(self.RepositoriesListed(profile, registry.kind, repositories,
-                                                          getattr(registry, "layout", None)))
+                self.post_message(self.RepositoriesListed(profile, registry.kind, repositories, registry.layout))
 
     async def _read_repository(self, profile: Profile, repository: str) -> None:
         with self.read_failures(lambda: profile is self.profile):
