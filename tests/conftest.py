@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from aztui.demo.azurite import AzuriteServer, start_azurite
-from tests.offline import go_offline
+from tests.support.offline import go_offline
 
 go_offline()
 
