@@ -18,8 +18,8 @@ import pytest
 from aztui.azure.acr import AcrRegistry
 from aztui.errors import AuthenticationError, PermissionDeniedError, ReadOnlyError
 from aztui.profiles.model import Profile, Secret
-from tests.integration.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
 from tests.support.acr_replay import RECORDED_ENDPOINT, ReplayTransport, UnrecordedRequest
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
 
 ANON = "test_anon_access.pyTestContainerRegistryClient"
 CLIENT = "test_container_registry_client.pyTestContainerRegistryClient"

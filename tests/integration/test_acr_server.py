@@ -12,47 +12,13 @@ from aztui.azure.acr import AcrRegistry
 from aztui.errors import AuthenticationError, ReadOnlyError, ServiceError
 from aztui.profiles.model import Profile, Secret
 from aztui.registry.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
-from tests.integration.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
 from tests.support.acr_server import AcrServer
-from tests.support.registry_server import RegistryServer, registry_binary
+from tests.support.acr_server import acr_profile as profile
+from tests.support.acr_server import credential_profile as _credential_profile
+from tests.support.registry_server import registry_binary
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
 
 pytestmark = pytest.mark.skipif(registry_binary() is None, reason="docker-registry is not installed")
-
-
-@pytest.fixture
-def registry(tmp_path):
-    server = RegistryServer.start(tmp_path / "registry")
-    # app: v1, v2 (same image as latest), an untagged image; tools/lint: one image; multi: an index
-    d1, s1 = server.push_image("app", "v1", [b"layer-1"])
-    d2, s2 = server.push_image("app", "v2", [b"layer-2"])
-    server.push_manifest("app", "latest", _manifest_of(server, "app", d2), "application/vnd.docker.distribution.manifest.v2+json")
-    server.push_image("app", None, [b"layer-untagged"])
-    server.push_image("tools/lint", "1.0", [b"lint"], oci=True)
-    amd, amd_size = server.push_image("multi", None, [b"amd"], oci=True, platform=("amd64", "linux"))
-    arm, arm_size = server.push_image("multi", None, [b"arm"], oci=True, platform=("arm64", "linux"))
-    server.push_index("multi", "1.0", [(amd, amd_size, ("amd64", "linux")), (arm, arm_size, ("arm64", "linux"))])
-    server.digests = {"app:v1": d1, "app:v2": d2, "multi:amd": amd, "multi:arm": arm}
-    yield server
-    server.stop()
-
-
-def _manifest_of(server, repo: str, digest: str) -> dict:
-    import json
-
-    return json.loads(server._request("GET", f"/v2/{repo}/manifests/{digest}", headers={
-        "Accept": "application/vnd.docker.distribution.manifest.v2+json"})[2])
-
-
-@pytest.fixture
-def acr(tls, registry):
-    with AcrServer(tls["cert"], tls["key"], registry=registry) as server:
-        yield server
-
-
-def profile(acr_server, tls, **kwargs) -> Profile:
-    kwargs.setdefault("auth", "anonymous")
-    return Profile(name="acr", kind="acr", registry_url=acr_server.url, ca_bundle=tls["ca"], max_retries=0,
-                   **kwargs)
 
 
 async def listing(p: Profile, environ=None, **kwargs) -> dict:
@@ -142,12 +108,6 @@ async def test_untrusted_certificate_is_a_tls_error(acr, tls):
     p = Profile(name="acr", kind="acr", auth="anonymous", registry_url=acr.url, max_retries=0)
     with pytest.raises(TlsError):
         await listing(p)
-
-
-def _credential_profile(acr, tls, token_server, **kwargs):  # noqa: F811
-    token_server.register(TENANT, CLIENT_ID, CLIENT_SECRET)
-    return profile(acr, tls, auth="client_secret", tenant_id=TENANT, client_id=CLIENT_ID,
-                   client_secret=Secret(CLIENT_SECRET), authority_host=token_server.authority, **kwargs)
 
 
 async def test_delete_tag_manifest_repository(acr, tls, token_server, registry):  # noqa: F811

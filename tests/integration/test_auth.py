@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import pytest
 
 from aztui.azure import BlobStore, describe_auth, plan_auth
 from aztui.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ProfileError
 from aztui.profiles.model import Profile, Secret
-from tests.support.tokenserver import TokenServer
-
-TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-CLIENT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-CLIENT_SECRET = "s3cr3t-value-for-tests~Q8"
-
-
-@pytest.fixture
-def token_server(tls):
-    server = TokenServer(tls["cert"], tls["key"]).start()
-    yield server
-    server.stop()
+from tests.support.profiles import azurite_profile
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
 
 
 def profile(**kwargs) -> Profile:
@@ -31,9 +22,7 @@ def profile(**kwargs) -> Profile:
     return Profile(**kwargs)
 
 
-def key_profile(server, **kwargs) -> Profile:
-    return profile(auth="shared_key", account_name=server.account, account_url=server.blob_endpoint,
-                   account_key=Secret(server.key), **kwargs)
+key_profile = partial(azurite_profile, max_retries=0)
 
 
 async def seed(server, container: str, *, public_access: str | None = None) -> None:
@@ -110,8 +99,7 @@ async def test_shared_key_round_trip_of_every_blob_operation(azurite, container_
 
 async def test_wrong_account_key_is_an_authentication_error(azurite):
     wrong = base64.b64encode(b"not the key" * 6).decode()
-    bad = profile(auth="shared_key", account_name=azurite.account, account_url=azurite.blob_endpoint,
-                  account_key=Secret(wrong))
+    bad = key_profile(azurite, account_key=Secret(wrong))
     async with BlobStore(bad) as store:
         with pytest.raises(AuthenticationError) as caught:
             await container_names(store)
@@ -121,8 +109,7 @@ async def test_wrong_account_key_is_an_authentication_error(azurite):
 
 
 async def test_account_key_that_is_not_base64_is_refused_before_any_request(azurite):
-    bad = profile(auth="shared_key", account_name=azurite.account, account_url=azurite.blob_endpoint,
-                  account_key=Secret("this is not-base64!"))
+    bad = key_profile(azurite, account_key=Secret("this is not-base64!"))
     with pytest.raises(AuthenticationError, match="not valid base64") as caught:
         async with BlobStore(bad):
             pass
@@ -132,8 +119,7 @@ async def test_account_key_that_is_not_base64_is_refused_before_any_request(azur
 
 async def test_shared_key_from_an_unset_env_reference_is_a_profile_error(azurite, monkeypatch):
     monkeypatch.delenv("AZTUI_TEST_UNSET_KEY", raising=False)
-    p = profile(auth="shared_key", account_name=azurite.account, account_url=azurite.blob_endpoint,
-                account_key=Secret(env_name="AZTUI_TEST_UNSET_KEY", key="account_key"))
+    p = key_profile(azurite, account_key=Secret(env_name="AZTUI_TEST_UNSET_KEY", key="account_key"))
     with pytest.raises(ProfileError, match="AZTUI_TEST_UNSET_KEY"):
         async with BlobStore(p):
             pass
@@ -200,7 +186,7 @@ async def test_expired_sas_is_an_authentication_error_with_expiry_hint(azurite, 
 
 async def test_connection_string(azurite, container_name):
     await seed(azurite, container_name)
-    p = profile(auth="connection_string", connection_string=Secret(azurite.connection_string))
+    p = key_profile(azurite, connection_string=True)
     async with BlobStore(p) as store:
         assert container_name in await container_names(store)
     assert describe_auth(p) == "connection string (shared key)"

@@ -4,9 +4,8 @@ Azure's own AuthenticationFailed wording)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
+from functools import partial
 
 import pytest
 
@@ -20,11 +19,10 @@ from aztui.errors import (
     ServiceError,
 )
 from aztui.profiles.model import Profile, Secret
+from tests.support.http_fakes import CannedHttp
+from tests.support.profiles import azurite_profile
 
-
-def key_profile(server, **kwargs) -> Profile:
-    return Profile(name="t", kind="storage", auth="shared_key", account_name=server.account,
-                   account_url=server.blob_endpoint, account_key=Secret(server.key), max_retries=0, **kwargs)
+key_profile = partial(azurite_profile, max_retries=0)
 
 
 # --- real Azurite answers -------------------------------------------------------------
@@ -121,44 +119,6 @@ async def test_existing_blob_without_overwrite(azurite, container_name):
 
 
 # --- answers only Azure gives, from a loopback server ------------------------------------
-
-class CannedHttp:
-    """Answers every request with one fixed status, headers and XML body."""
-
-    def __init__(self, status: int, code: str, message: str, detail: str = "",
-                 date: datetime | None = None) -> None:
-        body = (f"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code>"
-                f"<Message>{message}</Message>"
-                + (f"<AuthenticationErrorDetail>{detail}</AuthenticationErrorDetail>" if detail else "")
-                + "</Error>").encode()
-        date = date or datetime.now(timezone.utc)
-        self.response = (f"HTTP/1.1 {status} Refused\r\nContent-Type: application/xml\r\n"
-                         f"x-ms-error-code: {code}\r\nDate: {format_datetime(date, usegmt=True)}\r\n"
-                         f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-        self.requests = 0
-
-    async def __aenter__(self) -> "CannedHttp":
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        self._server.close()
-        await self._server.wait_closed()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/acct"
-
-    async def _handle(self, reader, writer) -> None:
-        try:
-            while True:
-                await reader.readuntil(b"\r\n\r\n")
-                self.requests += 1
-                writer.write(self.response)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
-
 
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 

@@ -9,13 +9,13 @@ import pytest
 
 from aztui.azure.blobs import BlobDetails, BlobInfo, BlobPage, BlobStore, PrefixInfo
 from aztui.errors import AztuiError, NotFoundError
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
+from tests.support.profiles import azurite_profile
 
 
 @pytest.fixture
 def profile(azurite) -> Profile:
-    return Profile(name="t", kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key, key="account_key"))
+    return azurite_profile(azurite, secret_key="account_key")
 
 
 @pytest.fixture

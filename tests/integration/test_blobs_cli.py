@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.commands.targets import Location, Target, TargetError, parse_target, resolve
-from aztui.profiles.model import Profile, Secret
-
-# `python -m aztui` once aztui/cli.py wires the `blobs` command; until then its own entry point
-ENTRY = ["-m", "aztui"]
-
-LAYOUT = {"top.txt": b"top", "raw/a.bin": b"aaaa", "raw/b.bin": b"bb", "raw/deep/c.bin": b"c" * 10,
-          "raw/deep/d.bin": b"d" * 5}
-
-
-def run_blobs(config, *args: str, state_dir=None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_STATE_HOME": str(state_dir or config.parent / "state")}
-    return subprocess.run([sys.executable, *ENTRY, "--config", str(config), "blobs", *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+from aztui.profiles.model import Profile
+from tests.support.blobs_cli import LAYOUT, blob_names, run_blobs
 
 
 def check(result: subprocess.CompletedProcess, code: int = 0, *, secret: str) -> subprocess.CompletedProcess:
@@ -32,44 +19,6 @@ def check(result: subprocess.CompletedProcess, code: int = 0, *, secret: str) ->
     assert "Traceback" not in result.stderr
     assert secret not in result.stdout and secret not in result.stderr
     return result
-
-
-@pytest.fixture
-def setup(azurite, container_name, write_profiles):
-    """A container with LAYOUT and profiles: `local` (account), `reg` (container + rootdirectory), `ro`."""
-    profile = Profile(name="seed", kind="storage", auth="connection_string",
-                      connection_string=Secret(azurite.connection_string, key="connection_string"))
-
-    async def seed():
-        async with BlobStore(profile) as store:
-            await store.create_container(container_name)
-            for name, data in LAYOUT.items():
-                await store.upload_blob(container_name, name, data, tier="cool" if name == "raw/b.bin" else None)
-
-    asyncio.run(seed())
-    config = write_profiles(f"""
-        [profiles.local]
-        connection_string = "{azurite.connection_string}"
-
-        [profiles.reg]
-        accountname = "{azurite.account}"
-        accountkey = "{azurite.key}"
-        serviceurl = "{azurite.blob_endpoint}"
-        container = "{container_name}"
-        rootdirectory = "/raw"
-
-        [profiles.ro]
-        connection_string = "{azurite.connection_string}"
-        read_only = true
-        """)
-    return config, container_name, azurite.key, profile
-
-
-def blob_names(profile, container) -> list[str]:
-    async def names():
-        async with BlobStore(profile) as store:
-            return sorted([b.name async for b in store.iter_blobs(container)])
-    return asyncio.run(names())
 
 
 # --- targets --------------------------------------------------------------------------------

@@ -7,64 +7,14 @@ the same JSON at every name of one `name=a;b` export. The helpers here are reuse
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
-import random
 
 import pytest
 
 import aztui.cache.buildkit as buildcache
 from aztui.azure.blobs import BlobStore
 from aztui.cache.buildkit import Anomaly, read_cache
-from aztui.profiles.model import Profile, Secret
-
-
-def cache_profile(azurite, container: str, name: str = "cache", **changes) -> Profile:
-    return Profile(name=name, kind="buildkit-cache", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key, key="secret_access_key"),
-                   container=container, **changes)
-
-
-def digest_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def cache_config(digests: list[str]) -> bytes:
-    """A CacheConfig as BuildKit exports it: a chain of layers and one record per layer."""
-    layers = [{"blob": d, "parent": i - 1, "annotations": {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                                            "diffID": "sha256:" + "0" * 64, "size": 1}}
-              for i, d in enumerate(digests)]
-    records = [{"digest": "sha256:" + hashlib.sha256(d.encode()).hexdigest(), "layers": [{"layer": i}]}
-               for i, d in enumerate(digests)]
-    return json.dumps({"layers": layers, "records": records}).encode()
-
-
-class CacheWriter:
-    """Writes blobs and manifests into a cache the way BuildKit does."""
-
-    def __init__(self, store: BlobStore, container: str, prefix: str = "") -> None:
-        self.store, self.container, self.prefix = store, container, prefix
-
-    def key(self, *parts: str) -> str:
-        return "/".join(p for p in (self.prefix, *parts) if p)
-
-    async def layer(self, data: bytes) -> str:
-        digest = digest_of(data)
-        await self.store.upload_blob(self.container, self.key("blobs", digest), data, overwrite=True)
-        return digest
-
-    async def layers(self, *sizes: int, seed: str = "") -> list[str]:
-        return list(await asyncio.gather(*(self.layer(random.Random(f"{seed}{i}").randbytes(size))
-                                           for i, size in enumerate(sizes))))
-
-    async def export(self, names: str, digests: list[str]):
-        """`name=a;b`: the same manifest JSON at every name; returns the BlobInfo of the last."""
-        info = None
-        for name in names.split(";"):
-            info = await self.store.upload_blob(self.container, self.key("manifests", name),
-                                                cache_config(digests), overwrite=True)
-        return info
+from tests.support.buildcache import CacheWriter, cache_profile, digest_of
 
 
 @pytest.fixture

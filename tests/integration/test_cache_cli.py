@@ -9,7 +9,7 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.cli import main
-from tests.integration.test_buildcache import CacheWriter, cache_profile
+from tests.support.buildcache import CacheWriter, cache_profile
 
 
 def run_async(coro):

@@ -13,20 +13,16 @@ import stat
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.deletion import PlanFileError
-from aztui.cache.buildkit import read_cache
 from aztui.cache.executor import execute_cache_gc, read_journal, resume
-from aztui.cache.planner import GcPolicy, plan_cache_gc
 from aztui.errors import ReadOnlyError
 from aztui.journal import CRASH_AFTER_ENV
-from tests.integration.test_buildcache import CacheWriter, cache_profile
-
-LATER = timedelta(days=3)  # "now" for planning: every blob is 3 days old, past the 24h grace
+from tests.support.buildcache import CacheWriter, cache_profile, make_plan, seed
 
 
 @pytest.fixture
@@ -36,23 +32,8 @@ async def cache(azurite, container_name):
         yield store, CacheWriter(store, container_name)
 
 
-async def seed(w: CacheWriter, orphans: int = 2) -> dict[str, list[str]]:
-    """`keep` (fresh) and `old` (to expire) share `base`; `old` has two layers of its own."""
-    base, keep1, old1, old2 = await w.layers(50, 10, 20, 30, seed="x")
-    loose = await w.layers(*([5] * orphans), seed="orphan")
-    await w.export("keep", [base, keep1])
-    await w.export("old/one", [base, old1, old2])
-    return {"base": [base], "keep": [keep1], "old": [old1, old2], "orphans": loose}
-
-
 async def names_in(store, container) -> set[str]:
     return {b.name async for b in store.iter_blobs(container)}
-
-
-async def make_plan(store, **policy):
-    snap = await read_cache(store)
-    now = datetime.now(timezone.utc) + LATER
-    return plan_cache_gc(snap, GcPolicy(**({"max_age": timedelta(days=2), "include": "^old/"} | policy)), now)
 
 
 async def test_execute_deletes_exactly_the_plan(cache, container_name, tmp_path):

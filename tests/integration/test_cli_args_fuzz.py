@@ -28,9 +28,8 @@ from aztui.errors import AztuiError
 from aztui.patterns import MATCH_TIMEOUT
 from aztui.registry.model import TagInfo
 from aztui.registry.purge import PurgeInputError, PurgeOptions, RepositorySnapshot, parse_ago, parse_filter, plan_purge
-from tests.integration.test_blobs_cli import LAYOUT, blob_names, run_blobs, setup  # noqa: F401 - fixture
-from tests.integration.test_buildcache import CacheWriter, cache_profile
-from tests.integration.test_cache_cli import config as gc_config  # noqa: F401 - fixtures
+from tests.support.blobs_cli import LAYOUT, blob_names, run_blobs
+from tests.support.buildcache import CacheWriter, cache_profile
 
 EXAMPLES = 500
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

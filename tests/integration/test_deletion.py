@@ -7,21 +7,19 @@ import json
 import stat
 from dataclasses import replace
 from datetime import datetime, timezone
+from functools import partial
 
 import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.deletion import DeletePlan, PlannedDelete, default_journal_path, execute_delete, plan_delete
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
-from aztui.profiles.model import Profile, Secret
+from tests.support.profiles import azurite_profile
 
 NAMES = ["old/a.log", "old/b.log", "old/deep/c.log", "older.txt", "keep/d.log"]
 
 
-def make_profile(azurite, name: str = "writer", **changes) -> Profile:
-    return Profile(name=name, kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key, key="account_key"),
-                   **changes)
+make_profile = partial(azurite_profile, name="writer", secret_key="account_key")
 
 
 @pytest.fixture

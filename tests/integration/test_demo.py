@@ -22,15 +22,15 @@ from aztui.demo.sample_data import (
     run_demo,
     seed_demo_data,
 )
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
+from tests.support.profiles import azurite_profile
 
 BLOBS = 300
 CONTAINERS = {"datasets", "backups", "web-assets", "logs", "ml-artifacts", "buildkit-cache", "registry"}
 
 
-def azurite_profile(server) -> Profile:
-    return Profile(name="test", kind="storage", auth="connection_string",
-                   connection_string=Secret(literal=server.connection_string, key="connection_string"))
+def demo_profile(server) -> Profile:
+    return azurite_profile(server, connection_string=True, name="test", secret_key="connection_string")
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def demo_azurite():
 def seeded(demo_azurite):
     """Seed once for this module; returns (summary, progress messages)."""
     messages: list[str] = []
-    summary = asyncio.run(seed_demo_data(azurite_profile(demo_azurite), blobs=BLOBS, say=messages.append))
+    summary = asyncio.run(seed_demo_data(demo_profile(demo_azurite), blobs=BLOBS, say=messages.append))
     return summary, messages
 
 
@@ -53,7 +53,7 @@ def seeded(demo_azurite):
 async def store(demo_azurite):
     from aztui.azure.blobs import BlobStore
 
-    async with BlobStore(azurite_profile(demo_azurite)) as opened:
+    async with BlobStore(demo_profile(demo_azurite)) as opened:
         yield opened
 
 

@@ -19,7 +19,8 @@ from aztui.registry.distribution import (
     split_repository_path,
 )
 from aztui.registry.model import open_registry
-from tests.support.distribution_data import pushed_registry, seed_profile  # noqa: F401  (fixture)
+from tests.support.distribution_data import pushed_registry  # noqa: F401  (fixture)
+from tests.support.profiles import seed_profile
 
 LAYOUTS = ["v2.8", "v3"]
 

@@ -22,10 +22,9 @@ from aztui.cli import main as aztui_main
 from aztui.demo.azurite import free_port
 from aztui.doctor import checks as doctor
 from aztui.profiles.file import load_profiles
-from aztui.profiles.model import Profile, Secret
-from tests.integration.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
-from tests.integration.test_azure_errors import CannedHttp
-from tests.integration.test_transport import LoopbackHttp
+from tests.support.http_fakes import CannedHttp, LoopbackHttp
+from tests.support.profiles import azurite_profile
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
 
 # unique markers used as secrets: none may ever appear in any output
 KEY_MARKER = base64.b64encode(b"MARKERKEY" + b"k" * 55).decode()          # 64 bytes, wrong key
@@ -66,8 +65,7 @@ def statuses(report) -> dict[str, str]:
 
 
 async def seed(server, container: str, blobs: dict[str, bytes] | None = None) -> None:
-    admin = Profile(name="admin", kind="storage", auth="shared_key", account_name=server.account,
-                    account_url=server.blob_endpoint, account_key=Secret(server.key))
+    admin = azurite_profile(server, name="admin")
     async with BlobStore(admin) as store:
         await store.create_container(container)
         for name, data in (blobs or {"dir/hello.txt": b"hello"}).items():
@@ -75,8 +73,7 @@ async def seed(server, container: str, blobs: dict[str, bytes] | None = None) ->
 
 
 async def blob_names(server, container: str) -> list[str]:
-    admin = Profile(name="admin", kind="storage", auth="shared_key", account_name=server.account,
-                    account_url=server.blob_endpoint, account_key=Secret(server.key))
+    admin = azurite_profile(server, name="admin")
     async with BlobStore(admin) as store:
         return [b.name async for b in store.iter_blobs(container)]
 
@@ -285,8 +282,7 @@ async def test_tls_with_ca_bundle_is_verified(azurite_https, tls, write_profiles
 
 
 async def seed_https(server, tls, container: str) -> None:
-    admin = Profile(name="admin", kind="storage", auth="shared_key", account_name=server.account,
-                    account_url=server.blob_endpoint, account_key=Secret(server.key), ca_bundle=tls["ca"])
+    admin = azurite_profile(server, name="admin", ca_bundle=tls["ca"])
     async with BlobStore(admin) as store:
         await store.create_container(container)
 

@@ -20,6 +20,7 @@ from aztui.azure.blobs import BlobInfo, BlobStore, ChangedSinceListedError
 from aztui.errors import AuthenticationError, NotFoundError
 from aztui.profiles.model import Profile, Secret
 from tests.support.faultproxy import FaultProxy
+from tests.support.profiles import azurite_profile
 from tests.support.tokenserver import TokenServer
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -49,8 +50,7 @@ def content(name: str) -> bytes:
 
 
 def key_profile(server, url: str | None = None) -> Profile:
-    return Profile(name="key", kind="storage", auth="shared_key", account_name=server.account,
-                   account_url=url or server.blob_endpoint, account_key=Secret(server.key), max_retries=0)
+    return azurite_profile(server, name="key", account_url=url or server.blob_endpoint, max_retries=0)
 
 
 def sas_profile(server, url: str | None = None, *, write: bool = True) -> Profile:

@@ -20,16 +20,16 @@ import pytest
 from aztui.azure.blobs import BlobInfo, BlobStore
 from aztui.blobs.usage import measure_usage
 from aztui.errors import AztuiError, ServiceError, UnreachableError
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
 from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.profiles import azurite_profile
 
 PAGE = 7          # small pages: a listing of the folder takes 6 requests
 LIST = "comp=list"
 
 
 def direct_profile(azurite) -> Profile:
-    return Profile(name="direct", kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key))
+    return azurite_profile(azurite, name="direct")
 
 
 def proxied(azurite, proxy: FaultProxy, **changes) -> Profile:

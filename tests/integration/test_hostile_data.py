@@ -24,8 +24,10 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.profiles.model import Profile, Secret
-from tests.integration.test_buildcache import CacheWriter, cache_config, digest_of
+from aztui.profiles.model import Profile
+from tests.support.buildcache import CacheWriter, cache_config
+from tests.support.profiles import seed_profile
+from tests.support.registry_layout import REGISTRY, registry_key, write_registry
 
 HOSTILE_NAMES = [
     "csi\x9b31mred\x9b0m.txt", "del\x7fete.txt", "tab\tin/name.txt", "new\nline.txt", "carriage\rreturn.txt",
@@ -34,11 +36,6 @@ HOSTILE_NAMES = [
     "double//slash", "...", "x" * 1024, "emoji\U0001f600/\u0301combining", "quote\"'`$(echo no)",
 ]
 UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def seed_profile(azurite) -> Profile:
-    return Profile(name="seed", kind="storage", auth="connection_string",
-                   connection_string=Secret(azurite.connection_string, key="connection_string"))
 
 
 def aztui(config: Path, *args: str, state: Path | None = None) -> subprocess.CompletedProcess:
@@ -139,7 +136,7 @@ def big_manifest(digests: list[str], megabytes: int) -> bytes:
 @pytest.mark.parametrize("bad", ["invalid-json", "garbage-refs", "none"])
 def test_cache_with_huge_and_broken_manifests_never_plans_a_referenced_blob(azurite, container_name,
                                                                            write_profiles, bad):
-    from tests.integration.test_buildcache import cache_profile
+    from tests.support.buildcache import cache_profile
 
     async def seed():
         async with BlobStore(cache_profile(azurite, container_name)) as store:
@@ -185,36 +182,6 @@ def test_cache_with_huge_and_broken_manifests_never_plans_a_referenced_blob(azur
 
 
 # --- a Distribution registry with garbage link files ------------------------------------------
-
-REGISTRY = "docker/registry/v2/"
-
-
-def registry_key(digest: str) -> str:
-    return f"{REGISTRY}blobs/sha256/{digest[7:9]}/{digest[7:]}/data"
-
-
-async def write_registry(store: BlobStore, container: str) -> dict[str, str]:
-    """A one-image Distribution registry (v3 names, no root directory) plus one unreferenced blob."""
-    layer, config_blob, orphan = b"layer bytes", b'{"architecture": "amd64", "os": "linux"}', b"unreferenced"
-    digests = {"layer": digest_of(layer), "config": digest_of(config_blob), "orphan": digest_of(orphan)}
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digests["config"],
-                   "size": len(config_blob)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digests["layer"],
-                    "size": len(layer)}]}).encode()
-    digests["manifest"] = digest_of(manifest)
-    repo = f"{REGISTRY}repositories/app/"
-    files = {registry_key(digests[k]): data for k, data in
-             (("layer", layer), ("config", config_blob), ("orphan", orphan), ("manifest", manifest))}
-    for kind in ("layer", "config"):
-        files[f"{repo}_layers/sha256/{digests[kind][7:]}/link"] = digests[kind].encode()
-    files[f"{repo}_manifests/revisions/sha256/{digests['manifest'][7:]}/link"] = digests["manifest"].encode()
-    files[f"{repo}_manifests/tags/latest/current/link"] = digests["manifest"].encode()
-    files[f"{repo}_manifests/tags/latest/index/sha256/{digests['manifest'][7:]}/link"] = digests["manifest"].encode()
-    await asyncio.gather(*(store.upload_blob(container, name, data, overwrite=True) for name, data in files.items()))
-    return digests
-
 
 def registry_profiles(azurite, container: str, *, endpoint: str | None = None, read_only: bool = False) -> str:
     return (f'[profiles.reg]\naccountname = "{azurite.account}"\naccountkey = "{azurite.key}"\n'

@@ -21,22 +21,20 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.deletion import plan_delete
 from aztui.journal import CRASH_AFTER_ENV
-from aztui.profiles.model import Profile, Secret
-from tests.integration.test_buildcache import CacheWriter, cache_profile
-from tests.integration.test_cache_gc import make_plan, seed
+from tests.support.buildcache import CacheWriter, cache_profile, make_plan, seed
+from tests.support.profiles import azurite_profile
 
 PARALLEL = 4  # kill points run side by side (each has its own container, state dir and profiles file)
 DONE = {"deleted", "missing", "skipped_changed", "saved"}
 
 
-def seed_profile(azurite) -> Profile:
-    return Profile(name="local", kind="storage", auth="connection_string",
-                   connection_string=Secret(azurite.connection_string, key="connection_string"))
+seed_profile = partial(azurite_profile, connection_string=True, name="local", secret_key="connection_string")
 
 
 async def contents(store: BlobStore, container: str) -> dict[str, bytes]:

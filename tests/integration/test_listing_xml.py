@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from xml.etree.ElementTree import ParseError, fromstring
 
 import pytest
@@ -25,6 +25,7 @@ from aztui.azure.errors import azure_errors
 from aztui.azure.listing_xml import fetch_list_blobs, list_blobs_params, parse_list_blobs, rfc1123
 from aztui.errors import AztuiError, NotFoundError, ServiceError
 from aztui.profiles.model import Profile, Secret
+from tests.support.profiles import azurite_profile
 from tests.support.tokenserver import TokenServer
 
 TRICKY = [
@@ -41,10 +42,7 @@ PREFIXES = ["", "dir/", "dir/sub/", "emoji\U0001f600/", "ünïcödé/", "pct%", 
 PAGE_SIZES = [1, 3, 5000]
 
 
-def key_profile(server, **changes) -> Profile:
-    base = Profile(name="t", kind="storage", auth="shared_key", account_name=server.account,
-                   account_url=server.blob_endpoint, account_key=Secret(server.key), max_retries=0)
-    return replace(base, **changes)
+key_profile = partial(azurite_profile, max_retries=0)
 
 
 async def sdk_page(store: BlobStore, container: str, prefix: str = "", *, recursive: bool = False,

@@ -17,15 +17,15 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.errors import ReadOnlyError
-from aztui.profiles.model import Profile, Secret
-from tests.integration.test_buildcache import CacheWriter
-from tests.integration.test_hostile_data import write_registry
+from aztui.profiles.model import Profile
+from tests.support.buildcache import CacheWriter
 from tests.support.faultproxy import FaultProxy
+from tests.support.profiles import azurite_profile
+from tests.support.registry_layout import write_registry
 
 
 def owner(azurite) -> Profile:
-    return Profile(name="owner", kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key))
+    return azurite_profile(azurite, name="owner")
 
 
 async def snapshot(azurite, *containers: str) -> dict:
@@ -112,8 +112,7 @@ def test_every_mutating_command_sends_no_write(azurite, setup, tmp_path):
 
 async def test_write_methods_of_the_blob_layer_are_stopped_before_the_wire(azurite, setup):
     proxy, _, data, _ = setup
-    profile = Profile(name="ro", kind="storage", auth="shared_key", account_name=azurite.account,
-                      account_url=proxy.url(azurite.account), account_key=Secret(azurite.key), read_only=True)
+    profile = azurite_profile(azurite, name="ro", account_url=proxy.url(azurite.account), read_only=True)
     async with BlobStore(profile) as store:
         [blob] = [b async for b in store.iter_blobs(data, "data/1")]
         attempts = [

@@ -10,10 +10,9 @@ import pytest
 
 from aztui.commands import registry as registry_cmd
 from aztui.errors import AztuiError
-from tests.integration.test_acr_server import acr, registry  # noqa: F401 - fixtures
-from tests.integration.test_auth import CLIENT_ID, CLIENT_SECRET, TENANT, token_server  # noqa: F401 - fixture
 from tests.support.acr_server import AcrServer
 from tests.support.registry_server import registry_binary
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
 
 pytestmark = pytest.mark.skipif(registry_binary() is None, reason="docker-registry is not installed")
 

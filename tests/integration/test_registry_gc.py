@@ -27,9 +27,9 @@ from tests.support.distribution_data import (  # noqa: F401  (fixture)
     V3_ROOT,
     parse_gc_output,
     pushed_registry,
-    seed_profile,
     upload_tree,
 )
+from tests.support.profiles import seed_profile
 from tests.support.registry_server import RegistryServer
 
 LAYOUTS = ["v2.8", "v3"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -17,8 +16,9 @@ from aztui.azure import clients
 from aztui.azure.blobs import BlobStore
 from aztui.azure.clients import RETRY_AFTER_MAX, retry_after_seconds
 from aztui.errors import ServiceError
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
 from tests.support.faultproxy import Fault, FaultProxy
+from tests.support.profiles import azurite_profile
 
 NOW = datetime(2030, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
 SLACK = 0.6  # scheduling noise on a busy machine, upwards only
@@ -61,9 +61,8 @@ def blob(azurite):
 
 
 def profile(azurite, url: str, **changes) -> Profile:
-    base = Profile(name="ra", kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=url, account_key=Secret(azurite.key), read_timeout=5.0, connect_timeout=2.0)
-    return replace(base, **changes)
+    return azurite_profile(azurite, **{"name": "ra", "account_url": url, "read_timeout": 5.0,
+                                       "connect_timeout": 2.0, **changes})
 
 
 @pytest.fixture

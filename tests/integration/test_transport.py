@@ -13,53 +13,8 @@ from aztui.azure.clients import copy_poll_delays, retry_delays
 from aztui.demo.azurite import free_port
 from aztui.errors import ReadOnlyError, ServiceError, TlsError, UnreachableError
 from aztui.profiles.model import Profile, Secret
-
-
-class LoopbackHttp:
-    """A tiny HTTP server on loopback that records when each request arrived.
-
-    `status=None` accepts requests and never answers (a stalled server or proxy).
-    """
-
-    def __init__(self, status: int | None) -> None:
-        self.status = status
-        self.arrivals: list[float] = []
-        self.request_lines: list[str] = []
-        self._server: asyncio.base_events.Server | None = None
-        self._stalled: list[asyncio.StreamWriter] = []
-
-    async def __aenter__(self) -> "LoopbackHttp":
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        for writer in self._stalled:
-            writer.close()
-        self._server.close()
-        await self._server.wait_closed()
-
-    @property
-    def url(self) -> str:
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/acct"
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                self.arrivals.append(time.monotonic())
-                self.request_lines.append(head.split(b"\r\n")[0].decode())
-                if self.status is None:
-                    self._stalled.append(writer)
-                    return
-                body = b"<?xml version='1.0' encoding='utf-8'?><Error><Code>ServerBusy</Code>" \
-                       b"<Message>busy</Message></Error>"
-                writer.write(f"HTTP/1.1 {self.status} Busy\r\nContent-Type: application/xml\r\n"
-                             f"x-ms-error-code: ServerBusy\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                             + body)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
+from tests.support.http_fakes import LoopbackHttp
+from tests.support.profiles import azurite_profile
 
 
 def anon(url: str, **kwargs) -> Profile:
@@ -182,9 +137,7 @@ async def test_tls_ca_bundle_and_skipverify(azurite_https, tls):
 
 # --- read-only ------------------------------------------------------------------------
 
-def key_profile(server, **kwargs) -> Profile:
-    return Profile(name="t", kind="storage", auth="shared_key", account_name=server.account,
-                   account_url=server.blob_endpoint, account_key=Secret(server.key), **kwargs)
+key_profile = azurite_profile
 
 
 async def test_read_only_profile_refuses_changes_before_sending(azurite, container_name):

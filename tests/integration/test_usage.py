@@ -8,7 +8,7 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.usage import Usage, measure_usage
-from aztui.profiles.model import Profile, Secret
+from tests.support.profiles import azurite_profile
 
 LAYOUT = {  # name: (size, tier)
     "logs/a.log": (10, None), "logs/b.log": (20, "cool"), "logs/2026/c.log": (30, "archive"),
@@ -18,8 +18,7 @@ LAYOUT = {  # name: (size, tier)
 
 @pytest.fixture
 async def store(azurite, container_name):
-    profile = Profile(name="t", kind="storage", auth="shared_key", account_name=azurite.account,
-                      account_url=azurite.blob_endpoint, account_key=Secret(azurite.key, key="account_key"))
+    profile = azurite_profile(azurite, secret_key="account_key")
     async with BlobStore(profile) as store:
         await store.create_container(container_name)
         await asyncio.gather(*(store.upload_blob(container_name, name, b"x" * size, tier=tier)

@@ -41,6 +41,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from aztui.profiles.model import Profile, Secret
+from tests.support.tokenserver import CLIENT_ID, CLIENT_SECRET, TENANT
+
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 READ_ACTIONS = {"pull", "metadata_read", "*"}
 INDEX_TYPES = {"application/vnd.oci.image.index.v1+json",
@@ -510,3 +513,17 @@ def _flags_from(body: dict) -> dict[str, bool]:
 
 def env_without_azure(environ=os.environ) -> dict:
     return {k: v for k, v in environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_"))}
+
+
+def acr_profile(acr_server, tls, **kwargs) -> Profile:
+    """A profile for the local ACR server (anonymous unless `auth` says otherwise), trusting the test CA."""
+    kwargs.setdefault("auth", "anonymous")
+    return Profile(name="acr", kind="acr", registry_url=acr_server.url, ca_bundle=tls["ca"], max_retries=0,
+                   **kwargs)
+
+
+def credential_profile(acr, tls, token_server, **kwargs) -> Profile:
+    """A client-secret profile for the local ACR server, its client registered at `token_server`."""
+    token_server.register(TENANT, CLIENT_ID, CLIENT_SECRET)
+    return acr_profile(acr, tls, auth="client_secret", tenant_id=TENANT, client_id=CLIENT_ID,
+                       client_secret=Secret(CLIENT_SECRET), authority_host=token_server.authority, **kwargs)

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
+from tests.support.profiles import seed_profile
 from tests.support.registry_server import RegistryServer, registry_binary
 
 V3_ROOT = "regroot/prod"
@@ -129,11 +130,6 @@ def push_test_data(server: RegistryServer) -> tuple[dict[str, str], set[str], st
 
 def _blob(server: RegistryServer, digest: str) -> bytes:
     return (server.root / f"docker/registry/v2/blobs/sha256/{digest[7:9]}/{digest[7:]}/data").read_bytes()
-
-
-def seed_profile(azurite) -> Profile:
-    return Profile(name="seed", kind="storage", auth="connection_string",
-                   connection_string=Secret(azurite.connection_string, key="connection_string"))
 
 
 async def upload_tree(profile: Profile, root: Path, container: str, prefix: str) -> int:

@@ -3,6 +3,7 @@ notifications."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -10,16 +11,14 @@ from textual.notifications import Notify
 from textual.widgets import DataTable
 
 from aztui.profiles.file import load_profiles
-from aztui.profiles.model import Profile, Secret
 from aztui.ui.app import create_app
+from tests.support.profiles import azurite_profile
 
 SIZE = (120, 40)
 
 
-def setup_profile(azurite) -> Profile:
-    """A connection-string profile on an Azurite, for seeding containers."""
-    return Profile(name="setup", kind="storage", auth="connection_string",
-                   connection_string=Secret(literal=azurite.connection_string))
+# A connection-string profile on an Azurite, for seeding containers.
+setup_profile = partial(azurite_profile, connection_string=True, name="setup")
 
 
 def write_profiles_file(path: Path, text: str) -> Path:

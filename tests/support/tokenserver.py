@@ -176,3 +176,9 @@ class TokenServer:
                     self._send(404, {"error": "not_found", "error_description": f"no handler for {path}"})
 
         return Handler
+
+
+# The tenant and client the tests register at a TokenServer
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+CLIENT_SECRET = "s3cr3t-value-for-tests~Q8"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aztui.profiles.file import document_to_toml
-from tests.unit.test_profiles_fuzz import MARKER, documents, mark_secrets, toml_fragments
+from tests.support.profile_strategies import MARKER, documents, mark_secrets, toml_fragments
 
 FILES = int(os.environ.get("AZTUI_APP_START_FILES", "2000"))
 WORKERS = 2

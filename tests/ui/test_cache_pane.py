@@ -17,7 +17,7 @@ from aztui.ui.screens.gc_plan import (
     GcPolicyForm,
     GcReportScreen,
 )
-from tests.integration.test_buildcache import CacheWriter, cache_profile
+from tests.support.buildcache import CacheWriter, cache_profile
 from tests.support.pilot import cursor_to, settle, start, text_of
 
 

@@ -35,12 +35,13 @@ from textual.worker import Worker, WorkerState
 import aztui.ui
 from aztui.azure.blobs import BlobStore
 from aztui.profiles.file import load_profiles
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
 from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
-from tests.integration.test_buildcache import CacheWriter
-from tests.integration.test_hostile_data import write_registry
+from tests.support.buildcache import CacheWriter
 from tests.support.faultproxy import FaultProxy, Seen
+from tests.support.profiles import azurite_profile
+from tests.support.registry_layout import write_registry
 
 SIZE = (100, 30)
 QUIT = "quit"  # run last: it ends the app
@@ -49,8 +50,7 @@ QUIT = "quit"  # run last: it ends the app
 # --- the data, the proxy, the profiles ------------------------------------------------------------
 
 def owner(azurite) -> Profile:
-    return Profile(name="owner", kind="storage", auth="shared_key", account_name=azurite.account,
-                   account_url=azurite.blob_endpoint, account_key=Secret(azurite.key))
+    return azurite_profile(azurite, name="owner")
 
 
 async def snapshot(azurite, *containers: str) -> dict:

@@ -17,18 +17,18 @@ from aztui.azure.acr import AcrRegistry
 from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
 from aztui.profiles.file import load_profiles
-from aztui.profiles.model import Profile, Secret
+from aztui.profiles.model import Profile
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.registry import DISTRIBUTION_NOTE, RegistryView
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
 )
-from tests.integration.test_acr_server import _credential_profile, acr, registry  # noqa: F401 - fixtures
-from tests.integration.test_acr_server import profile as anonymous_acr_profile
-from tests.integration.test_auth import token_server  # noqa: F401 - fixture
+from tests.support.acr_server import acr_profile as anonymous_acr_profile
+from tests.support.acr_server import credential_profile as _credential_profile
 from tests.support.distribution_data import pushed_registry  # noqa: F401 - fixture
 from tests.support.pilot import cursor_to, errors, recording, settle, text_of
+from tests.support.profiles import azurite_profile
 from tests.support.registry_server import registry_binary
 
 SIZE = (150, 45)
@@ -175,10 +175,8 @@ async def test_v28_layout_and_read_only(pushed_registry):  # noqa: F811
 
 
 async def test_a_profile_without_a_registry_says_how_to_add_one(azurite, container_name):
-    account = Profile(name="plain", kind="storage", auth="connection_string",
-                      connection_string=Secret(literal=azurite.connection_string))
-    empty = Profile(name="empty", kind="storage", auth="connection_string", container=container_name,
-                    connection_string=Secret(literal=azurite.connection_string))
+    account = azurite_profile(azurite, connection_string=True, name="plain")
+    empty = azurite_profile(azurite, connection_string=True, name="empty", container=container_name)
     async with BlobStore(account) as store:
         await store.create_container(container_name)
         await store.upload_blob(container_name, "notes.txt", b"not a registry")

@@ -21,9 +21,8 @@ from aztui.profiles.file import document_to_toml, load_profiles
 from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.profile_picker import ProfilePicker
 from aztui.units import terminal_safe
-from tests.integration.test_secrets import leak_azurite, token_server, world  # noqa: F401 - fixtures
 from tests.support.pilot import messages, settle, setup_profile, start, write_profiles_file
-from tests.unit.test_profiles_fuzz import MARKER, documents, mark_secrets, toml_fragments
+from tests.support.profile_strategies import MARKER, documents, mark_secrets, toml_fragments
 
 SIZE = (140, 40)
 MARKUP = "[bold red]x[/]"
