@@ -146,8 +146,12 @@ TIERS = ("unit", "integration", "ui")
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Mark each test with its tier folder: `-m unit`, `-m "not ui"`..."""
+    """Mark each test with its tier folder (`-m unit`, `-m "not ui"`...), and run the modules that hold
+    `slow` tests first: under `./dev test` (pytest-xdist, whole files per worker) the long files then
+    overlap the short ones instead of running alone at the end."""
     for item in items:
         tier = item.path.parent.name
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within a file is kept

@@ -155,6 +155,7 @@ async def test_read_only_profile_sends_no_write(acr, tls, token_server):  # noqa
     assert not any(method in ("DELETE", "PATCH") for method, _, _ in acr.requests)
 
 
+@pytest.mark.slow
 async def test_purge_end_to_end_keeps_locked_and_index_children(acr, tls, token_server, registry):  # noqa: F811
     old = datetime.now(timezone.utc) - timedelta(days=40)
     for tag in ("v1", "v2", "latest"):

@@ -136,6 +136,7 @@ def test_du_json_counts_blobs_bytes_and_tiers(setup):
 
 # --- rm -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_rm_is_a_dry_run_unless_executed(setup):
     config, container, key, profile = setup
     dry = check(run_blobs(config, "rm", f"local:{container}/raw/deep", "--prefix"), secret=key)

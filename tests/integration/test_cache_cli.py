@@ -22,35 +22,13 @@ async def _names(azurite, container) -> set[str]:
 
 
 @pytest.fixture
-def layout(azurite, container_name):
-    """app and ci/main share `base`; ci/pr-1 is the same export as ci/main; `other` is outside the
-    profile's name list; one fresh orphan."""
-    async def build():
-        async with BlobStore(cache_profile(azurite, container_name)) as store:
-            await store.create_container(container_name)
-            w = CacheWriter(store, container_name)
-            base, app, ci, other, orphan = await w.layers(100, 10, 20, 30, 5, seed="cli")
-            await w.export("app", [base, app])
-            await w.export("ci/main;ci/pr-1", [base, ci])
-            await w.export("other", [other])
-            return {"base": base, "app": app, "ci": ci, "other": other, "orphan": orphan}
-    return run_async(build())
+def layout(gc_layout):
+    return gc_layout
 
 
 @pytest.fixture
-def config(azurite, container_name, write_profiles):
-    def profile(name: str, extra: str = "") -> str:
-        return f"""
-        [profiles.{name}]
-        account_url = "{azurite.blob_endpoint}"
-        account_name = "{azurite.account}"
-        container = "{container_name}"
-        name = "app;ci/main;ci/pr-1"
-        secret_access_key = "{azurite.key}"
-        {extra}
-        """
-    return str(write_profiles(profile("cache") + profile("frozen", "read_only = true")
-                              + profile("twin")))
+def config(gc_config):
+    return gc_config
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:

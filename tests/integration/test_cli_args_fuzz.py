@@ -55,6 +55,7 @@ def assert_names_input(error: AztuiError, text: str) -> None:
 
 # --- property tests, in-process ------------------------------------------------------------------
 
+@pytest.mark.slow
 @FUZZ
 @given(target_like)
 def test_any_target_parses_or_is_refused_naming_it(text):
@@ -149,6 +150,7 @@ def cache_config(azurite, container_name, write_profiles):
         """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", ["--include", "--exclude"])
 def test_catastrophic_gc_regex_stops_the_cli_with_exit_2(cache_config, option):
     started = time.monotonic()

@@ -69,6 +69,7 @@ def test_plan_is_deterministic_and_sized():
     assert {c.name for c in first.containers} == CONTAINERS
 
 
+@pytest.mark.slow
 async def test_summary_matches_what_is_stored(seeded, store):
     summary, messages = seeded
     assert isinstance(summary, DemoSummary)
@@ -217,6 +218,7 @@ def test_run_demo_headless(tmp_path):
     assert profile_set.get("demo-registry").kind == "distribution"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["quit key", "SIGTERM"])
 def test_demo_tui_stops_azurite_on_exit(tmp_path, how):
     """`aztui demo` in a real terminal: the TUI shows the containers; quitting or a kill stops Azurite."""

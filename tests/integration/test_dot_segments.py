@@ -99,6 +99,7 @@ async def listing(store: BlobStore, container: str) -> dict[str, BlobInfo]:
     return {b.name: b async for b in store.iter_blobs(container) if isinstance(b, BlobInfo)}
 
 
+@pytest.mark.slow
 async def test_every_operation_addresses_exactly_the_named_blob(auth_profile, proxy, container_name, tmp_path):
     async with BlobStore(auth_profile) as store:
         await store.create_container(container_name)

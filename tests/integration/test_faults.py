@@ -104,6 +104,7 @@ SCENARIOS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("faults, outcome", [s[1:] for s in SCENARIOS], ids=[s[0] for s in SCENARIOS])
 @pytest.mark.parametrize("what", ["list_page", "du"])
 async def test_listing_and_du_are_exact_or_fail_clearly(azurite, fresh, data, what, faults, outcome):
@@ -179,6 +180,7 @@ def cli_config(azurite, fresh, data, write_profiles):
         """)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault, ok", [
     (None, True),
     (Fault("reset", after_bytes=500, match=LIST, skip=2), True),

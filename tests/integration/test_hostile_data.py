@@ -133,6 +133,7 @@ def big_manifest(digests: list[str], megabytes: int) -> bytes:
     return json.dumps(config).encode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["invalid-json", "garbage-refs", "none"])
 def test_cache_with_huge_and_broken_manifests_never_plans_a_referenced_blob(azurite, container_name,
                                                                            write_profiles, bad):
@@ -189,6 +190,7 @@ def registry_profiles(azurite, container: str, *, endpoint: str | None = None, r
             + ("read_only = true\n" if read_only else ""))
 
 
+@pytest.mark.slow
 def test_registry_gc_sweeps_a_clean_registry_but_refuses_garbage_links(azurite, container_name, write_profiles):
     async def seed():
         async with BlobStore(seed_profile(azurite)) as store:

@@ -24,6 +24,8 @@ import time
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.deletion import plan_delete
 from aztui.journal import CRASH_AFTER_ENV
@@ -165,6 +167,7 @@ async def blobs_rm_point(azurite, tmp: Path, point: tuple) -> None:
         assert after == {**{n: before[n] for n in KEPT}, **newer}, sorted(after)
 
 
+@pytest.mark.slow
 async def test_blobs_rm_killed_at_every_point_then_rerun(azurite, tmp_path):
     points = [("hook", k) for k in range(1, len(PLANNED) + 1)] + [("sigkill", n) for n in range(3)]
     failures = await run_points(points, lambda p: blobs_rm_point(azurite, tmp_path, p))
@@ -237,6 +240,7 @@ async def cache_gc_point(azurite, tmp: Path, point: tuple) -> None:
         assert after == {n: data for n, data in before.items() if n not in planned}
 
 
+@pytest.mark.slow
 async def test_cache_gc_killed_at_every_point_then_resumed(azurite, tmp_path):
     points = ([("hook", k, 1, 1) for k in range(1, 10)]           # one delete per request: after each
               + [("hook", k, 3, 2) for k in (2, 4, 8)]            # batched: inside and between batches

@@ -75,6 +75,7 @@ def aztui(config, *args) -> subprocess.CompletedProcess:
                           text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
 
 
+@pytest.mark.slow
 def test_every_mutating_command_sends_no_write(azurite, setup, tmp_path):
     proxy, config, data, cache = setup
     before = asyncio.run(snapshot(azurite, data, cache))

@@ -91,6 +91,7 @@ async def test_delete_untagged_differs_from_debian_only_by_index_children(pushed
         f"repositories/library/nginx/_manifests/tags/latest/index/sha256/{hex_}/link"])
 
 
+@pytest.mark.slow
 def test_cli_json_dry_run_and_stale_uploads(pushed_registry):
     data = pushed_registry
     result = run_gc(data.config, "v28", "--json", "--delete-untagged")
@@ -130,6 +131,7 @@ async def _create(azurite, container: str) -> None:
         await store.create_container(container)
 
 
+@pytest.mark.slow
 def test_execute_sweeps_and_the_registry_still_serves_every_tag(pushed_registry, azurite, container_name,
                                                                  tmp_path):
     """Sweep a v3 copy with --delete-untagged, then serve what is left with the real registry."""

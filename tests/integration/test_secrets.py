@@ -18,6 +18,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 PROFILES = ["key", "conn", "sas", "forged", "wrongkey", "cache", "tok", "tokbad"]
 
 
@@ -58,6 +60,7 @@ def run(world: dict, args: tuple[str, ...], *, log: bool = True) -> subprocess.C
                           capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
 
 
+@pytest.mark.slow
 def test_no_command_leaks_a_secret(world):
     folder = world["folder"]
     with ThreadPoolExecutor(4) as pool:

@@ -48,6 +48,7 @@ def generate(folder: Path) -> int:
     return written
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_generated_files_through_app_start(tmp_path):
     written = generate(tmp_path)

@@ -174,6 +174,7 @@ async def test_a_profile_without_a_cache_says_how_to_point_at_one(profiles):
 # --- GC ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_gc_plans_confirms_deletes_the_orphan_and_keeps_referenced_blobs(azurite, profiles, layout):
     container = layout["container"]
     app, running = start(profiles, "cache")
@@ -202,6 +203,7 @@ async def test_gc_plans_confirms_deletes_the_orphan_and_keeps_referenced_blobs(a
     assert {"manifests/app", "manifests/ci/main", "blobs/not-a-digest"} <= remaining
 
 
+@pytest.mark.slow
 async def test_the_default_grace_keeps_a_young_orphan_and_says_why(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
@@ -217,6 +219,7 @@ async def test_the_default_grace_keeps_a_young_orphan_and_says_why(profiles, lay
         assert isinstance(app.screen.query_one(CacheView), CacheView)
 
 
+@pytest.mark.slow
 async def test_a_manifest_written_between_plan_and_confirm_saves_its_blob(azurite, profiles, layout):
     container = layout["container"]
     orphan = f"blobs/{layout['orphan']}"
@@ -235,6 +238,7 @@ async def test_a_manifest_written_between_plan_and_confirm_saves_its_blob(azurit
     assert orphan in await blob_names(azurite, container)
 
 
+@pytest.mark.slow
 async def test_an_invalid_policy_is_shown_inline(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
@@ -265,6 +269,7 @@ async def test_an_invalid_policy_is_shown_inline(profiles, layout):
         assert not isinstance(app.screen, GcPolicyForm)
 
 
+@pytest.mark.slow
 async def test_a_protected_profile_must_type_its_name(azurite, profiles, layout):
     app, running = start(profiles, "prod")
     async with running as pilot:

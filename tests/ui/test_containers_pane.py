@@ -89,6 +89,7 @@ async def blob_names(azurite, container: str) -> set[str]:
 # --- navigation ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_enter_and_backspace_walk_folders_with_breadcrumbs(profiles, layout):
     app, running = start(profiles, "account")
     async with running as pilot:
@@ -134,6 +135,7 @@ async def test_a_profile_with_a_prefix_opens_there_and_stays_inside(profiles, la
         assert crumbs(app) == f"devstoreaccount1 › {layout} › a/"
 
 
+@pytest.mark.slow
 async def test_s_searches_names_by_prefix_on_the_server(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -248,6 +250,7 @@ def properties(screen) -> dict[str, str]:
     return {table.get_row_at(i)[0].plain: table.get_row_at(i)[1].plain for i in range(table.row_count)}
 
 
+@pytest.mark.slow
 async def test_details_show_properties_metadata_tags_and_a_text_preview(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -268,6 +271,7 @@ async def test_details_show_properties_metadata_tags_and_a_text_preview(profiles
         assert not isinstance(app.screen, BlobDetailsScreen)
 
 
+@pytest.mark.slow
 async def test_binary_blobs_preview_as_hex(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -282,6 +286,7 @@ async def test_binary_blobs_preview_as_hex(profiles, layout):
         assert properties(app.screen)["Tier"].startswith("Cool")
 
 
+@pytest.mark.slow
 async def test_download_writes_the_file_and_asks_before_overwriting(profiles, layout, tmp_path):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -310,6 +315,7 @@ async def test_download_writes_the_file_and_asks_before_overwriting(profiles, la
         assert target.read_text() == ONE_TEXT
 
 
+@pytest.mark.slow
 async def test_a_blob_changed_since_it_was_listed_is_not_shown_or_downloaded(azurite, profiles, layout,
                                                                             tmp_path):
     """Details, preview and download read the blob the row shows (its listed ETag), nothing newer."""
@@ -345,6 +351,7 @@ async def confirm_review(pilot) -> None:
     await settle(pilot)
 
 
+@pytest.mark.slow
 async def test_delete_the_current_blob(azurite, profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -365,6 +372,7 @@ async def test_delete_the_current_blob(azurite, profiles, layout):
     assert "top-03.txt" not in await blob_names(azurite, layout)
 
 
+@pytest.mark.slow
 async def test_bulk_delete_skips_a_blob_changed_after_the_plan(azurite, profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -392,6 +400,7 @@ async def test_bulk_delete_skips_a_blob_changed_after_the_plan(azurite, profiles
     assert "top-00.txt" not in left and "top-02.txt" not in left
 
 
+@pytest.mark.slow
 async def test_delete_a_virtual_folder(azurite, profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -422,6 +431,7 @@ async def test_cancelling_the_review_deletes_nothing(azurite, profiles, layout):
     assert await blob_names(azurite, layout) == before
 
 
+@pytest.mark.slow
 async def test_protected_profile_requires_typing_its_name(azurite, profiles, layout):
     app, running = start(profiles, "prod")
     async with running as pilot:
@@ -508,6 +518,7 @@ async def test_u_on_the_container_list_measures_that_container(profiles, layout)
 # --- shell -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_panes_switch_by_key(profiles):
     app, running = start(profiles, "rw")
     async with running as pilot:

@@ -360,6 +360,7 @@ def crashed(notes: list) -> list[BaseException]:
 
 # --- the test -------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_every_tui_action_and_palette_command_sends_no_write(azurite, world):
     from aztui.ui.panes.cache import CacheView
     from aztui.ui.panes.containers import ContainersView
@@ -521,6 +522,7 @@ def private(node, name: str):
     return getattr(node, name)
 
 
+@pytest.mark.slow
 async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
     """Past every gate of the UI (hidden keys, inert actions), each question answered yes: the delete,
     GC and lock steps the panes would run next still send no write, and say why they stop."""

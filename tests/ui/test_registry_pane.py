@@ -92,6 +92,7 @@ def action_names(app) -> set[str]:
 
 # --- Distribution registry stored in Azurite ------------------------------------------------------
 
+@pytest.mark.slow
 async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  # noqa: F811
     data = pushed_registry
     profiles = load_profiles(data.config)
@@ -207,6 +208,7 @@ async def tags_at_server(profile: Profile, repository: str) -> set[str]:
         return {t.name for t in await reg.list_tags(repository)}
 
 
+@pytest.mark.slow
 @needs_registry
 async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_server, registry):  # noqa: F811
     p = _credential_profile(acr, tls, token_server)
@@ -282,6 +284,7 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
     assert not app.worker_errors
 
 
+@pytest.mark.slow
 @needs_registry
 async def test_acr_delete_a_repository_on_a_protected_profile(acr, tls, token_server, registry):  # noqa: F811
     p = _credential_profile(acr, tls, token_server, protected=True)

@@ -103,6 +103,7 @@ def check(name: str, svg: str, secret: str) -> None:
         pytest.fail(f"{name}.svg differs from the snapshot (AZTUI_UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}")
 
 
+@pytest.mark.slow
 async def test_snapshots_of_the_main_screens(profiles_file, snapshot_azurite):
     secret = snapshot_azurite.key
     app, running = start(profiles_file, "demo", size=SIZE)
@@ -166,6 +167,7 @@ def cache_profiles_file(tmp_path_factory):
     server.stop()
 
 
+@pytest.mark.slow
 async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profiles_file):
     from textual.widgets import Input
 

@@ -202,6 +202,7 @@ def names_of(truth) -> list[str]:
 
 # --- a stalled listing ------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_a_stalled_listing_keeps_the_ui_responsive_then_ends_in_a_clear_error(config, fresh, data):
     """While the listing hangs: panes switch, help opens and closes, its cursor moves, the pane says
     it is loading. When read_timeout expires (max_retries 0): the mapped error with its hint, no rows."""
@@ -244,6 +245,7 @@ async def test_a_stalled_listing_keeps_the_ui_responsive_then_ends_in_a_clear_er
     assert len(fresh.requests(match=LISTING)) == 1  # max_retries = 0: one attempt, no retry
 
 
+@pytest.mark.slow
 async def test_a_stalled_listing_can_be_left_for_another_profile(config, fresh, data):
     """p, another profile: the hanging listing is dropped (no error) and the new one loads and is usable."""
     container = data[0]
@@ -271,6 +273,7 @@ async def test_a_stalled_listing_can_be_left_for_another_profile(config, fresh, 
     assert_no_traceback(notes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pane", ["containers", "cache", "registry"])
 async def test_esc_cancels_a_hanging_read_of_each_pane(config, fresh, data, pane):
     notes: list = []
@@ -338,6 +341,7 @@ async def test_a_cancelled_or_failed_listing_is_never_shown_as_an_empty_folder(c
 
 # --- 503 with Retry-After -----------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failures, max_retries", [(2, 2), (3, 2), (1, 0)],
                          ids=["503-twice-2-retries", "503-thrice-2-retries", "503-once-no-retry"])
 async def test_503_is_retried_as_the_profile_says_then_exact_or_a_clear_error(config, fresh, data, failures,
@@ -367,6 +371,7 @@ async def test_503_is_retried_as_the_profile_says_then_exact_or_a_clear_error(co
 
 # --- resets during "load more" and du ---------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("always", [False, True], ids=["reset-once", "reset-always"])
 async def test_reset_while_loading_more_is_exact_or_says_it_could_not_load(config, fresh, data, always):
     _, truth = data
@@ -415,6 +420,7 @@ async def test_reset_midway_through_load_all_keeps_the_exact_pages_and_says_so(c
     assert_no_traceback(notes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("always", [False, True], ids=["reset-once", "reset-always"])
 async def test_reset_during_du_gives_the_exact_total_or_an_error_never_a_partial_total(
         config, fresh, data, small_du_pages, always):
@@ -490,6 +496,7 @@ async def test_an_unexpected_error_midway_through_du_is_reported_not_swallowed(c
 
 # --- latency ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_latency_on_every_request_shows_progress_and_completes_exactly(config, fresh, data, small_du_pages):
     _, truth = data
     notes: list = []
@@ -554,6 +561,7 @@ async def test_the_pane_says_when_it_is_fetching_more_rows(config, fresh, data):
 
 # --- the Cache and Registry panes ------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pane", ["cache", "registry"])
 async def test_a_stalled_cache_or_registry_read_ends_in_a_clear_error(config, fresh, data, pane):
     notes: list = []

@@ -139,6 +139,7 @@ async def screens_of(pilot, *, full: bool, shared: bool = False) -> list[str]:
     return shots
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", ["tour", "start"])
 async def test_no_secret_on_any_screen_or_notification(world, group):  # noqa: F811
     profile_set = load_profiles(world["config"])
@@ -175,6 +176,7 @@ async def start_and_look(path) -> None:
         assert not any(MARKER in n or "Traceback" in n for n in messages(notes)), messages(notes)
 
 
+@pytest.mark.slow
 @settings(max_examples=APP_STARTS, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])

@@ -304,6 +304,7 @@ async def test_the_picker_lists_profiles_whatever_their_names(tmp_path):
         assert app.profile is not None and app.profile.name == "invalid:None"
 
 
+@pytest.mark.slow
 async def test_screen_changes_do_not_keep_old_footer_keys_alive(profiles_file):
     """An app kept open all day: opening and closing screens must not pile up dead widgets."""
     import gc

@@ -12,6 +12,7 @@ import hashlib
 import random
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ def layouts(draw):
     return snapshot, policy
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts(), st.randoms(use_true_random=False))
 def test_planner_safety_properties(layout, rnd: random.Random):

@@ -132,6 +132,7 @@ def run_commands_in_process(path: Path) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @BULK
 @given(document=st.one_of(documents.map(mark_secrets), toml_fragments))
 def test_ten_thousand_profile_files_through_validate_and_show(fuzz_file, document):
