@@ -110,6 +110,7 @@ async def test_untrusted_certificate_is_a_tls_error(acr, tls):
         await listing(p)
 
 
+@pytest.mark.slow
 async def test_delete_tag_manifest_repository(acr, tls, token_server, registry):  # noqa: F811
     p = _credential_profile(acr, tls, token_server)
     async with AcrRegistry(p, {}) as reg:
@@ -123,6 +124,7 @@ async def test_delete_tag_manifest_repository(acr, tls, token_server, registry):
     assert "v1" not in registry.tags("app")
 
 
+@pytest.mark.slow
 async def test_locks_block_deletes_and_unlock_allows_them(acr, tls, token_server):  # noqa: F811
     p = _credential_profile(acr, tls, token_server)
     async with AcrRegistry(p, {}) as reg:

@@ -59,6 +59,7 @@ def container_sas(server, container: str, **perms) -> str:
 
 # --- shared key -------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_shared_key_lists_and_reads(azurite, container_name):
     await seed(azurite, container_name)
     async with BlobStore(key_profile(azurite)) as store:
@@ -286,6 +287,7 @@ def token_profile(server, tls, token_server, **kwargs) -> Profile:
                    authority_host=token_server.authority, ca_bundle=tls["ca"], **kwargs)
 
 
+@pytest.mark.slow
 async def test_client_secret_gets_a_token_and_lists(azurite_https, tls, token_server, container_name):
     token_server.register(TENANT, CLIENT_ID, CLIENT_SECRET)
     p = token_profile(azurite_https, tls, token_server, auth="client_secret", tenant_id=TENANT,

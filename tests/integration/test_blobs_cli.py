@@ -94,6 +94,7 @@ def test_ls_table_marks_folders(setup):
     assert any(line.split()[0] == "4" and line.endswith("raw/a.bin") for line in lines)
 
 
+@pytest.mark.slow
 def test_ls_profile_alone_lists_containers_or_the_profiles_own_place(setup):
     config, container, key, _ = setup
     containers = json.loads(check(run_blobs(config, "ls", "local", "--json"), secret=key).stdout)

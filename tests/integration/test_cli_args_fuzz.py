@@ -196,6 +196,7 @@ def edit_one_byte(text: str, old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit", ["name byte", "profile", "container"])
 def test_blobs_rm_refuses_an_edited_or_foreign_plan(setup, tmp_path, edit):
     config, container, key, profile = setup

@@ -195,6 +195,7 @@ def test_profiles_text_uses_each_vocabulary(demo_azurite):
         assert key in text
 
 
+@pytest.mark.slow
 def test_run_demo_headless(tmp_path):
     out = tmp_path / "state" / "demo-profiles.toml"
     messages: list[str] = []

@@ -212,6 +212,7 @@ def test_cli_ls_json_is_exact_or_fails_without_a_valid_partial_array(cli_config,
         assert fresh.requests(fault=fault.mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault, ok", [
     (Fault("reset", after_bytes=300, match=LIST), True),
     (Fault("status", status=503, match=LIST, count=20), False),

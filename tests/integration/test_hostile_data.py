@@ -93,6 +93,7 @@ def test_ls_json_round_trips_hostile_names_and_text_escapes_them(azurite, hostil
 DECOY = ("windows", "path")  # where "<container>/h/../../windows/path" lands once '..' is resolved
 
 
+@pytest.mark.slow
 def test_rm_plans_and_deletes_exactly_the_hostile_names(azurite, hostile, tmp_path):
     """A name with '..' segments must never make a delete land on another blob (here: a decoy in
     another container, exactly where the resolved path would point): it deletes exactly that blob."""

@@ -109,6 +109,7 @@ def tricky(azurite):
 
 # --- 1. against Azurite: the same pages as the SDK's models -----------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recursive", [True, False], ids=["recursive", "folders"])
 @pytest.mark.parametrize("page_size", PAGE_SIZES)
 async def test_pages_equal_the_sdk_models(azurite, tricky, recursive, page_size):

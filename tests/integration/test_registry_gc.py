@@ -54,6 +54,7 @@ def profile(data, name: str):
     return load_profiles(data.config).get(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", LAYOUTS)
 async def test_plan_matches_upstream_dry_run(pushed_registry, layout):
     data = pushed_registry
@@ -111,6 +112,7 @@ def test_cli_json_dry_run_and_stale_uploads(pushed_registry):
     assert "dry run: nothing deleted" in text.stdout
 
 
+@pytest.mark.slow
 def test_cli_refusals_and_exit_codes(pushed_registry, azurite, container_name):
     data = pushed_registry
     bad_age = run_gc(data.config, "v3", "--upload-age", "a week")

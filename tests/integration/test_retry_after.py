@@ -93,6 +93,7 @@ async def test_retry_after_longer_than_the_backoff_is_honoured(azurite, fresh, b
         assert 1.0 - 0.02 <= gap <= 1.0 + SLACK, gaps
 
 
+@pytest.mark.slow
 async def test_the_longer_of_backoff_and_retry_after_wins(azurite, fresh, blob):
     delay = 0.7  # retry n: max(n x 0.7, 1) = 1, 1.4, 2.1
     faults = [Fault("status", status=500, retry_after=1, match=blob[1], count=20)]

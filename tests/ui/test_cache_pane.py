@@ -102,6 +102,7 @@ async def confirm_gc(pilot) -> GcReportScreen:
 # --- browsing --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_cache_profile_opens_on_the_names_with_bytes_and_unique_bytes(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
@@ -123,6 +124,7 @@ async def test_a_cache_profile_opens_on_the_names_with_bytes_and_unique_bytes(pr
         assert list(rows(app)) == ["n:ci/main", "n:app"]
 
 
+@pytest.mark.slow
 async def test_enter_shows_the_layers_and_who_shares_them(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
@@ -140,6 +142,7 @@ async def test_enter_shows_the_layers_and_who_shares_them(profiles, layout):
         assert list(rows(app)) == ["n:app", "n:ci/main"]
 
 
+@pytest.mark.slow
 async def test_orphans_and_anomalies_are_views_of_their_own(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
@@ -160,6 +163,7 @@ async def test_orphans_and_anomalies_are_views_of_their_own(profiles, layout):
         assert anomaly[:2] == ["blob-name-not-digest", "blobs/not-a-digest"]
 
 
+@pytest.mark.slow
 async def test_a_profile_without_a_cache_says_how_to_point_at_one(profiles):
     app, running = start(profiles, "account")
     async with running as pilot:
@@ -338,6 +342,7 @@ async def test_help_lists_the_cache_gc_and_profile_test_bindings(profiles):
         assert "test-profile" in sections["Everywhere"] and "test-profile" in sections["Profile picker"]
 
 
+@pytest.mark.slow
 async def test_switching_to_a_cache_profile_shows_and_focuses_the_cache(profiles):
     """From the Containers pane, a cache profile opens the Cache pane with its keys working (the
     containers' reload must not pull the focus, and with it the tabs, back)."""

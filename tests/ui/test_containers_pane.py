@@ -114,6 +114,7 @@ async def test_enter_and_backspace_walk_folders_with_breadcrumbs(profiles, layou
         assert layout in names(app)
 
 
+@pytest.mark.slow
 async def test_markup_in_folder_names_is_shown_literally(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -152,6 +153,7 @@ async def test_s_searches_names_by_prefix_on_the_server(profiles, layout):
         assert "a/" in names(app) and len(names(app)) == 14
 
 
+@pytest.mark.slow
 async def test_slash_filters_loaded_rows_and_escape_clears(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -417,6 +419,7 @@ async def test_delete_a_virtual_folder(azurite, profiles, layout):
     assert not {n for n in await blob_names(azurite, layout) if n.startswith("a/")}
 
 
+@pytest.mark.slow
 async def test_cancelling_the_review_deletes_nothing(azurite, profiles, layout):
     before = await blob_names(azurite, layout)
     app, running = start(profiles, "rw")
@@ -484,6 +487,7 @@ async def test_read_only_profile_hides_and_refuses_delete(azurite, profiles, lay
 # --- du ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_u_measures_a_folder_with_bytes_per_tier(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:
@@ -505,6 +509,7 @@ async def test_u_measures_a_folder_with_bytes_per_tier(profiles, layout):
         assert app.screen.usage.blobs == 15
 
 
+@pytest.mark.slow
 async def test_u_on_the_container_list_measures_that_container(profiles, layout):
     app, running = start(profiles, "account")
     async with running as pilot:
@@ -534,6 +539,7 @@ async def test_panes_switch_by_key(profiles):
         assert app.query_one("#panes").active == "containers-pane"
 
 
+@pytest.mark.slow
 async def test_help_lists_every_binding_with_the_keymap_applied(azurite, write_profiles, layout):
     path = write_profiles(f"""
         [keymap]
@@ -563,6 +569,7 @@ async def test_help_lists_every_binding_with_the_keymap_applied(azurite, write_p
         assert isinstance(app.screen, UsageReport)
 
 
+@pytest.mark.slow
 async def test_the_palette_offers_the_actions_with_their_descriptions(profiles, layout):
     app, running = start(profiles, "rw")
     async with running as pilot:

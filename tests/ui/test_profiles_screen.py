@@ -57,6 +57,7 @@ async def open_test(pilot) -> ProfileDoctorScreen:
     return pilot.app.screen
 
 
+@pytest.mark.slow
 async def test_a_healthy_profile_shows_every_step_ok(azurite, profiles):
     app, running = start(profiles, "healthy")
     async with running as pilot:
@@ -113,6 +114,7 @@ async def test_a_read_only_profile_offers_no_write_test(azurite, profiles, conta
         assert [b.name async for b in store.iter_blobs(container)] == ["dir/hello.txt"]
 
 
+@pytest.mark.slow
 async def test_the_picker_tests_the_highlighted_profile(profiles):
     app, running = start(profiles, "healthy")
     async with running as pilot:

@@ -313,6 +313,7 @@ async def test_acr_delete_a_repository_on_a_protected_profile(acr, tls, token_se
     assert not errors(notes) and not app.worker_errors
 
 
+@pytest.mark.slow
 @needs_registry
 async def test_acr_read_only_profile_offers_no_delete_or_lock_and_sends_no_write(acr, tls, token_server):  # noqa: F811
     p = _credential_profile(acr, tls, token_server, read_only=True)

@@ -131,6 +131,7 @@ async def test_snapshots_of_the_main_screens(profiles_file, snapshot_azurite):
         check("help", app.export_screenshot(), secret)
 
 
+@pytest.mark.slow
 async def test_snapshot_of_a_protected_delete_review(profiles_file, snapshot_azurite):
     app, running = start(profiles_file, "prod", size=SIZE)
     async with running as pilot:

@@ -466,6 +466,7 @@ async def test_reset_during_du_gives_the_exact_total_or_an_error_never_a_partial
     assert_no_traceback(notes)
 
 
+@pytest.mark.slow
 async def test_an_unexpected_error_midway_through_du_is_reported_not_swallowed(config, fresh, data, monkeypatch):
     """Not every failure is an AztuiError (a parser bug, a surprise from the SDK): one that kills a pane's
     worker midway must still end in an error the user sees, and no total."""

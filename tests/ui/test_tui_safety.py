@@ -54,6 +54,7 @@ async def hostile_container(azurite, container_name):
     return container_name
 
 
+@pytest.mark.slow
 async def test_markup_control_and_bidi_render_literally(azurite, write_profiles, hostile_container):
     path = write_profiles(f"""
         [profiles.box]

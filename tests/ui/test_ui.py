@@ -102,6 +102,7 @@ async def test_choosing_a_profile_loads_its_containers(profiles_file, seeded_con
         assert not [n for n in notes if n.notification.severity == "error"]
 
 
+@pytest.mark.slow
 async def test_p_switches_profile_at_runtime(profiles_file, seeded_container):
     app, running = start(profiles_file, "alpha", size=SIZE)
     async with running as pilot:
@@ -175,6 +176,7 @@ async def test_storage_view_reports_with_messages(profiles_file, seeded_containe
     assert loaded and len(loaded[-1].items) == 2  # the blob and the virtual folder
 
 
+@pytest.mark.slow
 async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seeded_container):
     profile_set = load_profiles(profiles_file)
     app, running = start(profile_set, "alpha", size=SIZE)
@@ -191,6 +193,7 @@ async def test_latest_load_wins_and_loading_indicator_clears(profiles_file, seed
         assert sorted(table_cells(app)) == sorted([MARKUP_NAME, "folder/"])
 
 
+@pytest.mark.slow
 async def test_no_secret_reaches_the_screen(azurite, profiles_file, seeded_container):
     app, running = start(profiles_file, "one-container", size=SIZE)
     async with running as pilot:
@@ -231,6 +234,7 @@ def test_the_app_imports_no_azure_sdk():
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 async def test_keymap_from_the_profiles_file_remaps_bindings(azurite, write_profiles):
     path = write_profiles(f"""
         [keymap]
@@ -269,6 +273,7 @@ async def test_an_acr_profile_opens_the_registry_pane(write_profiles):
         assert errors and all(f"127.0.0.1:{port}" in e for e in errors)  # no blob storage was tried
 
 
+@pytest.mark.slow
 async def test_r_reloads_the_pane(azurite, profiles_file, seeded_container):
     from aztui.azure.blobs import BlobStore
 

@@ -55,6 +55,7 @@ def test_random_toml_like_text_never_raises(text):
     check_problems(parse_profiles_text(text, path, environ={}), path)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(document=documents.map(mark_secrets),
        environ=st.dictionaries(st.sampled_from(["BUILDKIT_AZURE_STORAGE_ACCOUNT_URL", "AZURE_AUTHORITY_HOST",
