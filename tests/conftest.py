@@ -145,13 +145,17 @@ def world(leak_azurite, azurite_https, tls, leak_token_server, tmp_path_factory)
 TIERS = ("unit", "integration", "ui")
 
 
+# The longest files (measured with --durations), run first: under `./dev test` (pytest-xdist, whole files
+# per worker) they then overlap the short ones instead of running alone at the end.
+LONGEST_FIRST = ("test_app_start_fuzz.py", "test_readonly_tui_proxy.py", "test_tui_safety.py", "test_secrets.py",
+                 "test_profiles_fuzz.py", "test_containers_pane.py", "test_tui_faults.py", "test_kill_points.py")
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Mark each test with its tier folder (`-m unit`, `-m "not ui"`...), and run the modules that hold
-    `slow` tests first: under `./dev test` (pytest-xdist, whole files per worker) the long files then
-    overlap the short ones instead of running alone at the end."""
+    """Mark each test with its tier folder (`-m unit`, `-m "not ui"`...); the longest files first."""
     for item in items:
         tier = item.path.parent.name
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within a file is kept
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the order within a file is kept
