@@ -4,7 +4,7 @@
 
 Lists every repository (with its properties) and every repository's tags — what
 `aztui registry ls` and the Registry pane do — through the real azure-containerregistry client
-over HTTPS with the anonymous Bearer token flow, against tests/acr_server.py serving synthetic
+over HTTPS with the anonymous Bearer token flow, against tests/support/acr_server.py serving synthetic
 metadata (no images pushed). Compares `AcrRegistry(concurrency=16)` with `concurrency=1`
 (sequential). `--latency-ms` adds a delay to every metadata answer, as a network would.
 The server runs in its own process, so it does not share the client's interpreter lock.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aztui.azure.acr import AcrRegistry  # noqa: E402
 from aztui.profiles.model import Profile  # noqa: E402
-from tests.acr_server import AcrServer  # noqa: E402
+from tests.support.acr_server import AcrServer  # noqa: E402
 
 
 async def list_all(profile: Profile, concurrency: int) -> tuple[int, int]:

@@ -131,7 +131,7 @@ async def fetch_list_blobs(client: Any, params: Mapping[str, str]) -> tuple[byte
     from azure.core import exceptions
     from azure.core.rest import HttpRequest
 
-    # Private SDK names, kept to this one function (tests/test_listing_xml.py checks they exist):
+    # Private SDK names, kept to this one function (tests/integration/test_listing_xml.py checks they exist):
     # `_pipeline` is the pipeline the client's own operations run on (policies + transport);
     # it is run without a `stream` option so that the transport reads the whole body inside the
     # retry policy while the ContentDecodePolicy skips its XML parse (send_request would ask for

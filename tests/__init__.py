@@ -1,0 +1,1 @@
+"""aztui test suite: unit/ (pure), integration/ (Azurite, local servers, CLI), ui/ (Textual Pilot)."""

@@ -1,0 +1,165 @@
+"""`aztui cache ls | gc` against Azurite: JSON fields, dry run, plan files, refusals, exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from aztui.azure.blobs import BlobStore
+from aztui.cli import main
+from tests.support.buildcache import CacheWriter, cache_profile
+
+
+def run_async(coro):
+    return asyncio.run(coro)
+
+
+async def _names(azurite, container) -> set[str]:
+    async with BlobStore(cache_profile(azurite, container)) as store:
+        return {b.name async for b in store.iter_blobs(container)}
+
+
+@pytest.fixture
+def layout(gc_layout):
+    return gc_layout
+
+
+@pytest.fixture
+def config(gc_config):
+    return gc_config
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ls_json_fields(config, layout, capsys):
+    code, out, _ = cli(capsys, "--config", config, "cache", "ls", "cache", "--json")
+    assert code == 0
+    data = json.loads(out)
+    names = {n["name"]: n for n in data["names"]}
+    assert set(names) == {"app", "ci/main", "ci/pr-1"} and data["hidden_names"] == 1  # `other` filtered
+    assert {k: names["app"][k] for k in ("layers", "bytes", "unique_bytes", "shared_bytes")} == \
+        {"layers": 2, "bytes": 110, "unique_bytes": 10, "shared_bytes": 100}
+    assert names["ci/main"]["unique_bytes"] == 0 and names["ci/main"]["bytes"] == 120
+    assert names["app"]["last_export"].startswith("20")
+    assert data["orphans"] == [{"name": f"blobs/{layout['orphan']}", "size": 5,
+                                "last_modified": data["orphans"][0]["last_modified"]}]
+    assert data["anomalies"] == []
+    code, out, _ = cli(capsys, "--config", config, "cache", "ls", "cache", "--json", "--all")
+    assert {n["name"] for n in json.loads(out)["names"]} == {"app", "ci/main", "ci/pr-1", "other"}
+    code, out, _ = cli(capsys, "--config", config, "cache", "ls", "cache")
+    assert code == 0 and "ci/pr-1" in out and "Orphan blobs" in out
+
+
+def test_dry_run_json_deletes_nothing(config, layout, azurite, container_name, capsys):
+    before = run_async(_names(azurite, container_name))
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--grace", "0s",
+                       "--max-age", "0s", "--include", "^ci/", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["dry_run"] is True
+    assert {"delete", "keep_count", "bytes_reclaimed"} <= set(data)
+    assert all(set(item) >= {"name", "size", "reason"} for item in data["delete"])
+    deleted = {i["name"]: i for i in data["delete"]}
+    assert set(deleted) == {"manifests/ci/main", "manifests/ci/pr-1", f"blobs/{layout['ci']}",
+                            f"blobs/{layout['orphan']}"}
+    assert deleted[f"blobs/{layout['orphan']}"]["reason"] == "orphan older than 0s"
+    assert deleted[f"blobs/{layout['ci']}"]["reason"] == \
+        "only referenced by expired cache names: ci/main, ci/pr-1"
+    assert data["bytes_reclaimed"] == sum(i["size"] for i in data["delete"])
+    assert data["keep_count"] == len(before) - len(deleted)
+    assert run_async(_names(azurite, container_name)) == before
+
+
+def test_nothing_to_do_exit_3(config, layout, capsys):
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache")  # fresh orphan, 24h grace
+    assert code == 3 and "delete 0 blobs" in out
+
+
+def test_plan_file_then_execute_exactly_it(config, layout, azurite, container_name, capsys, tmp_path,
+                                           monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    plan_file = tmp_path / "plan.json"
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--grace", "0s",
+                       "--plan-file", str(plan_file))
+    assert code == 0 and "Nothing was deleted" in out
+    planned = [i["name"] for i in json.loads(plan_file.read_text())["delete"]]
+    assert planned == [f"blobs/{layout['orphan']}"]
+    # a new orphan after the plan is not in it, so it survives
+    async def add_orphan():
+        async with BlobStore(cache_profile(azurite, container_name)) as store:
+            return await CacheWriter(store, container_name).layer(b"late orphan")
+    late = run_async(add_orphan())
+    before = run_async(_names(azurite, container_name))
+
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--execute",
+                       "--plan-file", str(plan_file), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["dry_run"] is False and report["deleted"] == 1 and report["failed"] == 0
+    assert run_async(_names(azurite, container_name)) == before - set(planned)
+    assert f"blobs/{late}" in before - set(planned)
+    assert report["journal"].startswith(str(tmp_path / "state"))
+
+    # the same plan again: everything already gone, nothing deleted
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--execute",
+                       "--plan-file", str(plan_file))
+    assert code == 3 and "1 already gone" in out
+
+
+def test_edited_or_foreign_plan_is_refused(config, layout, azurite, container_name, capsys, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    cli(capsys, "--config", config, "cache", "gc", "cache", "--grace", "0s", "--plan-file", str(plan_file))
+    before = run_async(_names(azurite, container_name))
+    data = json.loads(plan_file.read_text())
+    edited = dict(data, delete=data["delete"] + [{"kind": "blob", "name": f"blobs/{layout['base']}",
+                                                  "size": 100, "etag": "\"x\"", "reason": "mine"}])
+    (tmp_path / "edited.json").write_text(json.dumps(edited))
+    code, _, err = cli(capsys, "--config", config, "cache", "gc", "cache", "--execute",
+                       "--plan-file", str(tmp_path / "edited.json"))
+    assert code == 2 and "checksum mismatch" in err and "Traceback" not in err
+    code, _, err = cli(capsys, "--config", config, "cache", "gc", "twin", "--execute",
+                       "--plan-file", str(plan_file))
+    assert code == 2 and "made for profile 'cache', not 'twin'" in err
+    assert run_async(_names(azurite, container_name)) == before
+
+
+def test_read_only_profile_refuses_execute(config, layout, azurite, container_name, capsys):
+    before = run_async(_names(azurite, container_name))
+    code, _, err = cli(capsys, "--config", config, "cache", "gc", "frozen", "--grace", "0s", "--execute")
+    assert code == 1 and "read-only" in err
+    assert run_async(_names(azurite, container_name)) == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grace", "1w"], "'1w' is not a duration"),
+    (["--max-age", "3h2d"], "'3h2d' is not a duration"),
+    (["--include", "(unclosed"], "not a valid regular expression"),
+    (["--keep", "-1"], "must be 0 or more"),
+])
+def test_bad_input_exit_2(config, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", config, "cache", "gc", "cache", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_help_documents_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        main(["cache", "gc", "--help"])
+    out = capsys.readouterr().out
+    assert "3  nothing to do" in out and "4  partly failed" in out and "2d3h6m" in out
+
+
+@pytest.mark.parametrize("text, seconds", [("30d", 30 * 86400), ("24h", 86400), ("2d3h6m", 183960),
+                                           ("90m", 5400), ("45s", 45)])
+def test_durations(text, seconds):
+    from aztui.cache.planner import parse_duration
+
+    assert parse_duration(text).total_seconds() == seconds

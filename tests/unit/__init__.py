@@ -1,0 +1,1 @@
+"""Pure tests: no Azurite, no server, no app."""
