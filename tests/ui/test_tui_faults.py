@@ -208,7 +208,8 @@ async def test_a_stalled_listing_keeps_the_ui_responsive_then_ends_in_a_clear_er
     it is loading. When read_timeout expires (max_retries 0): the mapped error with its hint, no rows."""
     notes: list = []
     fresh.add(Fault("stall", match=LISTING, count=50))
-    app, running = start(config(max_retries=0, read_timeout="4s"), "px", notes)
+    # read_timeout long enough for the keys below on a busy machine (two test workers on two cores)
+    app, running = start(config(max_retries=0, read_timeout="12s"), "px", notes)
     async with running as pilot:
         await wait_for(pilot, lambda: fresh.requests(fault="stall"), "the listing request to stall")
         table = app.containers.table
@@ -233,7 +234,7 @@ async def test_a_stalled_listing_keeps_the_ui_responsive_then_ends_in_a_clear_er
         # all of that was handled while the request was still hanging: nothing has timed out yet
         assert table.loading and status(app) == "Loading blobs…" and not error_text(app, notes)
 
-        await wait_for(pilot, lambda: error_text(app, notes), "the read timeout to be reported", timeout=10)
+        await wait_for(pilot, lambda: error_text(app, notes), "the read timeout to be reported", timeout=25)
         await settle(pilot)
         shown = error_text(app, notes)
         assert "Endpoint unreachable" in shown and "did not answer in time" in shown
