@@ -327,3 +327,35 @@ async def test_screen_changes_do_not_keep_old_footer_keys_alive(profiles_file):
         gc.collect()
         detached = [k for k in gc.get_objects() if isinstance(k, FooterKey) and not k.is_attached]
         assert len(detached) < 20, f"{len(detached)} footer keys of old footers are still alive"
+
+
+@pytest.mark.slow
+async def test_footer_rebuilds_only_when_its_keys_change_and_keeps_no_dead_keys(profiles_file):
+    """Focus and binding refreshes that change nothing leave the footer's keys as they are; switching
+    panes shows each pane's keys, and twenty switches leave no dead keys behind."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def shown() -> str:
+        return " ".join(str(key.render()) for key in app.screen.query(FooterKey))
+
+    app, running = start(profiles_file, "ro", size=SIZE)
+    async with running as pilot:
+        await settle(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert "Filter" in shown()
+        app.screen.refresh_bindings()   # as on every focus change: the footer is asked to recompose
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == keys  # the same widgets: nothing rebuilt
+        for _ in range(20):  # 40 rebuilds: a leak would keep ~40 footers' keys
+            await pilot.press("3")
+            await settle(pilot)
+            assert "Orphans" in shown() and "Filter" not in shown()
+            await pilot.press("1")
+            await settle(pilot)
+            assert "Filter" in shown() and "Orphans" not in shown()
+        gc.collect()
+        detached = [k for k in gc.get_objects() if isinstance(k, FooterKey) and not k.is_attached]
+        # the last footer or two may await collection; more would be a leak
+        assert len(detached) < 4 * len(keys), f"{len(detached)} footer keys of old footers are still alive"
