@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -268,7 +268,7 @@ def _purge_dict(plan, *, dry_run: bool) -> dict[str, Any]:
     from aztui.registry.purge import PurgePlan
 
     purge = plan.purge or PurgePlan({"targets": [t.label for t in plan.targets]},
-                                    datetime.now().astimezone(), (), (), ())
+                                    datetime.now(timezone.utc), (), (), ())
     return purge.to_dict(dry_run=dry_run)
 
 

@@ -122,18 +122,13 @@ class RegistryDeleteReport:
         return [o for o in self.outcomes if o.status == status]
 
 
-def require_delete(registry: Registry, what: str) -> None:
-    """Deletes are for backends that can: a Distribution registry is cleaned by `aztui registry gc`."""
-    if not registry.capabilities.delete:
+def require(registry: Registry, capability: str, what: str) -> None:
+    """Refuse `what` unless the backend has `capability` ("delete", "lock"): only ACR has them; a
+    Distribution registry is read from storage and cleaned by `aztui registry gc`."""
+    if not getattr(registry.capabilities, capability):
         raise AztuiError(f"{what} is not available for Distribution registries; use `aztui registry gc`",
                          title="Not available",
                          hint="the Registry pane deletes and locks on Azure Container Registry profiles only")
-
-
-def require_locks(registry: Registry, what: str) -> None:
-    if not registry.capabilities.lock:
-        require_delete(registry, what)  # the same refusal: both are ACR's
-        raise AztuiError(f"{what} is not available for this registry", title="Not available")
 
 
 def _flags_off(item) -> tuple[str, ...]:
@@ -154,7 +149,7 @@ async def plan_registry_delete(registry: Registry, targets: Iterable[Target], *,
                                reason: str) -> RegistryDeletePlan:
     """Read each target afresh; list what goes with it; keep locked ones out (see the module doc)."""
     targets = tuple(targets)
-    require_delete(registry, f"Deleting {targets[0].label}" if len(targets) == 1 else "Deleting")
+    require(registry, "delete", f"Deleting {targets[0].label}" if len(targets) == 1 else "Deleting")
     items, repositories, lines, warnings, locked = [], [], [], [], []
     for target in targets:
         planned = await (_plan_tag(registry, target, reason) if target.tag
@@ -233,7 +228,7 @@ async def _plan_repository(registry: Registry, target: Target) -> _Planned:
 async def execute_registry_delete(registry: Registry, plan: RegistryDeletePlan, *,
                                   journal: Path | None = None) -> RegistryDeleteReport:
     """Delete exactly `plan`: tags and manifests through `execute_purge` (journalled), then repositories."""
-    require_delete(registry, f"Deleting {plan.target.label}")
+    require(registry, "delete", f"Deleting {plan.target.label}")
     purge = None
     if plan.purge is not None and plan.purge.delete:
         purge = await execute_purge(registry, plan.purge, journal=journal)

@@ -33,7 +33,7 @@ from aztui.registry.delete import (
     Target,
     execute_registry_delete,
     plan_registry_delete,
-    require_locks,
+    require,
 )
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
@@ -560,7 +560,7 @@ class RegistryView(Pane):
 
     def _set_locks(self, profile: Profile, target: Target, flags: dict) -> None:
         async def set_locks(registry) -> RegistryView.LocksChanged:
-            require_locks(registry, f"Changing the locks of {target.label}")
+            require(registry, "lock", f"Changing the locks of {target.label}")
             await registry.set_locks(target.repository, tag=target.tag, digest=target.digest, **flags)
             return self.LocksChanged(target, flags)
 
