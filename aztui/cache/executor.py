@@ -15,12 +15,18 @@ Order of work, chosen so that no build can lose a blob it still needs:
    batches in flight), each guarded by its planned ETag: a blob rewritten since is skipped.
    Azurite supports batches; should an account refuse the batch request itself (e.g. an
    endpoint without batch support), that batch falls back to concurrent single deletes.
-   A blob that appears after step 3 in a brand-new manifest can still be deleted: BuildKit gives
-   no lock to close that window; a short plan-to-execute time and the grace period narrow it.
+5. Re-read ALL manifests once more (after the sweep). BuildKit has no lock: an export that checked
+   a layer blob exists (so skipped its upload) just before the batch deleted it can write a manifest
+   naming it. Any manifest that references a blob this run deleted, and that is still missing, is
+   deleted too, guarded by the ETag just read ("dropped_raced", with its cache name and the blobs):
+   a build importing it then sees a plain cache miss and rebuilds, instead of failing on a 404
+   (moby/buildkit#3223). An export that writes its manifest after this re-read is not caught:
+   nothing closes that window, the grace period and a short run only narrow it.
 
 Every outcome goes to a JSON-lines journal (owner-only): a header with the whole plan and its
-checksum, then one line per item. `resume` reads it, skips every item already recorded as done
-(deleted, missing, skipped_changed, saved; failed ones are retried) and appends to it.
+checksum, then one line per item, and one per dropped manifest. `resume` reads it, skips every item
+already recorded as done (deleted, missing, skipped_changed, saved; failed ones are retried), appends
+to it, and does step 5 again against every blob the journal records as deleted.
 No Textual here.
 """
 
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from aztui.blobs.deletion import PlanFileError, default_journal_path
-from aztui.cache.buildkit import cache_layout, join_key, read_manifests
+from aztui.cache.buildkit import CacheManifest, cache_layout, join_key, read_manifests
 from aztui.cache.planner import GcItem, GcPlan
 from aztui.errors import (
     AuthenticationError,
@@ -51,8 +57,11 @@ JOURNAL_KIND = "aztui-cache-gc"
 MAX_BATCH = 256                 # the Blob Batch API limit of sub-requests per request
 BATCH_CONCURRENCY = 4
 
-GcStatus = Literal["deleted", "skipped_changed", "missing", "saved", "failed"]
+RACE_ROUNDS = 3                 # step 5: attempts at a manifest that keeps changing while it is dropped
+
+GcStatus = Literal["deleted", "skipped_changed", "missing", "saved", "failed", "dropped_raced"]
 DONE_STATUSES = frozenset({"deleted", "skipped_changed", "missing", "saved"})
+DROPPED_RACED = "dropped_raced"  # not a planned item: a manifest written during the sweep (step 5)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,15 @@ class GcOutcome:
     name: str
     status: GcStatus
     detail: str = ""
+    cache_name: str = ""            # dropped_raced: the cache name whose manifest was deleted
+    blobs: tuple[str, ...] = ()     # dropped_raced: the blobs this run deleted that it referenced
+
+    def to_dict(self) -> dict:
+        """The JSON of an outcome (journal and `--json`); `cache_name` and `blobs` when dropped."""
+        data = {"kind": self.kind, "name": self.name, "status": self.status, "detail": self.detail}
+        if self.status == DROPPED_RACED:
+            data |= {"cache_name": self.cache_name, "blobs": list(self.blobs)}
+        return data
 
 
 @dataclass
@@ -91,6 +109,11 @@ class GcReport:
     @property
     def failed(self) -> list[GcOutcome]:
         return self._with("failed")
+
+    @property
+    def dropped(self) -> list[GcOutcome]:
+        """Manifests written during the sweep that referenced a deleted blob, deleted (step 5)."""
+        return self._with(DROPPED_RACED)
 
     @property
     def bytes_deleted(self) -> int:
@@ -138,6 +161,12 @@ async def execute_cache_gc(store: "BlobStore", plan: GcPlan, *, journal: Path | 
 
 def read_journal(path: Path) -> tuple[GcPlan, dict[str, GcOutcome]]:
     """The plan of a journal and the last recorded outcome of each item (a torn last line is ignored)."""
+    plan, outcomes, _ = _read_journal(path)
+    return plan, outcomes
+
+
+def _read_journal(path: Path) -> tuple[GcPlan, dict[str, GcOutcome], list[GcOutcome]]:
+    """`read_journal`, and the manifests dropped because they raced the sweep (step 5)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -156,6 +185,7 @@ def read_journal(path: Path) -> tuple[GcPlan, dict[str, GcOutcome]]:
     if plan.checksum() != header.get("plan_checksum"):
         raise PlanFileError("the journal's plan does not match its checksum")
     outcomes: dict[str, GcOutcome] = {}
+    dropped: list[GcOutcome] = []
     planned = {i.name: i.kind for i in plan.delete}
     for number, line in enumerate(lines[1:], start=2):
         try:
@@ -165,9 +195,13 @@ def read_journal(path: Path) -> tuple[GcPlan, dict[str, GcOutcome]]:
                 break  # the process died while writing this line
             raise PlanFileError(f"line {number} of the journal {path} is not JSON") from None
         name, status = record.get("name"), record.get("status")
-        if name in planned and status in (*DONE_STATUSES, "failed"):
+        if status == DROPPED_RACED and isinstance(name, str):
+            dropped.append(GcOutcome("manifest", name, DROPPED_RACED, str(record.get("detail", "")),
+                                     str(record.get("cache_name", "")),
+                                     tuple(str(b) for b in record.get("blobs") or ())))
+        elif name in planned and status in (*DONE_STATUSES, "failed"):
             outcomes[name] = GcOutcome(planned[name], name, status, str(record.get("detail", "")))
-    return plan, outcomes
+    return plan, outcomes, dropped
 
 
 async def resume(journal: Path, store: "BlobStore", *, batch_size: int = MAX_BATCH,
@@ -177,10 +211,10 @@ async def resume(journal: Path, store: "BlobStore", *, batch_size: int = MAX_BAT
 
     The report holds every item's outcome, those of the earlier run(s) included.
     """
-    plan, recorded = read_journal(Path(journal))
+    plan, recorded, dropped = _read_journal(Path(journal))
     check_plan_applies(store, plan)
     done = {name: o for name, o in recorded.items() if o.status in DONE_STATUSES}
-    report = GcReport(plan, outcomes=list(done.values()), journal=Path(journal))
+    report = GcReport(plan, outcomes=[*done.values(), *dropped], journal=Path(journal))
     log = Journal(Path(journal), {"resumed_at": utc_now()}, append=True)
     try:
         await _run(store, plan, done, log, report, batch_size=batch_size, concurrency=concurrency,
@@ -193,10 +227,12 @@ async def resume(journal: Path, store: "BlobStore", *, batch_size: int = MAX_BAT
 async def _run(store: "BlobStore", plan: GcPlan, done: dict[str, GcOutcome], log: Journal,
                report: GcReport, *, batch_size: int, concurrency: int,
                progress: Callable[[GcOutcome], None] | None) -> None:
-    def record(outcome: GcOutcome) -> None:
+    def note(outcome: GcOutcome) -> None:
         report.outcomes.append(outcome)
-        log.record({"kind": outcome.kind, "name": outcome.name, "status": outcome.status,
-                    "detail": outcome.detail})
+        log.record(outcome.to_dict())
+
+    def record(outcome: GcOutcome) -> None:  # a planned item: it also moves the progress
+        note(outcome)
         if progress:
             progress(outcome)
 
@@ -205,14 +241,16 @@ async def _run(store: "BlobStore", plan: GcPlan, done: dict[str, GcOutcome], log
     blobs = [i for i in todo if i.kind == "blob"]
     await _delete_all(store, plan.container, manifests, record, batch_size=batch_size,
                       concurrency=concurrency)
-    if not blobs:
-        return
-    still_needed = await _saved_blobs(store, plan, blobs)
-    for item in blobs:
-        if item.name in still_needed:
-            record(GcOutcome("blob", item.name, "saved", still_needed[item.name]))
-    await _delete_all(store, plan.container, [i for i in blobs if i.name not in still_needed], record,
-                      batch_size=batch_size, concurrency=concurrency)
+    if blobs:
+        still_needed = await _saved_blobs(store, plan, blobs)
+        for item in blobs:
+            if item.name in still_needed:
+                record(GcOutcome("blob", item.name, "saved", still_needed[item.name]))
+        await _delete_all(store, plan.container, [i for i in blobs if i.name not in still_needed], record,
+                          batch_size=batch_size, concurrency=concurrency)
+    deleted = {o.name for o in report.outcomes if o.kind == "blob" and o.status == "deleted"}
+    if deleted:
+        await _drop_raced(store, plan, deleted, note)
 
 
 async def _saved_blobs(store: "BlobStore", plan: GcPlan, blobs: list[GcItem]) -> dict[str, str]:
@@ -233,6 +271,66 @@ async def _saved_blobs(store: "BlobStore", plan: GcPlan, blobs: list[GcItem]) ->
         if names:
             saved[item.name] = "saved: now referenced by " + ", ".join(sorted(names)[:5])
     return saved
+
+
+async def _drop_raced(store: "BlobStore", plan: GcPlan, deleted: set[str],
+                      note: Callable[[GcOutcome], None]) -> None:
+    """Step 5: delete every manifest that references a blob of `deleted` that is still missing.
+
+    Each delete is guarded by the ETag just read; one changed meanwhile is read and judged again,
+    up to RACE_ROUNDS times. A failure here is recorded (exit 4), never raised: the sweep is done
+    and its report must reach the user; `--resume` runs this step again.
+    """
+    blobs_at = join_key(plan.prefix, plan.blobs_prefix) + "/"
+    gone = {name[len(blobs_at):]: name for name in deleted if name.startswith(blobs_at)}
+    try:
+        for _ in range(RACE_ROUNDS):
+            changed = []
+            for manifest, names in await _raced_manifests(store, plan.container, gone):
+                result = await store.delete_if_unchanged(plan.container, manifest.blob_name, manifest.etag)
+                if result == "deleted":
+                    digests = ", ".join(n[len(blobs_at):] for n in names[:3])
+                    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+                    note(GcOutcome(
+                        "manifest", manifest.blob_name, DROPPED_RACED,
+                        f"written during the sweep; it references {len(names)} blob"
+                        f"{'' if len(names) == 1 else 's'} this run deleted ({digests}{more}): "
+                        "deleted, so builds see a cache miss instead of a 404",
+                        manifest.cache_name, tuple(names)))
+                elif result == "changed":
+                    changed.append(manifest)
+            if not changed:
+                return
+        for manifest in changed:
+            note(GcOutcome("manifest", manifest.blob_name, "failed",
+                           f"changed {RACE_ROUNDS} times while being dropped; it may still reference a "
+                           "blob this run deleted: check it with `aztui cache ls`",
+                           manifest.cache_name))
+    except (ReadOnlyError, AuthenticationError, PermissionDeniedError):
+        raise
+    except AztuiError as error:
+        note(GcOutcome("manifest", join_key(plan.prefix, plan.manifests_prefix) + "/", "failed",
+                       "the manifests could not be read again after the sweep, so one written meanwhile "
+                       f"may reference a deleted blob: {error.render()}; --resume the journal to check again"))
+
+
+async def _raced_manifests(store: "BlobStore", container: str,
+                           gone: dict[str, str]) -> list[tuple[CacheManifest, list[str]]]:
+    """(manifest, the blob names it references that this run deleted and that are still missing)."""
+    suspects = []
+    for manifest in await read_manifests(store):
+        names = [gone[d] for d in manifest.layers or () if d in gone]
+        if names:
+            suspects.append((manifest, names))
+    wanted = sorted({name for _, names in suspects for name in names})
+    missing = set()
+    for name in wanted:
+        try:
+            await store.get_blob(container, name)
+        except NotFoundError:
+            missing.add(name)  # re-uploaded since (an export that found it missing) counts as present
+    return [(m, [n for n in names if n in missing]) for m, names in suspects
+            if any(n in missing for n in names)]
 
 
 def _batches(items: list[GcItem], size: int) -> Iterable[list[GcItem]]:

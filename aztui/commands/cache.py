@@ -45,7 +45,9 @@ rules (see aztui/cache/planner.py):
   - blobs referenced only by expired names are deleted with them
   - while any manifest is unreadable no blob is deleted (--ignore-unreadable overrides)
   - --execute deletes the manifests first, re-reads every manifest, spares blobs referenced
-    again, then deletes blobs in ETag-guarded batches, with a journal in the user state dir
+    again, then deletes blobs in ETag-guarded batches, with a journal in the user state dir;
+    then it reads the manifests once more and deletes any written during the sweep that
+    references a blob it deleted (status dropped_raced: builds see a cache miss, not a 404)
 """
 
 
@@ -282,14 +284,15 @@ def _print_report(report, *, as_json: bool) -> int:
         print(json.dumps({
             "dry_run": False, **plan.to_dict(),
             "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
-            "outcomes": [{"kind": o.kind, "name": o.name, "status": o.status, "detail": o.detail}
-                         for o in report.outcomes],
+            "outcomes": [o.to_dict() for o in report.outcomes],
             "failed": len(report.failed), "journal": str(report.journal) if report.journal else None,
         }, indent=2, ensure_ascii=False))
         return code
     print(f"Deleted {len(report.deleted)} of {len(plan.delete)} planned blobs "
           f"({human_size(report.bytes_deleted)}) from {plan.profile}:{plan.container}")
-    for status, label in (("saved", "saved (referenced again since the plan)"),
+    for status, label in (("dropped_raced", "cache manifests dropped (written during the sweep, they "
+                                            "referenced blobs it deleted; builds see a cache miss)"),
+                          ("saved", "saved (referenced again since the plan)"),
                           ("skipped_changed", "skipped (changed since the plan)"),
                           ("missing", "already gone"), ("failed", "failed")):
         outcomes = [o for o in report.outcomes if o.status == status]

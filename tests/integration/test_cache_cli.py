@@ -9,7 +9,8 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.cli import main
-from tests.support.buildcache import CacheWriter, cache_profile
+from tests.support.buildcache import CacheWriter, cache_profile, raced_export
+from tests.support.faultproxy import FaultProxy
 
 
 def run_async(coro):
@@ -110,6 +111,35 @@ def test_plan_file_then_execute_exactly_it(config, layout, azurite, container_na
     code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--execute",
                        "--plan-file", str(plan_file))
     assert code == 3 and "1 already gone" in out
+
+
+def test_a_manifest_racing_the_sweep_is_reported_as_dropped_raced(layout, azurite, container_name, capsys,
+                                                                  tmp_path, monkeypatch, write_profiles):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    orphan = layout["orphan"]
+    with FaultProxy(azurite.port) as proxy:
+        proxy.add(raced_export(azurite, container_name, "ci/raced", [layout["base"], orphan]))
+        config = write_profiles(f"""
+            [profiles.cache]
+            account_url = "{proxy.url(azurite.account)}"
+            account_name = "{azurite.account}"
+            container = "{container_name}"
+            secret_access_key = "{azurite.key}"
+            """, name="proxied.toml")
+        code, out, _ = cli(capsys, "--config", str(config), "cache", "gc", "cache", "--grace", "0s",
+                           "--execute", "--json")
+        _, listed, _ = cli(capsys, "--config", str(config), "cache", "ls", "cache", "--json", "--all")
+    assert json.loads(listed)["anomalies"] == []  # no cache name is left naming a missing blob
+    assert code == 0
+    report = json.loads(out)
+    outcomes = {o["status"]: o for o in report["outcomes"]}
+    assert outcomes["deleted"]["name"] == f"blobs/{orphan}"
+    dropped = outcomes["dropped_raced"]
+    assert {k: dropped[k] for k in ("kind", "name", "cache_name", "blobs")} == \
+        {"kind": "manifest", "name": "manifests/ci/raced", "cache_name": "ci/raced", "blobs": [f"blobs/{orphan}"]}
+    assert report["deleted"] == 1 and report["failed"] == 0  # existing fields, unchanged meaning
+    names = run_async(_names(azurite, container_name))
+    assert "manifests/ci/raced" not in names and f"blobs/{layout['base']}" in names
 
 
 def test_edited_or_foreign_plan_is_refused(config, layout, azurite, container_name, capsys, tmp_path):

@@ -19,10 +19,12 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.blobs.deletion import PlanFileError
+from aztui.cache.buildkit import MISSING_BLOB, read_cache
 from aztui.cache.executor import execute_cache_gc, read_journal, resume
 from aztui.errors import ReadOnlyError
 from aztui.journal import CRASH_AFTER_ENV
-from tests.support.buildcache import CacheWriter, cache_profile, make_plan, seed
+from tests.support.buildcache import CacheWriter, cache_profile, make_plan, raced_export, seed
+from tests.support.faultproxy import FaultProxy
 
 
 @pytest.fixture
@@ -79,6 +81,64 @@ async def test_race_new_reference_saves_and_rewrite_skips(cache, container_name,
     left = await names_in(store, container_name)
     assert {f"blobs/{old1}", f"blobs/{o1}", f"blobs/{o2}", "manifests/new"} <= left
     assert f"blobs/{old2}" not in left and "manifests/old/one" not in left
+
+
+async def test_an_export_racing_the_sweep_is_dropped_not_left_pointing_at_deleted_blobs(
+        azurite, cache, container_name, tmp_path):
+    """BuildKit has no lock: an export that found its layers present writes its manifest while the
+    blob batch deletes them. The run ends with no manifest naming a missing blob."""
+    store, w = cache
+    layers = await seed(w, orphans=2)
+    plan = await make_plan(store)
+    old1, o1 = layers["old"][0], layers["orphans"][0]
+    before = await read_cache(store)
+    planned = {i.name for i in plan.delete}
+    kept_refs = {f"blobs/{d}" for m in before.manifests if m.blob_name not in planned for d in m.layers}
+    with FaultProxy(azurite.port) as proxy:
+        # skip=1: the first batch deletes the expired manifest; the export lands during the blob batch
+        proxy.add(raced_export(azurite, container_name, "raced", [layers["base"][0], old1, o1], skip=1))
+        proxied = cache_profile(azurite, container_name, account_url=proxy.url(azurite.account))
+        async with BlobStore(proxied) as through_proxy:
+            report = await execute_cache_gc(through_proxy, plan, journal=tmp_path / "j.jsonl")
+        assert len(proxy.requests(fault="hook")) == 1 and proxy.pending == 0
+
+    assert {o.name for o in report.deleted} == planned  # the sweep did delete the raced blobs
+    (dropped,) = report.dropped
+    assert (dropped.kind, dropped.name, dropped.cache_name) == ("manifest", "manifests/raced", "raced")
+    assert set(dropped.blobs) == {f"blobs/{old1}", f"blobs/{o1}"}
+    assert "references 2 blobs this run deleted" in dropped.detail and "cache miss" in dropped.detail
+    after = await read_cache(store)
+    assert [a for a in after.anomalies if a.kind == MISSING_BLOB] == []  # every manifest's blobs exist
+    assert {m.cache_name for m in after.manifests} == {"keep"}
+    assert kept_refs <= {b.blob_name for b in after.blobs}  # nothing a kept manifest named is gone
+    lines = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text().splitlines()]
+    (journaled,) = [x for x in lines if x.get("status") == "dropped_raced"]
+    assert journaled["cache_name"] == "raced" and set(journaled["blobs"]) == set(dropped.blobs)
+    assert not report.failed
+
+
+async def test_resume_also_drops_a_manifest_that_names_a_blob_the_run_deleted(cache, container_name, tmp_path):
+    store, w = cache
+    layers = await seed(w)
+    plan = await make_plan(store)
+    journal = tmp_path / "j.jsonl"
+    assert not (await execute_cache_gc(store, plan, journal=journal)).dropped
+    old1, old2 = layers["old"]
+    # after the run's last check: one export names a deleted blob; another found it missing and
+    # uploaded it again, so its manifest is sound and stays
+    await w.export("late", [layers["base"][0], old1])
+    await store.upload_blob(container_name, f"blobs/{old2}", b"uploaded again")
+    await w.export("fixed", [old2])
+
+    resumed = await resume(journal, store)
+
+    assert [(o.cache_name, o.blobs) for o in resumed.dropped] == [("late", (f"blobs/{old1}",))]
+    assert {o.name: o.status for o in resumed.outcomes if o.status != "dropped_raced"} == \
+        {i.name: "deleted" for i in plan.delete}  # the planned items keep their first outcome
+    left = await names_in(store, container_name)
+    assert "manifests/late" not in left and {"manifests/fixed", f"blobs/{old2}"} <= left
+    again = await resume(journal, store)  # the journal remembers the drop
+    assert [o.cache_name for o in again.dropped] == ["late"]
 
 
 async def test_reexported_manifest_is_skipped_and_keeps_its_layers(cache, container_name, tmp_path):

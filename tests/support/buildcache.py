@@ -9,11 +9,13 @@ import hashlib
 import json
 import random
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from aztui.azure.blobs import BlobStore
 from aztui.cache.buildkit import read_cache
 from aztui.cache.planner import GcPolicy, plan_cache_gc
 from aztui.profiles.model import Profile
+from tests.support.faultproxy import Fault
 from tests.support.profiles import azurite_profile
 
 
@@ -79,3 +81,22 @@ async def make_plan(store, **policy):
     snap = await read_cache(store)
     now = datetime.now(timezone.utc) + LATER
     return plan_cache_gc(snap, GcPolicy(**({"max_age": timedelta(days=2), "include": "^old/"} | policy)), now)
+
+
+def export_now(azurite, container: str, names: str, digests: list[str]) -> Callable[[], None]:
+    """A blocking export straight to Azurite, for a `FaultProxy` "hook" (which runs it in a thread):
+    the manifest of an export that found its layers present, written while a GC request is in flight."""
+    def export() -> None:
+        async def write() -> None:
+            async with BlobStore(cache_profile(azurite, container)) as store:
+                await CacheWriter(store, container).export(names, digests)
+
+        asyncio.run(write())
+
+    return export
+
+
+def raced_export(azurite, container: str, names: str, digests: list[str], *, skip: int = 0) -> Fault:
+    """A proxy fault: just before the (`skip`+1)-th Blob Batch request reaches Azurite, `names` is
+    exported naming `digests` (which that batch is about to delete)."""
+    return Fault("hook", match="comp=batch", skip=skip, action=export_now(azurite, container, names, digests))

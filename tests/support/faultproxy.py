@@ -18,6 +18,8 @@ requests pass first):
 - "stall":   read the request and never answer (until the client gives up or the proxy stops)
 - "latency": wait `delay` seconds before forwarding
 - "status":  answer `status` (500, 503, ...) with `Retry-After: retry_after` without forwarding
+- "hook":    call `action()` (in a thread, so it may do blocking I/O straight to the server) with the
+             request held, then forward it: something happens "while that request is in flight"
 Only 127.0.0.1 is ever contacted.
 """
 
@@ -30,9 +32,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
-FaultMode = Literal["reset", "stall", "latency", "status"]
+FaultMode = Literal["reset", "stall", "latency", "status", "hook"]
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}
 
@@ -47,6 +49,7 @@ class Fault:
     delay: float = 0.0             # latency: seconds
     status: int = 503              # status: the answer
     retry_after: int | None = 1    # status: the Retry-After header (None: none)
+    action: Callable[[], object] | None = None   # hook: what to do before forwarding
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ class FaultProxy:
                 return
             if fault and fault.mode == "latency":
                 await asyncio.sleep(fault.delay)
+            if fault and fault.mode == "hook" and fault.action is not None:
+                await asyncio.to_thread(fault.action)
             kept = [line for line in lines[1:] if line and not line.lower().startswith(("connection:",
                                                                                         "keep-alive:"))]
             new_head = "\r\n".join([request_line, *kept, "Connection: close"]) + "\r\n\r\n"

@@ -17,7 +17,8 @@ from aztui.ui.screens.gc_plan import (
     GcPolicyForm,
     GcReportScreen,
 )
-from tests.support.buildcache import CacheWriter, cache_profile
+from tests.support.buildcache import CacheWriter, cache_profile, raced_export
+from tests.support.faultproxy import FaultProxy
 from tests.support.pilot import cursor_to, settle, start, text_of
 
 
@@ -240,6 +241,32 @@ async def test_a_manifest_written_between_plan_and_confirm_saves_its_blob(azurit
         assert "1 saved: referenced by a manifest again" in summary
         assert "saved: now referenced by late" in summary
     assert orphan in await blob_names(azurite, container)
+
+
+@pytest.mark.slow
+async def test_a_manifest_written_during_the_sweep_is_dropped_and_reported(azurite, write_profiles, layout):
+    container = layout["container"]
+    with FaultProxy(azurite.port) as proxy:
+        proxy.add(raced_export(azurite, container, "raced", [layout["base"], layout["orphan"]]))
+        path = write_profiles(f"""
+            [profiles.cache]
+            account_url = "{proxy.url(azurite.account)}"
+            account_name = "{azurite.account}"
+            container = "{container}"
+            secret_access_key = "{azurite.key}"
+            max_retries = 0
+            """, name="proxied.toml")
+        app, running = start(path, "cache")
+        async with running as pilot:
+            await settle(pilot)
+            await plan_gc(pilot)
+            await confirm_gc(pilot)
+            summary = text_of(app, "#gc-report-summary")
+            assert "1 deleted" in summary
+            assert "1 dropped: cache manifests written during the GC" in summary
+            assert "manifests/raced" in summary and "references 1 blob this run deleted" in summary
+    remaining = await blob_names(azurite, container)
+    assert "manifests/raced" not in remaining and f"blobs/{layout['orphan']}" not in remaining
 
 
 @pytest.mark.slow

@@ -230,7 +230,8 @@ class GcConfirm(DestructiveConfirm):
 
 
 class GcReportScreen(ReportScreen):
-    """What a GC run did: deleted, skipped because changed, saved because referenced again, missing, failed."""
+    """What a GC run did: deleted, skipped because changed, saved because referenced again, missing, failed,
+    and the manifests dropped because an export wrote them during the sweep."""
 
     DIALOG_ID = "gc-report"
 
@@ -245,12 +246,15 @@ class GcReportScreen(ReportScreen):
     def summary(self) -> Text:
         report = self.report
         text = Text()
-        for label, outcomes, style in (
-                ("deleted", report.deleted, "green"),
-                ("skipped: changed since the plan", report.skipped, "yellow"),
-                ("saved: referenced by a manifest again", report.saved, "cyan"),
-                ("missing: already gone", report.missing, "dim"),
-                ("failed", report.failed, "bold red")):
+        lines = [("deleted", report.deleted, "green"),
+                 ("skipped: changed since the plan", report.skipped, "yellow"),
+                 ("saved: referenced by a manifest again", report.saved, "cyan"),
+                 ("missing: already gone", report.missing, "dim"),
+                 ("failed", report.failed, "bold red")]
+        if report.dropped:  # only when an export raced the sweep
+            lines.insert(1, ("dropped: cache manifests written during the GC that named blobs it "
+                             "deleted (builds see a cache miss, not a failure)", report.dropped, "bold yellow"))
+        for label, outcomes, style in lines:
             text.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
             if label == "deleted":
                 continue
