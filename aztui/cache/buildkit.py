@@ -12,7 +12,8 @@ whose `layers[].blob` digests are the blobs it needs, each stored at `<prefix>/<
 Anomalies are data, never exceptions: an unreadable manifest (invalid JSON, not a CacheConfig,
 too large to read), a manifest naming a blob that is missing, a blob whose name is not a digest,
 and, with `verify_digests=True` only (it downloads every layer), a blob whose content does not
-match its digest. `CacheSnapshot` is immutable and is what the pure GC planner (`aztui.cache.planner`) reads.
+match its digest. `{}` is a valid manifest with no layers (BuildKit omits empty arrays).
+`CacheSnapshot` is immutable and is what the pure GC planner (`aztui.cache.planner`) reads.
 No Textual here.
 """
 
@@ -36,6 +37,7 @@ MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a CacheConfig larger than this is not r
 READ_CONCURRENCY = 16
 DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")  # OCI digest grammar
 SHA256 = re.compile(r"^sha256:[a-f0-9]{64}$")
+CACHE_CONFIG_KEYS = frozenset({"layers", "records"})  # the top level of a BuildKit CacheConfig
 
 # anomaly kinds
 INVALID_MANIFEST = "invalid-manifest"        # not JSON, or not a CacheConfig
@@ -168,15 +170,24 @@ def cache_layout(profile: "Profile") -> tuple[str, str, str]:
 
 
 def parse_cache_config(data: bytes) -> tuple[str, ...]:
-    """The digests of `layers[].blob`, in first-occurrence order; ValueError if not a CacheConfig."""
+    """The digests of `layers[].blob`, in first-occurrence order; ValueError if not a CacheConfig.
+
+    `{}` (and `{"records": [...]}`) is a valid empty manifest: both arrays are `omitempty` upstream
+    (docs/formats/buildkit-azblob-cache.md §Manifest). Any other object without `layers` is refused.
+    """
     try:
         doc = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not valid JSON: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("layers"), list):
+    if not isinstance(doc, dict):
+        raise ValueError("not a BuildKit CacheConfig (not a JSON object)")
+    layers = doc.get("layers")
+    if layers is None and not set(doc) - CACHE_CONFIG_KEYS:
+        return ()  # `{}`: BuildKit omits empty arrays, so a cache with no layers needs no blob
+    if not isinstance(layers, list):
         raise ValueError("not a BuildKit CacheConfig (no `layers` array)")
     digests: dict[str, None] = {}
-    for index, layer in enumerate(doc["layers"]):
+    for index, layer in enumerate(layers):
         blob = layer.get("blob") if isinstance(layer, dict) else None
         if not isinstance(blob, str) or not blob:
             raise ValueError(f"layers[{index}] has no `blob` digest")

@@ -21,6 +21,10 @@ layout and how BuildKit exports (docs/formats/buildkit-azblob-cache.md §Export 
    uploads blobs before the manifest naming them, so a young orphan may belong to an export in
    progress. A blob whose Last-Modified is unknown is kept.
 6. A blob whose name under the blobs prefix is not a digest is never planned (not BuildKit's).
+7. With `drop_broken` only: a readable manifest that references a blob that does not exist (it
+   breaks every build importing it; a missing manifest is a plain cache miss) is planned, among
+   the names `include`/`exclude` select, with the missing digests as the reason. Its blobs then
+   count as referenced by a deleted name (rules 3 and 4). Never without the flag.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ class GcPolicy:
     include: str | None = None     # regex, re.search on the cache name
     exclude: str | None = None     # regex, re.search on the cache name
     ignore_unreadable: bool = False
+    drop_broken: bool = False      # rule 7: delete manifests that reference a missing blob
 
     def __post_init__(self) -> None:
         if self.grace < timedelta(0) or (self.max_age is not None and self.max_age < timedelta(0)):
@@ -106,7 +111,7 @@ class GcPolicy:
         return {"grace": format_duration(self.grace),
                 "max_age": format_duration(self.max_age) if self.max_age is not None else None,
                 "keep": self.keep, "include": self.include, "exclude": self.exclude,
-                "ignore_unreadable": self.ignore_unreadable}
+                "ignore_unreadable": self.ignore_unreadable, "drop_broken": self.drop_broken}
 
 
 Kind = Literal["blob", "manifest"]
@@ -300,20 +305,53 @@ def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime,
     return out
 
 
+def missing_blobs(snapshot: CacheSnapshot) -> dict[str, tuple[str, ...]]:
+    """cache name -> the digests its readable manifest references that are not in the cache."""
+    present = {b.digest for b in snapshot.blobs}
+    out = {}
+    for m in snapshot.manifests:
+        missing = tuple(d for d in m.layers or () if d not in present)
+        if missing:
+            out[m.cache_name] = missing
+    return out
+
+
+def broken_reason(missing: tuple[str, ...]) -> str:
+    """ "references 1 missing blob: sha256:…" (the first three digests named)."""
+    shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+    return f"references {len(missing)} missing blob{'' if len(missing) == 1 else 's'}: {shown}"
+
+
+def broken_names(snapshot: CacheSnapshot, policy: GcPolicy) -> dict[str, str]:
+    """Rule 7: cache name -> why it is dropped, for every broken manifest the policy selects."""
+    if not policy.drop_broken:
+        return {}
+    include = compile_filter(policy.include, "include")
+    exclude = compile_filter(policy.exclude, "exclude")
+    return {name: broken_reason(missing) for name, missing in missing_blobs(snapshot).items()
+            if (include is None or include.search(name)) and not (exclude is not None and exclude.search(name))}
+
+
 def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> GcPlan:
     """The deletes the policy allows on this snapshot, and everything kept with the reason. Pure."""
     kept_why: dict[str, str] = {}
     expired = expired_names(snapshot, policy, now, kept_why)
+    broken = {name: why for name, why in broken_names(snapshot, policy).items() if name not in expired}
+    still_broken = missing_blobs(snapshot)
     delete: list[GcItem] = []
     keep: list[KeptItem] = []
     kept_manifests: set[str] = set()
     for m in sorted(snapshot.manifests, key=lambda m: m.cache_name):
         if m.cache_name in expired:
             delete.append(GcItem("manifest", m.blob_name, m.size, m.etag, expired[m.cache_name]))
+        elif m.cache_name in broken:
+            delete.append(GcItem("manifest", m.blob_name, m.size, m.etag, broken[m.cache_name]))
         else:
             kept_manifests.add(m.cache_name)
-            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: "
-                                                          f"{kept_why[m.cache_name]}"))
+            why = kept_why[m.cache_name]
+            if m.cache_name in still_broken:
+                why += f"; {broken_reason(still_broken[m.cache_name])} (--drop-broken deletes it)"
+            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: {why}"))
 
     unreadable = sorted(m.cache_name for m in snapshot.manifests if not m.readable)
     blocked = bool(unreadable) and not policy.ignore_unreadable
@@ -328,9 +366,13 @@ def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> G
         elif blocked:
             keep.append(KeptItem("blob", blob.blob_name,
                                  f"unreadable manifest(s) {_names(unreadable)} may reference it"))
-        elif names:
+        elif names and not any(n in broken for n in names):
             delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
                                  f"only referenced by expired cache names: {_names(names)}"))
+        elif names:
+            labelled = [f"{n} ({'broken' if n in broken else 'expired'})" for n in names]
+            delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
+                                 f"only referenced by cache names this plan deletes: {_names(labelled)}"))
         elif blob.last_modified is not None and now - blob.last_modified > policy.grace:
             delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
                                  f"orphan older than {format_duration(policy.grace)}"))

@@ -2,7 +2,7 @@
 
     aztui cache ls PROFILE [--json] [--all] [--verify]
     aztui cache gc PROFILE [--grace 24h] [--max-age 30d] [--keep N] [--include RE] [--exclude RE]
-                           [--json] [--plan-file F] [--execute]
+                           [--drop-broken] [--json] [--plan-file F] [--execute]
     aztui cache gc PROFILE --resume JOURNAL [--json]
 
 See EXIT_CODES for what each command returns.
@@ -44,6 +44,8 @@ rules (see aztui/cache/planner.py):
     --keep alone expires every name beyond the N newest; neither: no name expires
   - blobs referenced only by expired names are deleted with them
   - while any manifest is unreadable no blob is deleted (--ignore-unreadable overrides)
+  - --drop-broken: a cache name whose manifest references a missing blob (every build importing
+    it fails) is deleted, among the names --include/--exclude select; never without the flag
   - --execute deletes the manifests first, re-reads every manifest, spares blobs referenced
     again, then deletes blobs in ETag-guarded batches, with a journal in the user state dir;
     then it reads the manifests once more and deletes any written during the sweep that
@@ -78,6 +80,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog="examples:\n"
                "  aztui cache gc ci-cache                            orphans older than 24h (dry run)\n"
                "  aztui cache gc ci-cache --max-age 30d --keep 3 --plan-file plan.json\n"
+               "  aztui cache gc ci-cache --drop-broken              also plan the broken cache names\n"
                "  aztui cache gc ci-cache --execute --plan-file plan.json   delete exactly that plan\n"
                "  aztui cache gc ci-cache --resume JOURNAL           finish an interrupted --execute\n\n"
                "durations: 30d, 24h, 2d3h6m, 90m, 45s\n\n" + GC_RULES + "\n" + EXIT_CODES)
@@ -91,6 +94,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     gc.add_argument("--exclude", type=_regex, metavar="RE", help="cache names matching RE never expire")
     gc.add_argument("--ignore-unreadable", action="store_true",
                     help="collect blobs even while some manifest is unreadable (its references are lost)")
+    gc.add_argument("--drop-broken", action="store_true",
+                    help="also delete cache manifests that reference a missing blob (builds importing "
+                         "them fail; without the manifest they miss the cache and rebuild)")
     gc.add_argument("--json", action="store_true", help="print a JSON object")
     gc.add_argument("--plan-file", metavar="F", type=Path,
                     help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
@@ -231,7 +237,8 @@ async def run_gc(args: argparse.Namespace) -> int:
             return await _execute(store, plan, args)
 
     policy = GcPolicy(grace=args.grace, max_age=args.max_age, keep=args.keep, include=args.include,
-                      exclude=args.exclude, ignore_unreadable=args.ignore_unreadable)
+                      exclude=args.exclude, ignore_unreadable=args.ignore_unreadable,
+                      drop_broken=args.drop_broken)
     from aztui.cache.buildkit import read_cache
 
     async with _open(profile) as store:

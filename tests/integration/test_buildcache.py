@@ -95,3 +95,19 @@ async def test_empty_cache(cache):
     assert (snap.manifests, snap.blobs, snap.anomalies, snap.names()) == ((), (), (), [])
     assert (snap.container, snap.prefix, snap.blobs_prefix, snap.manifests_prefix) == \
         (store.profile.container, "team/x", "blobs", "manifests")
+
+
+async def test_an_empty_manifest_is_a_valid_cache_that_blocks_no_gc(cache, container_name):
+    """BuildKit writes `{}` for an export with no layers (both arrays are omitempty)."""
+    from datetime import datetime, timedelta, timezone
+
+    from aztui.cache.planner import GcPolicy, plan_cache_gc
+
+    store, w = cache
+    (orphan,) = await w.layers(5, seed="E")
+    await store.upload_blob(container_name, w.key("manifests", "empty"), b"{}")
+    snap = await read_cache(store)
+    (empty,) = snap.manifests
+    assert empty.readable and empty.layers == () and snap.anomalies == ()
+    plan = plan_cache_gc(snap, GcPolicy(grace=timedelta(0)), datetime.now(timezone.utc) + timedelta(minutes=1))
+    assert [(i.name, i.reason) for i in plan.delete] == [(w.key("blobs", orphan), "orphan older than 0s")]

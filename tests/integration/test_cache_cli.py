@@ -142,6 +142,35 @@ def test_a_manifest_racing_the_sweep_is_reported_as_dropped_raced(layout, azurit
     assert "manifests/ci/raced" not in names and f"blobs/{layout['base']}" in names
 
 
+def test_drop_broken_plans_and_deletes_only_the_broken_cache_names(config, layout, azurite, container_name,
+                                                                  capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    missing = "sha256:" + "e" * 64
+
+    async def break_one():
+        async with BlobStore(cache_profile(azurite, container_name)) as store:
+            await CacheWriter(store, container_name).export("ci/broken", [layout["ci"], missing])
+    run_async(break_one())
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["delete"] == [] and data["policy"]["drop_broken"] is False  # never without the flag
+    kept = {k["name"]: k["reason"] for k in data["keep"]}
+    assert kept["manifests/ci/broken"].endswith(f"references 1 missing blob: {missing} (--drop-broken deletes it)")
+
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--drop-broken", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["policy"]["drop_broken"] is True
+    # ci's blob stays: ci/main still names it; the orphan is younger than the grace
+    assert [(i["name"], i["reason"]) for i in data["delete"]] == \
+        [("manifests/ci/broken", f"references 1 missing blob: {missing}")]
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--drop-broken", "--execute")
+    assert code == 0 and "Deleted" in out
+    names = run_async(_names(azurite, container_name))
+    assert "manifests/ci/broken" not in names and f"blobs/{layout['ci']}" in names
+    code, out, _ = cli(capsys, "--config", config, "cache", "ls", "cache", "--all", "--json")
+    assert json.loads(out)["anomalies"] == []
+
+
 def test_edited_or_foreign_plan_is_refused(config, layout, azurite, container_name, capsys, tmp_path):
     plan_file = tmp_path / "plan.json"
     cli(capsys, "--config", config, "cache", "gc", "cache", "--grace", "0s", "--plan-file", str(plan_file))
@@ -185,6 +214,7 @@ def test_help_documents_exit_codes(capsys):
         main(["cache", "gc", "--help"])
     out = capsys.readouterr().out
     assert "3  nothing to do" in out and "4  partly failed" in out and "2d3h6m" in out
+    assert "--drop-broken" in out and "dropped_raced" in out
 
 
 @pytest.mark.parametrize("text, seconds", [("30d", 30 * 86400), ("24h", 86400), ("2d3h6m", 183960),

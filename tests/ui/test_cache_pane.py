@@ -6,7 +6,7 @@ The cache is written the way BuildKit writes it, with the helpers of tests/integ
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, Checkbox, DataTable, Input
 
 from aztui.azure.blobs import BlobStore
 from aztui.ui.commands import ActionsProvider
@@ -267,6 +267,60 @@ async def test_a_manifest_written_during_the_sweep_is_dropped_and_reported(azuri
             assert "manifests/raced" in summary and "references 1 blob this run deleted" in summary
     remaining = await blob_names(azurite, container)
     assert "manifests/raced" not in remaining and f"blobs/{layout['orphan']}" not in remaining
+
+
+@pytest.mark.slow
+async def test_the_anomalies_view_offers_to_drop_a_broken_cache_name(azurite, profiles, layout):
+    container, missing = layout["container"], "sha256:" + "f" * 64
+    async with BlobStore(cache_profile(azurite, container)) as store:
+        await CacheWriter(store, container).export("broken", [layout["base"], missing])
+    app, running = start(profiles, "cache")
+    async with running as pilot:
+        await settle(pilot)
+        view = app.query_one(CacheView)
+        assert view.check_action("drop_broken", ()) is False  # only where the anomalies are listed
+        await pilot.press("g")  # plain GC: the broken name is kept, and the plan says how to drop it
+        await settle(pilot)
+        assert app.screen.query_one("#policy-drop-broken", Checkbox).value is False
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert any(cells[:2] == ["missing-blob", "broken"] for cells in rows(app).values())
+        assert "b: plan deleting the 1 broken cache name" in text_of(app, "#cache-status")
+        assert view.check_action("drop_broken", ()) is True
+        await pilot.press("b")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GcPolicyForm) and form.query_one("#policy-drop-broken", Checkbox).value
+        form.query_one("#policy-grace", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GcPlanScreen)
+        planned = rows(app, "#plan-delete")
+        assert list(planned) == ["manifests/broken"]  # base is still app's; the young orphan waits
+        assert planned["manifests/broken"][2] == f"references 1 missing blob: {missing}"
+        assert "drop broken" in text_of(app, "#plan-summary")
+        await confirm_gc(pilot)
+        assert "1 deleted" in text_of(app, "#gc-report-summary")
+    remaining = await blob_names(azurite, container)
+    assert "manifests/broken" not in remaining and f"blobs/{layout['base']}" in remaining
+
+
+async def test_read_only_profiles_are_not_offered_the_drop(profiles, azurite, layout):
+    container = layout["container"]
+    async with BlobStore(cache_profile(azurite, container)) as store:
+        await CacheWriter(store, container).export("broken", ["sha256:" + "f" * 64])
+    app, running = start(profiles, "ro")
+    async with running as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.query_one(CacheView).check_action("drop_broken", ()) is False
+        assert "b: plan" not in text_of(app, "#cache-status")
+        await pilot.press("b")
+        await settle(pilot)
+        assert not isinstance(app.screen, GcPolicyForm)
 
 
 @pytest.mark.slow

@@ -68,6 +68,7 @@ def layouts(draw):
         include=draw(st.sampled_from([None, "^ci/", "n[0-3]", "pr"])),
         exclude=draw(st.sampled_from([None, "-1$", "^app/"])),
         ignore_unreadable=draw(st.booleans()),
+        drop_broken=draw(st.booleans()),
     )
     snapshot = CacheSnapshot("p", "buildkit-cache", prefix, "blobs", "manifests",
                              tuple(manifests), tuple(blobs))
@@ -115,14 +116,24 @@ def test_planner_safety_properties(layout, rnd: random.Random):
         if blob.digest in referenced and not blocked and \
                 all(m.blob_name in planned_manifests for m in snapshot.manifests
                     if blob.digest in (m.layers or ())):
-            assert is_planned and "expired" in planned[blob.blob_name].reason, blob
+            reason = planned[blob.blob_name].reason if is_planned else ""
+            assert "expired" in reason or "this plan deletes" in reason, blob
         # 6. non-digest names are never planned
         if not blob.is_digest:
             assert not is_planned
 
-    # without an expiry policy no cache name is deleted
+    # a broken manifest (naming a missing blob) goes for its age, or with drop_broken; no other
+    # cache name is deleted without an expiry policy
+    present = {b.digest for b in snapshot.blobs}
+    broken = {m.blob_name for m in snapshot.manifests if any(d not in present for d in m.layers or ())}
     if policy.max_age is None and policy.keep is None:
-        assert not planned_manifests
+        assert planned_manifests <= (broken if policy.drop_broken else set())
+    for name in planned_manifests & broken:
+        if not planned[name].reason.startswith("references "):
+            continue  # expired anyway: its reason is its age
+        assert policy.drop_broken
+    if policy.drop_broken and policy.include is None and policy.exclude is None:
+        assert broken <= planned_manifests
 
     # everything is either deleted or kept, exactly once
     assert len(plan.delete) + plan.keep_count == len(snapshot.blobs) + len(snapshot.manifests)

@@ -5,7 +5,9 @@
 app calls it when the pane is shown) reads it.
 
 GC: `g` → policy form → plan (worker, on a fresh read) → plan screen → confirm → execute
-(worker, progress bar, Esc cancels) → report → reload. Read-only profiles hide GC.
+(worker, progress bar, Esc cancels) → report → reload. In the anomalies view, `b` opens the same
+form with "drop broken cache names" ticked (manifests naming a missing blob). Read-only profiles
+hide both.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from aztui.ui.widgets.cache_rows import (
 from aztui.ui.widgets.text import plain, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
-MUTATING_ACTIONS = frozenset({"gc"})
+MUTATING_ACTIONS = frozenset({"gc", "drop_broken"})
 VIEW_TITLES = {"names": "cache names", "orphans": "orphan blobs (no manifest references them)",
                "anomalies": "anomalies"}
 
@@ -65,6 +67,8 @@ class CacheView(Pane):
         sort_binding("m", "modified", "Modified", "last export or upload"),
         Binding("g", "gc", "GC", id="cache-gc",
                 tooltip="Garbage-collect stale cache blobs: policy, plan, review, confirm"),
+        Binding("b", "drop_broken", "Drop broken", id="cache-drop-broken",
+                tooltip="Anomalies: plan deleting the cache names whose manifest names a missing blob"),
         Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work", show=False),
     ]
 
@@ -102,7 +106,15 @@ class CacheView(Pane):
         if action in MUTATING_ACTIONS and (self.profile is None or self.profile.read_only
                                            or not is_cache_like(self.profile)):
             return False
+        if action == "drop_broken":  # offered where the broken names are listed
+            return self.view == "anomalies" and bool(self.broken_names())
         return True
+
+    def broken_names(self) -> dict:
+        """cache name -> the missing digests, of the snapshot shown."""
+        from aztui.cache.planner import missing_blobs
+
+        return missing_blobs(self.snapshot) if self.snapshot is not None else {}
 
     # --- loading --------------------------------------------------------------------------
 
@@ -151,6 +163,7 @@ class CacheView(Pane):
         if self.view == "layers" and self.layers_of not in {m.cache_name for m in self.snapshot.manifests}:
             self.view, self.layers_of = "names", None
         self.render_rows()
+        self.refresh_bindings()
         if shown(self) and not isinstance(self.screen.focused, Input):
             self.table.focus()
 
@@ -214,6 +227,10 @@ class CacheView(Pane):
             text.append(f" · sorted by {SORT_LABELS[self.sort_key]} {'↓' if self.sort_descending else '↑'}")
         hints = {"names": "Enter: layers · o: orphans · a: anomalies", "layers": "Backspace: names",
                  "orphans": "o: back to names", "anomalies": "a: back to names"}
+        broken = len(self.broken_names())
+        if broken and self.view == "anomalies" and self.check_action("drop_broken", ()):
+            hints["anomalies"] += (f" · b: plan deleting the {broken} broken cache name"
+                                   f"{'' if broken == 1 else 's'} (builds importing them fail)")
         text.append(f" · {hints[self.view]}", "dim")
         self.set_status(text)
 
@@ -221,6 +238,7 @@ class CacheView(Pane):
 
     def show_view(self, view: str, layers_of: str | None = None) -> None:
         self.view, self.layers_of = view, layers_of
+        self.refresh_bindings()
         self.table.clear()  # the cursor should not follow a key into another view
         self.render_rows()
         if self.table.row_count:
@@ -254,12 +272,18 @@ class CacheView(Pane):
 
     # --- garbage collection ---------------------------------------------------------------
 
-    def action_gc(self) -> None:
+    def action_gc(self, drop_broken: bool = False) -> None:
         if self.profile is None or self.profile.read_only or not is_cache_like(self.profile):
             return  # hidden by check_action; and the executor refuses anyway
         from aztui.ui.screens.gc_plan import GcPolicyForm
 
-        self.app.push_screen(GcPolicyForm(self.profile, self.policy), self._policy_chosen)
+        self.app.push_screen(GcPolicyForm(self.profile, self.policy, drop_broken=drop_broken),
+                             self._policy_chosen)
+
+    def action_drop_broken(self) -> None:
+        """The anomalies view's offer: the GC policy form with "drop broken cache names" ticked."""
+        if self.check_action("drop_broken", ()):
+            self.action_gc(drop_broken=True)
 
     def _policy_chosen(self, policy) -> None:
         if policy is None or self.profile is None:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
@@ -32,7 +32,7 @@ POLICY_FIELDS = (  # input id, label, placeholder
 )
 
 
-def policy_from_form(values: dict[str, str]):
+def policy_from_form(values: dict[str, str], *, drop_broken: bool = False):
     """A `GcPolicy` from the form's text; `AztuiError` (with the field named) when one is wrong."""
     from aztui.cache.planner import GcPolicy, PolicyError, parse_duration
 
@@ -52,7 +52,7 @@ def policy_from_form(values: dict[str, str]):
     return GcPolicy(grace=grace if grace is not None else parse_duration("24h"),
                     max_age=duration("max-age", "Max age"), keep=int(keep_text) if keep_text else None,
                     include=values.get("include", "").strip() or None,
-                    exclude=values.get("exclude", "").strip() or None)
+                    exclude=values.get("exclude", "").strip() or None, drop_broken=drop_broken)
 
 
 def policy_summary(policy: dict) -> str:
@@ -60,18 +60,24 @@ def policy_summary(policy: dict) -> str:
     for key, label in (("max_age", "max-age"), ("keep", "keep"), ("include", "include"), ("exclude", "exclude")):
         if policy.get(key) is not None:
             parts.append(f"{label} {policy[key]}")
+    if policy.get("drop_broken"):
+        parts.append("drop broken")
     return ", ".join(parts)
 
 
 class GcPolicyForm(ModalScreen[object]):
-    """The GC policy; dismisses with a `GcPolicy`, or None on Escape."""
+    """The GC policy; dismisses with a `GcPolicy`, or None on Escape.
+
+    `drop_broken` ticks "Drop broken cache names" whatever `policy` says (the anomalies view asks so).
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
 
-    def __init__(self, profile: Profile, policy=None) -> None:
+    def __init__(self, profile: Profile, policy=None, *, drop_broken: bool = False) -> None:
         super().__init__()
         self.profile = profile
         self.policy = policy
+        self.drop_broken = drop_broken or bool(policy is not None and policy.drop_broken)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gc-policy", classes="dialog"):
@@ -85,6 +91,10 @@ class GcPolicyForm(ModalScreen[object]):
                     yield Label(label, classes="form-label")
                     yield Input(value=values.get(field, ""), placeholder=placeholder,
                                 id=f"policy-{field}", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Broken cache names", classes="form-label")
+                yield Checkbox("delete manifests naming a missing blob (builds importing them fail)",
+                               self.drop_broken, id="policy-drop-broken", compact=True)
             yield Static(id="policy-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Plan", variant="primary", id="plan")
@@ -109,7 +119,8 @@ class GcPolicyForm(ModalScreen[object]):
     @on(Button.Pressed, "#plan")
     def _submit(self) -> None:
         try:
-            policy = policy_from_form(self.values())
+            policy = policy_from_form(self.values(),
+                                      drop_broken=self.query_one("#policy-drop-broken", Checkbox).value)
         except AztuiError as error:
             message = Text(f"{error.title}: {error.message}", style="bold red")
             if error.hint:
