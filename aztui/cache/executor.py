@@ -115,6 +115,15 @@ class GcReport:
         """Manifests written during the sweep that referenced a deleted blob, deleted (step 5)."""
         return self._with(DROPPED_RACED)
 
+    def deleted_what(self) -> str:
+        """ "2 of 3 planned blobs and 1 of 2 manifests": the run against the plan's own counts."""
+        planned = {i.name for i in self.plan.delete}
+        done = [o for o in self.deleted if o.name in planned]
+        blobs = sum(1 for o in done if o.kind == "blob")
+        return (f"{blobs:,} of {self.plan.blob_count:,} planned blob{'' if self.plan.blob_count == 1 else 's'} "
+                f"and {len(done) - blobs:,} of {self.plan.manifest_count:,} "
+                f"manifest{'' if self.plan.manifest_count == 1 else 's'}")
+
     @property
     def bytes_deleted(self) -> int:
         sizes = {i.name: i.size for i in self.plan.delete}

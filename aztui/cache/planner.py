@@ -133,6 +133,12 @@ class KeptItem:
     kind: Kind
     name: str
     reason: str
+    rule: str = ""    # why, as a word (KEEP_RULES), for the summary of an empty plan
+
+
+# KeptItem.rule: what kept it
+KEEP_RULES = ("young-orphan", "referenced", "blocked-by-unreadable", "not-a-digest",    # blobs
+              "no-policy", "within-max-age", "newest", "filtered", "unreadable")       # manifests
 
 
 @dataclass(frozen=True)
@@ -147,10 +153,30 @@ class GcPlan:
     created_at: datetime
     policy: dict = field(default_factory=dict, compare=False)
     ignore_unreadable: bool = False      # the executor's re-read follows the same rule
+    kept_summary: tuple[str, ...] = field(default=(), compare=False)  # why things stay, counted
 
     @property
     def bytes_reclaimed(self) -> int:
         return sum(i.size for i in self.delete)
+
+    @property
+    def blob_count(self) -> int:
+        return sum(1 for i in self.delete if i.kind == "blob")
+
+    @property
+    def manifest_count(self) -> int:
+        return sum(1 for i in self.delete if i.kind == "manifest")
+
+    def what(self) -> str:
+        """ "3 blobs and 2 manifests": the plan's counts, as the plan, confirm and report say them."""
+        return f"{plural(self.blob_count, 'blob')} and {plural(self.manifest_count, 'manifest')}"
+
+    @property
+    def empty_reason(self) -> str | None:
+        """Why the plan deletes nothing ("12 orphans are younger than the 24h grace; …"); None if it does."""
+        if self.delete:
+            return None
+        return "; ".join(self.kept_summary) or "the cache has no manifests and no blobs"
 
     @property
     def keep_count(self) -> int:
@@ -176,9 +202,11 @@ class GcPlan:
             "policy": self.policy, "ignore_unreadable": self.ignore_unreadable,
             "checksum": self.checksum(), "bytes_reclaimed": self.bytes_reclaimed,
             "keep_count": self.keep_count,
+            "blob_count": self.blob_count, "manifest_count": self.manifest_count,
+            "empty_reason": self.empty_reason, "kept_summary": list(self.kept_summary),
             "delete": [{"kind": i.kind, "name": i.name, "size": i.size, "etag": i.etag, "reason": i.reason}
                        for i in self.delete],
-            "keep": [{"kind": k.kind, "name": k.name, "reason": k.reason} for k in self.keep],
+            "keep": [{"kind": k.kind, "name": k.name, "reason": k.reason, "rule": k.rule} for k in self.keep],
         }
 
     def to_json(self) -> str:
@@ -199,11 +227,12 @@ class GcPlan:
                 manifests_prefix=_text(data["manifests_prefix"]),
                 delete=tuple(GcItem(_kind(i["kind"]), _text(i["name"]), _size(i["size"]), _text(i["etag"]),
                                     _text(i["reason"])) for i in data["delete"]),
-                keep=tuple(KeptItem(_kind(k["kind"]), _text(k["name"]), _text(k["reason"]))
-                           for k in data.get("keep", [])),
+                keep=tuple(KeptItem(_kind(k["kind"]), _text(k["name"]), _text(k["reason"]),
+                                    _text(k.get("rule", ""))) for k in data.get("keep", [])),
                 created_at=datetime.fromisoformat(data["created_at"]),
                 policy=dict(data.get("policy") or {}),
                 ignore_unreadable=data.get("ignore_unreadable") is True,
+                kept_summary=tuple(_text(t) for t in data.get("kept_summary") or ()),
             )
             expected = data["checksum"]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -244,6 +273,11 @@ def _size(value: object) -> int:
     return value
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 blob`, `3 blobs`, `1,024 orphans`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def name_group(name: str) -> str:
     """The keep-N group of a cache name: its part before the last '/', '' if none."""
     return name.rpartition("/")[0]
@@ -254,16 +288,49 @@ def _names(names: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def _at(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment is not None else "an unknown time (counts as newest)"
+
+
+def _newest_first(m) -> tuple:
+    """keep-N order: newest last export first; a tie goes to the name that sorts first."""
+    return (-(m.last_modified.timestamp() if m.last_modified else float("inf")), m.cache_name)
+
+
+def _not_newest(m, members: list, keep: int) -> str:
+    """Why `m` is not among the `keep` newest of its group: the times compared and the tie-break."""
+    group = name_group(m.cache_name)
+    where = f"group {group!r}" if group else "the top-level group"
+    said = f"not among the {keep} newest names of {where}"
+    if keep == 0:
+        return f"{said} (--keep 0); last exported {_at(m.last_modified)}"
+    last_kept = members[keep - 1]
+    which = "the newest, kept" if keep == 1 else f"the oldest of the {keep} kept"
+    if last_kept.last_modified == m.last_modified:
+        return (f"{said}: last exported {_at(m.last_modified)}, the same time as {last_kept.cache_name} "
+                f"({which}); a tie goes to the name that sorts first")
+    return (f"{said}: last exported {_at(m.last_modified)}, before {last_kept.cache_name} at "
+            f"{_at(last_kept.last_modified)} ({which}); a tie would go to the name that sorts first")
+
+
 def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime,
-                  kept: dict[str, str] | None = None) -> dict[str, str]:
+                  kept: dict[str, str] | None = None, rules: dict[str, str] | None = None) -> dict[str, str]:
     """cache name -> why it expires, for every readable manifest the policy expires.
 
-    `kept`, if given, receives cache name -> why it is kept, for every other manifest.
+    `kept`, if given, receives cache name -> why it is kept, for every other manifest; `rules`
+    the same as a word (KEEP_RULES).
     """
     kept = kept if kept is not None else {}
+    rules = rules if rules is not None else {}
+
+    def keep(name: str, rule: str, why: str) -> None:
+        kept[name], rules[name] = why, rule
+
     for m in snapshot.manifests:
-        kept[m.cache_name] = ("unreadable: its references are unknown" if not m.readable
-                              else "no expiry policy (--max-age / --keep)")
+        if m.readable:
+            keep(m.cache_name, "no-policy", "no expiry policy (--max-age / --keep)")
+        else:
+            keep(m.cache_name, "unreadable", "unreadable: its references are unknown")
     if policy.max_age is None and policy.keep is None:
         return {}
     include = compile_filter(policy.include, "include")
@@ -273,35 +340,39 @@ def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime,
         if not m.readable:
             continue
         if include is not None and not include.search(m.cache_name):
-            kept[m.cache_name] = "does not match --include"
+            keep(m.cache_name, "filtered", "does not match --include")
         elif exclude is not None and exclude.search(m.cache_name):
-            kept[m.cache_name] = "matches --exclude"
+            keep(m.cache_name, "filtered", "matches --exclude")
         else:
             candidates.append(m)
     protected: set[str] = set()
+    not_newest: dict[str, str] = {}
     if policy.keep is not None:
         groups: dict[str, list] = {}
         for m in candidates:
             groups.setdefault(name_group(m.cache_name), []).append(m)
         for members in groups.values():
-            members.sort(key=lambda m: (-(m.last_modified.timestamp() if m.last_modified else float("inf")),
-                                        m.cache_name))
+            members.sort(key=_newest_first)
             protected.update(m.cache_name for m in members[:policy.keep])
+            not_newest.update((m.cache_name, _not_newest(m, members, policy.keep))
+                              for m in members[policy.keep:])
     out = {}
     for m in candidates:
         if m.cache_name in protected:
-            kept[m.cache_name] = f"one of the {policy.keep} newest names of its group"
+            keep(m.cache_name, "newest", f"one of the {policy.keep} newest names of its group")
             continue
         if policy.max_age is not None:
             if m.last_modified is None or now - m.last_modified <= policy.max_age:
-                kept[m.cache_name] = f"exported within max-age {format_duration(policy.max_age)}"
+                keep(m.cache_name, "within-max-age", f"exported within max-age {format_duration(policy.max_age)}")
                 continue
             out[m.cache_name] = (f"cache name last exported {m.last_modified:%Y-%m-%d %H:%M} UTC, "
                                  f"older than max-age {format_duration(policy.max_age)}")
+            if m.cache_name in not_newest:
+                out[m.cache_name] += f", and {not_newest[m.cache_name]}"
         else:
-            out[m.cache_name] = f"not among the {policy.keep} newest names of its group"
+            out[m.cache_name] = not_newest[m.cache_name]
     for name in out:
-        del kept[name]
+        del kept[name], rules[name]
     return out
 
 
@@ -332,10 +403,16 @@ def broken_names(snapshot: CacheSnapshot, policy: GcPolicy) -> dict[str, str]:
             if (include is None or include.search(name)) and not (exclude is not None and exclude.search(name))}
 
 
+def _drop_hint(policy: GcPolicy, it: str) -> str:
+    return (f"--drop-broken deletes {it}" if not policy.drop_broken
+            else f"outside --include/--exclude, so --drop-broken keeps {it}")
+
+
 def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> GcPlan:
     """The deletes the policy allows on this snapshot, and everything kept with the reason. Pure."""
     kept_why: dict[str, str] = {}
-    expired = expired_names(snapshot, policy, now, kept_why)
+    kept_rule: dict[str, str] = {}
+    expired = expired_names(snapshot, policy, now, kept_why, kept_rule)
     broken = {name: why for name, why in broken_names(snapshot, policy).items() if name not in expired}
     still_broken = missing_blobs(snapshot)
     delete: list[GcItem] = []
@@ -350,8 +427,9 @@ def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> G
             kept_manifests.add(m.cache_name)
             why = kept_why[m.cache_name]
             if m.cache_name in still_broken:
-                why += f"; {broken_reason(still_broken[m.cache_name])} (--drop-broken deletes it)"
-            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: {why}"))
+                why += f"; {broken_reason(still_broken[m.cache_name])} ({_drop_hint(policy, 'it')})"
+            keep.append(KeptItem("manifest", m.blob_name, f"cache name {m.cache_name!r}: {why}",
+                                 kept_rule[m.cache_name]))
 
     unreadable = sorted(m.cache_name for m in snapshot.manifests if not m.readable)
     blocked = bool(unreadable) and not policy.ignore_unreadable
@@ -360,12 +438,14 @@ def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> G
         names = list(refs.get(blob.digest, ()))
         kept_by = [n for n in names if n in kept_manifests]
         if not blob.is_digest:
-            keep.append(KeptItem("blob", blob.blob_name, "not a BuildKit layer (name is not a digest)"))
+            keep.append(KeptItem("blob", blob.blob_name, "not a BuildKit layer (name is not a digest)",
+                                 "not-a-digest"))
         elif kept_by:
-            keep.append(KeptItem("blob", blob.blob_name, f"referenced by {_names(kept_by)}"))
+            keep.append(KeptItem("blob", blob.blob_name, f"referenced by {_names(kept_by)}", "referenced"))
         elif blocked:
             keep.append(KeptItem("blob", blob.blob_name,
-                                 f"unreadable manifest(s) {_names(unreadable)} may reference it"))
+                                 f"unreadable manifest(s) {_names(unreadable)} may reference it",
+                                 "blocked-by-unreadable"))
         elif names and not any(n in broken for n in names):
             delete.append(GcItem("blob", blob.blob_name, blob.size, blob.etag,
                                  f"only referenced by expired cache names: {_names(names)}"))
@@ -379,12 +459,48 @@ def plan_cache_gc(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime) -> G
         else:
             keep.append(KeptItem("blob", blob.blob_name,
                                  f"orphan younger than {format_duration(policy.grace)}: "
-                                 "may belong to an export in progress"))
+                                 "may belong to an export in progress", "young-orphan"))
     order = {"manifest": 0, "blob": 1}
+    kept_broken = [name for name in still_broken if name not in expired and name not in broken]
     return GcPlan(
         profile=snapshot.profile, container=snapshot.container, prefix=snapshot.prefix,
         blobs_prefix=snapshot.blobs_prefix, manifests_prefix=snapshot.manifests_prefix,
         delete=tuple(sorted(delete, key=lambda i: (order[i.kind], i.name))),
         keep=tuple(sorted(keep, key=lambda k: (order[k.kind], k.name))),
         created_at=now, policy=policy.to_dict(), ignore_unreadable=policy.ignore_unreadable,
+        kept_summary=summarize_keeps(keep, policy, unreadable, kept_broken),
     )
+
+
+def summarize_keeps(keep: list[KeptItem], policy: GcPolicy, unreadable: list[str],
+                    kept_broken: list[str]) -> tuple[str, ...]:
+    """One counted sentence per reason things stay, most telling first: why a plan is (nearly) empty."""
+    rules: dict[str, int] = {}
+    for item in keep:
+        rules[item.rule] = rules.get(item.rule, 0) + 1
+
+    def are(n: int, noun: str) -> str:
+        return f"{plural(n, noun)} {'is' if n == 1 else 'are'}"
+
+    grace = format_duration(policy.grace)
+    said = {
+        "young-orphan": lambda n: f"{are(n, 'orphan')} younger than the {grace} grace",
+        "blocked-by-unreadable": lambda n: (f"{plural(n, 'blob')} kept while {plural(len(unreadable), 'manifest')} "
+                                            f"cannot be read ({_names(unreadable, 3)}; --ignore-unreadable "
+                                            "overrides)"),
+        "referenced": lambda n: f"{are(n, 'blob')} referenced by kept cache names",
+        "no-policy": lambda n: (f"no cache name expires without --max-age or --keep "
+                                f"({plural(n, 'cache name')} kept)"),
+        "within-max-age": lambda n: (f"{plural(n, 'cache name')} exported within max-age "
+                                     f"{format_duration(policy.max_age or timedelta(0))}"),
+        "newest": lambda n: f"{are(n, 'cache name')} among the {policy.keep} newest of their group",
+        "filtered": lambda n: f"{are(n, 'cache name')} outside --include/--exclude",
+        "unreadable": lambda n: f"{are(n, 'manifest')} unreadable",
+        "not-a-digest": lambda n: f"{plural(n, 'blob')} not named by a digest (not BuildKit's)",
+    }
+    out = [said[rule](rules[rule]) for rule in said if rules.get(rule)]
+    if kept_broken:
+        n = len(kept_broken)
+        out.append(f"{plural(n, 'cache name')} {'references' if n == 1 else 'reference'} a missing blob "
+                   f"({_drop_hint(policy, 'it' if n == 1 else 'them')})")
+    return tuple(out)

@@ -260,16 +260,16 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
     where = f"{plan.profile}:{plan.container}/{plan.prefix}".rstrip("/")
-    print(f"Plan for {where}: delete {len(plan.delete)} blobs ({human_size(plan.bytes_reclaimed)}), "
+    print(f"Plan for {where}: delete {plan.what()} ({human_size(plan.bytes_reclaimed)}), "
           f"keep {plan.keep_count}")
     for item in plan.delete:
         print(f"  {human_size(item.size):>10}  {terminal_safe(item.name)}  ({terminal_safe(item.reason)})")
     for a in snap.anomalies:
         print(f"anomaly: {a.kind} {terminal_safe(a.subject)}: {terminal_safe(a.detail)}", file=sys.stderr)
-    blocked = [k for k in plan.keep if k.kind == "blob" and k.reason.startswith("unreadable manifest")]
-    if blocked:
-        print(f"{len(blocked)} blobs kept because a manifest is unreadable and may reference them "
-              "(fix or delete it, or pass --ignore-unreadable)")
+    if plan.empty_reason is not None:
+        print(f"Nothing to delete: {terminal_safe(plan.empty_reason)}.")
+    elif plan.kept_summary:
+        print(f"Kept: {terminal_safe('; '.join(plan.kept_summary))}.")
     if saved_to:
         print(f"Saved the plan to {saved_to}. Nothing was deleted. Delete exactly this plan with: "
               f"aztui cache gc {plan.profile} --execute --plan-file {saved_to}")
@@ -295,8 +295,8 @@ def _print_report(report, *, as_json: bool) -> int:
             "failed": len(report.failed), "journal": str(report.journal) if report.journal else None,
         }, indent=2, ensure_ascii=False))
         return code
-    print(f"Deleted {len(report.deleted)} of {len(plan.delete)} planned blobs "
-          f"({human_size(report.bytes_deleted)}) from {plan.profile}:{plan.container}")
+    print(f"Deleted {report.deleted_what()} ({human_size(report.bytes_deleted)}) "
+          f"from {plan.profile}:{plan.container}")
     for status, label in (("dropped_raced", "cache manifests dropped (written during the sweep, they "
                                             "referenced blobs it deleted; builds see a cache miss)"),
                           ("saved", "saved (referenced again since the plan)"),

@@ -80,6 +80,24 @@ def test_dry_run_json_deletes_nothing(config, layout, azurite, container_name, c
 def test_nothing_to_do_exit_3(config, layout, capsys):
     code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache")  # fresh orphan, 24h grace
     assert code == 3 and "delete 0 blobs" in out
+    why = ("1 orphan is younger than the 24h grace; 4 blobs are referenced by kept cache names; "
+           "no cache name expires without --max-age or --keep (4 cache names kept)")
+    assert f"Nothing to delete: {why}." in out
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", "--json")
+    data = json.loads(out)
+    assert code == 3 and data["empty_reason"] == why and data["kept_summary"] == why.split("; ")
+
+
+def test_the_plan_and_the_report_count_blobs_and_manifests_apart(config, layout, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    policy = ("--grace", "0s", "--keep", "0", "--include", "^ci/pr-")
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", *policy)
+    # ci/pr-1 goes; ci's blob is still ci/main's; the orphan is past the 0s grace
+    assert code == 0 and "delete 1 blob and 1 manifest (" in out
+    assert "not among the 0 newest names of group 'ci' (--keep 0); last exported 20" in out
+    assert "Kept: 4 blobs are referenced by kept cache names; 3 cache names are outside --include/--exclude." in out
+    code, out, _ = cli(capsys, "--config", config, "cache", "gc", "cache", *policy, "--execute")
+    assert code == 0 and "Deleted 1 of 1 planned blob and 1 of 1 manifest (" in out
 
 
 def test_plan_file_then_execute_exactly_it(config, layout, azurite, container_name, capsys, tmp_path,

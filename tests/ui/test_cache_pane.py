@@ -217,11 +217,30 @@ async def test_the_default_grace_keeps_a_young_orphan_and_says_why(profiles, lay
         assert rows(app, "#plan-delete") == {}
         kept = rows(app, "#plan-keep")[f"blobs/{layout['orphan']}"]
         assert kept[1] == "orphan younger than 24h: may belong to an export in progress"
-        assert "Nothing to delete" in text_of(app, "#plan-summary")
+        assert "Nothing to delete: 1 orphan is younger than the 24h grace; " in text_of(app, "#plan-summary")
+        assert "no cache name expires without --max-age or --keep" in text_of(app, "#plan-summary")
         assert plan.check_action("execute", ()) is False  # nothing to confirm
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen.query_one(CacheView), CacheView)
+
+
+@pytest.mark.slow
+async def test_the_confirm_and_the_report_repeat_the_plans_counts(profiles, layout):
+    app, running = start(profiles, "cache")
+    async with running as pilot:
+        await settle(pilot)
+        await plan_gc(pilot, keep="0", include="^ci/")
+        assert "Would delete 2 blobs and 1 manifest, reclaiming 804 B; keeps 5." in text_of(app, "#plan-summary")
+        why = rows(app, "#plan-delete")["manifests/ci/main"][2]
+        assert why.startswith("not among the 0 newest names of group 'ci' (--keep 0); last exported 20")
+        await pilot.press("x")
+        await settle(pilot)
+        assert text_of(app, "#gc-confirm-title") == "Delete 2 blobs and 1 manifest (804 B)?"
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert text_of(app, "#gc-report-title") == \
+            "GC: deleted 2 of 2 planned blobs and 1 of 1 manifest (804 B freed)"
 
 
 @pytest.mark.slow

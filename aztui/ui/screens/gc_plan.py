@@ -19,7 +19,7 @@ from aztui.profiles.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.cache_rows import where
 from aztui.ui.widgets.footer import Footer
-from aztui.ui.widgets.text import count, human_size, plain
+from aztui.ui.widgets.text import human_size, plain
 
 REPORT_NAMES = 8  # how many names per outcome the report lists
 
@@ -155,16 +155,15 @@ class GcPlanScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         plan = self.plan
-        manifests = sum(1 for i in plan.delete if i.kind == "manifest")
         yield Label(Text.assemble(("GC plan · ", "bold"), plain(where(plan), "bold"), " · profile ",
                                   plain(self.profile.name, "bold")), id="plan-title")
         if plan.delete:
-            headline = (f"Would delete {count(plan.count - manifests, 'blob')} and "
-                        f"{count(manifests, 'manifest')}, reclaiming {human_size(plan.bytes_reclaimed)}; "
-                        f"keeps {plan.keep_count:,}.")
+            headline = Text(f"Would delete {plan.what()}, reclaiming {human_size(plan.bytes_reclaimed)}; "
+                            f"keeps {plan.keep_count:,}.", style="bold")
         else:
-            headline = f"Nothing to delete under this policy; keeps {plan.keep_count:,}."
-        yield Static(Text.assemble((headline, "bold"), "  policy: ", plain(policy_summary(plan.policy), "dim")),
+            headline = Text.assemble(("Nothing to delete: ", "bold"), plain(plan.empty_reason, "bold"),
+                                     (f". Keeps {plan.keep_count:,}.", "bold"))
+        yield Static(Text.assemble(headline, "  policy: ", plain(policy_summary(plan.policy), "dim")),
                      id="plan-summary")
         yield Label(Text(f"To delete ({plan.count:,})", style="bold underline"), classes="section")
         yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
@@ -230,8 +229,8 @@ class GcConfirm(DestructiveConfirm):
 
     def compose_body(self) -> ComposeResult:
         plan = self.plan
-        yield Label(Text(f"Delete {count(plan.count, 'cache blob')} ({human_size(plan.bytes_reclaimed)})?",
-                         style="bold"))
+        yield Label(Text(f"Delete {plan.what()} ({human_size(plan.bytes_reclaimed)})?", style="bold"),
+                    id="gc-confirm-title")
         yield Static(Text.assemble("cache: ", plain(where(plan), "bold"), " · profile: ",
                                    plain(self.profile.name, "bold")))
         yield Static(Text("Manifests go first; all manifests are read again just before the blobs go, "
@@ -248,8 +247,8 @@ class GcReportScreen(ReportScreen):
 
     def compose_body(self) -> ComposeResult:
         report = self.report
-        yield Label(Text(f"GC: deleted {len(report.deleted):,} of {count(report.plan.count, 'cache blob')} "
-                         f"({human_size(report.bytes_deleted)} freed)", style="bold"))
+        yield Label(Text(f"GC: deleted {report.deleted_what()} ({human_size(report.bytes_deleted)} freed)",
+                         style="bold"), id="gc-report-title")
         yield Static(self.summary(), id="gc-report-summary")
         if report.journal is not None:
             yield Static(Text.assemble(("Journal: ", "dim"), plain(report.journal)), id="gc-report-journal")
