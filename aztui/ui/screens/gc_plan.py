@@ -93,7 +93,7 @@ class GcPolicyForm(ModalScreen[object]):
                                 id=f"policy-{field}", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Broken cache names", classes="form-label")
-                yield Checkbox("delete manifests naming a missing blob (builds importing them fail)",
+                yield Checkbox("drop manifests that name a missing blob",
                                self.drop_broken, id="policy-drop-broken", compact=True)
             yield Static(id="policy-error", markup=False)
             with Horizontal(classes="buttons"):
