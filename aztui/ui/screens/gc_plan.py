@@ -234,9 +234,10 @@ class GcConfirm(DestructiveConfirm):
         yield Static(Text.assemble("cache: ", plain(where(plan), "bold"), " · profile: ",
                                    plain(self.profile.name, "bold")))
         yield Static(Text("Manifests go first; all manifests are read again just before the blobs go, "
-                          "and a blob one of them references now is saved. Each delete is guarded by "
-                          "its ETag: a blob changed since the plan is skipped. A journal records each "
-                          "outcome.", style="dim"), id="gc-confirm-rules")
+                          "and a blob one of them references now is saved; once more after, and a "
+                          "manifest written meanwhile that names a deleted blob is deleted too. Each "
+                          "delete is guarded by its ETag: a blob changed since the plan is skipped. "
+                          "A journal records each outcome.", style="dim"), id="gc-confirm-rules")
 
 
 class GcReportScreen(ReportScreen):
