@@ -197,6 +197,25 @@ async def test_a_profile_without_a_registry_says_how_to_add_one(azurite, contain
     assert not errors(notes) and not app.worker_errors
 
 
+async def test_a_registry_beside_the_configured_root_is_located(pushed_registry, tmp_path):  # noqa: F811
+    """A v2.8 registry config copied with `rootdirectory: /prod`: the pane says where the data is."""
+    data = pushed_registry
+    config = tmp_path / "profiles.toml"
+    config.write_text(data.config.read_text().replace('container = "%s"' % data.containers["v2.8"],
+                                                      'container = "%s"\nrootdirectory = "/prod"'
+                                                      % data.containers["v2.8"]))
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(config).get("v28"))
+        await settle(pilot)
+        help_text = " ".join(text_of(app, "#registry-help").split())
+        assert "registry data found at the container root ('/docker/registry/v2/', v2.8 naming)" in help_text
+        assert "the v2.8 azure driver ignores rootdirectory — remove it from this profile" in help_text
+        assert not app.query_one("#registry-repositories").display
+    assert not errors(notes) and not app.worker_errors
+
+
 # --- Azure Container Registry (the local ACR-compatible server) -------------------------------------
 
 def writes(server) -> list:
