@@ -61,6 +61,22 @@ class Finding:
             return text + "; the container is empty"
         return text + f"; the container holds other blobs (the first is {self.first_blob!r})"
 
+    def expected(self) -> str:
+        """`registry data under '/prod/docker/registry/v2/' or 'prod/...' in container 'c'`."""
+        return "registry data under " + " or ".join(repr(b) for b in self.configured) + \
+            f" in container {self.container!r}"
+
+    def what_was_found(self) -> str:
+        """What is there instead: where the registry data is, or what the container holds."""
+        if self.found is not None:
+            place = "at the container root" if not self.found.root else f"under {self.found.root!r}"
+            return f"registry data {place} ({self.found.base!r}, {self.found.layout} naming)"
+        looked = ", ".join(repr(b) for b in self.looked_at if b not in self.configured)
+        text = "nothing there" + (f", nor at {looked}" if looked else "")
+        if self.first_blob is None:
+            return text + "; the container is empty"
+        return text + f"; the container holds other blobs (the first is {self.first_blob!r})"
+
     def hint(self) -> str:
         """What to change in the profile."""
         found = self.found
