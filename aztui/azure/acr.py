@@ -32,6 +32,7 @@ from aztui.azure.credentials import credential_for, plan_auth
 from aztui.azure.errors import azure_errors
 from aztui.errors import (
     AuthenticationError,
+    NotFoundError,
     PermissionDeniedError,
     ProfileError,
     ReadOnlyError,
@@ -314,20 +315,36 @@ class AcrRegistry:
         if self.profile.read_only:
             raise ReadOnlyError.refusing(f"refused to {what}")
 
+    async def _delete(self, what: str, call: Any, *args: str) -> None:
+        """Run an SDK delete; `NotFoundError` ("already gone") when the registry answered 404.
+
+        The SDK's delete_tag / delete_manifest / delete_repository accept 202 and 404 alike and
+        return None. Its generated operations hand the final pipeline response to the documented
+        `cls` callback, so the status is read from the very answer to the DELETE (no second read,
+        no race)."""
+        self._check_writable(f"delete {what}")
+        statuses: list[int] = []
+
+        def keep_status(pipeline_response: Any, *_: Any) -> None:
+            statuses.append(pipeline_response.http_response.status_code)
+
+        async with azure_errors(f"deleting {what}"):
+            await call(*args, cls=keep_status)
+        if statuses and statuses[-1] == 404:
+            raise NotFoundError(f"{what} is already gone (the registry answered 404 to the delete)",
+                                title="Already gone")
+
     async def delete_tag(self, repository: str, tag: str) -> None:
-        self._check_writable(f"delete tag {repository}:{tag}")
-        async with azure_errors(f"deleting tag {repository}:{tag}"):
-            await self.client.delete_tag(repository, tag)
+        """Untag; `NotFoundError` when the tag was already gone."""
+        await self._delete(f"tag {repository}:{tag}", self.client.delete_tag, repository, tag)
 
     async def delete_manifest(self, repository: str, digest: str) -> None:
-        self._check_writable(f"delete manifest {repository}@{digest}")
-        async with azure_errors(f"deleting manifest {repository}@{digest}"):
-            await self.client.delete_manifest(repository, digest)
+        """Delete a manifest (and its tags); `NotFoundError` when it was already gone."""
+        await self._delete(f"manifest {repository}@{digest}", self.client.delete_manifest, repository, digest)
 
     async def delete_repository(self, repository: str) -> None:
-        self._check_writable(f"delete repository {repository}")
-        async with azure_errors(f"deleting repository {repository}"):
-            await self.client.delete_repository(repository)
+        """Delete a repository; `NotFoundError` when it was already gone."""
+        await self._delete(f"repository {repository}", self.client.delete_repository, repository)
 
     async def set_locks(self, repository: str, *, tag: str | None = None, digest: str | None = None,
                         can_delete: bool | None = None, can_write: bool | None = None) -> None:
