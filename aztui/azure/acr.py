@@ -25,7 +25,7 @@ import os
 import re
 from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from aztui.azure.clients import SAFE_METHODS, core_retry_policy, http_transport
 from aztui.azure.credentials import credential_for, plan_auth
@@ -68,6 +68,27 @@ def _refused_scope(challenge: str) -> str:
     return f" ({scope})" if scope else ""
 
 
+def read_scope(method: str, path: str) -> str | None:
+    """The token scope ACR challenges a read with (GET/HEAD), or None when it is not one.
+
+    `/acr/v1/_catalog` -> `registry:catalog:*`; `/acr/v1/<name>[/_tags|/_manifests...]` ->
+    `repository:<name>:metadata_read`; `/v2/<name>/manifests|blobs/...` -> `repository:<name>:pull`.
+    """
+    if method.upper() not in ("GET", "HEAD"):
+        return None
+    if path == "/acr/v1/_catalog":
+        return "registry:catalog:*"
+    if path.startswith("/acr/v1/"):
+        name = unquote(path[len("/acr/v1/"):].split("/", 1)[0])
+        return f"repository:{name}:metadata_read" if name else None
+    if path.startswith("/v2/"):
+        for marker in ("/manifests/", "/blobs/", "/tags/list"):
+            if marker in path:
+                name = unquote(path[len("/v2/"):path.index(marker)])
+                return f"repository:{name}:pull" if name else None
+    return None
+
+
 def acr_transport(inner: Any, *, anonymous: bool, read_only: bool) -> Any:
     """The transport for the SDK client: `inner` (an azure-core async transport) behind the gate."""
     return _transport_class()(inner, anonymous=anonymous, read_only=read_only)
@@ -87,6 +108,8 @@ def _transport_class() -> type:
             self.inner = inner
             self.anonymous = anonymous
             self.read_only = read_only
+            self.service: str | None = None         # from the first challenge (anonymous)
+            self.tokens: dict[str, str] = {}        # scope -> anonymous access token
 
         async def open(self) -> None:
             await self.inner.open()
@@ -106,6 +129,8 @@ def _transport_class() -> type:
             is_token = path in TOKEN_PATHS
             if self.read_only and request.method.upper() not in SAFE_METHODS and not is_token:
                 raise ReadOnlyError.refusing(f"refused to send {request.method} {path}")
+            if self.anonymous and not is_token and self.service is not None:
+                await self._authorize_ahead(request, **kwargs)
             response = await self.inner.send(request, **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
             if not (self.anonymous and response.status_code == 401 and not is_token
@@ -123,8 +148,21 @@ def _transport_class() -> type:
                          "\"default_credentials\" with a role such as AcrDelete or Contributor to change it")
             return response
 
+        async def _authorize_ahead(self, request: Any, **kwargs: Any) -> None:
+            """Send a read with the token of the scope it will need, saving the challenge's round
+            trip (docs/formats/acr-data-plane.md §Authentication); a wrong guess is challenged."""
+            scope = read_scope(request.method, urlsplit(request.url).path)
+            if scope is None or "Authorization" in request.headers:
+                return
+            token = self.tokens.get(scope)
+            if token is None:
+                challenge = f'Bearer service="{self.service}",scope="{scope}"'
+                token = await self._anonymous_token(challenge, request.url, **kwargs)
+            request.headers["Authorization"] = f"Bearer {token}"
+
         async def _anonymous_token(self, challenge: str, url: str, **kwargs: Any) -> str:
             params = parse_challenge(challenge)
+            self.service = params.get("service", "")
             parts = urlsplit(url)
             token_url = f"{parts.scheme}://{parts.netloc}/oauth2/token?api-version=2021-07-01"
             body = urlencode({"service": params.get("service", ""), "scope": params.get("scope", ""),
@@ -147,6 +185,7 @@ def _transport_class() -> type:
                     title="Anonymous access refused",
                     hint="enable anonymous pull on the registry (`az acr update --anonymous-pull-enabled`) "
                          "or use auth = \"client_secret\" or \"default_credentials\"")
+            self.tokens[params.get("scope", "")] = token
             return token
 
     _TRANSPORT_CLASS = AcrTransport
@@ -249,23 +288,39 @@ class AcrRegistry:
                               **_can(props))
 
     async def iter_repositories(self) -> AsyncIterator[RepositoryInfo]:
-        """Every repository with its properties; properties are read `concurrency` at a time."""
-        names: list[str] = []
-        async with azure_errors(f"listing the repositories of {self.endpoint}"):
-            pages = self.client.list_repository_names(**self._paging()).by_page()
-            async for page in pages:
-                names = [name async for name in page]
-                for info in await self._gather(self.repository, names):
-                    yield info
+        """Every repository with its properties, in the registry's order.
 
-    async def _gather(self, fetch, items: list) -> list:
+        A pipeline: the name pages are fetched ahead while properties are read `concurrency` at
+        a time (in name order: the semaphore is first come, first served), and each repository
+        is yielded as soon as it and those before it are read. The first rows come after one
+        page of names and a few round trips, and a page boundary never idles the readers."""
         gate = asyncio.Semaphore(self.concurrency)
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
 
-        async def one(item):
+        async def read(name: str) -> RepositoryInfo:
             async with gate:
-                return await fetch(item)
+                return await self.repository(name)
 
-        return list(await asyncio.gather(*(one(item) for item in items)))
+        async def list_names() -> None:
+            try:
+                async with azure_errors(f"listing the repositories of {self.endpoint}"):
+                    async for name in self.client.list_repository_names(**self._paging()):
+                        queue.put_nowait(asyncio.ensure_future(read(name)))
+            finally:
+                queue.put_nowait(done)
+
+        lister = asyncio.ensure_future(list_names())
+        try:
+            while (reading := await queue.get()) is not done:
+                yield await reading
+            await lister                      # a listing error after the last page read
+        finally:
+            left = [lister, *(queue.get_nowait() for _ in range(queue.qsize()))]
+            left = [task for task in left if task is not done]
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
 
     async def list_tags(self, repository: str) -> list[TagInfo]:
         async with azure_errors(f"listing the tags of {repository}"):
