@@ -390,3 +390,38 @@ async def test_unreachable_registry_is_a_notification_not_a_traceback():
     assert not app.worker_errors
     failures = errors(notes)
     assert len(failures) == 1 and "Hint:" in failures[0] and "Traceback" not in failures[0]
+
+
+async def test_the_first_repositories_show_while_the_listing_goes_on(tls):
+    """60 repositories; the properties of the 41st are held back: the first 40 show, the read goes on."""
+    import asyncio
+    import threading
+
+    from tests.support.acr_server import AcrServer
+
+    names = sorted(f"team/service-{i:02d}" for i in range(60))
+    release = threading.Event()
+
+    class HeldServer(AcrServer):
+        def acr(self, method, segments, query, body):
+            if segments and segments[0] == names[40]:
+                release.wait(30)
+            return super().acr(method, segments, query, body)
+
+    notes: list = []
+    with HeldServer(tls["cert"], tls["key"], synthetic={n: ["v1"] for n in names}, default_page=10) as server:
+        app, running = start(notes)
+        async with running as pilot:
+            app.view.load(anonymous_acr_profile(server, tls))
+            for _ in range(200):                       # until the first rows are on screen
+                await pilot.pause(0.05)
+                if app.query_one("#registry-repositories", DataTable).row_count:
+                    break
+            shown_early = column(app, "#registry-repositories", "Repository")
+            assert shown_early and shown_early == names[:len(shown_early)] and len(shown_early) <= 40
+            assert any(w.is_running for w in app.workers)              # the read is still going on
+            release.set()
+            await asyncio.sleep(0)
+            await settle(pilot)
+            assert column(app, "#registry-repositories", "Repository") == names
+    assert not errors(notes) and not app.worker_errors
