@@ -243,10 +243,15 @@ def env_proxy(url: str) -> tuple[Any, Any]:
     return _env_proxy(parts.scheme, parts.hostname or "", _proxy_environment())
 
 
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+                    "http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
 def _proxy_environment() -> tuple:
+    """The proxy variables' values: the cache key, so a changed environment is read again."""
     import os
 
-    return tuple(sorted((k, v) for k, v in os.environ.items() if k.lower().endswith("_proxy")))
+    return tuple(os.environ.get(name) for name in _PROXY_VARIABLES)
 
 
 @cache
