@@ -20,9 +20,12 @@ credentials. `acr_transport` builds the last hop of its pipeline (passed through
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import logging
 import os
 import re
+import time
 from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Mapping
 from urllib.parse import unquote, urlencode, urlsplit
@@ -39,6 +42,8 @@ from aztui.errors import (
 )
 from aztui.profiles.model import Profile
 from aztui.registry.model import ACR_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
+
+log = logging.getLogger(__name__)
 
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 TOKEN_PATHS = ("/oauth2/token", "/oauth2/exchange")
@@ -89,6 +94,16 @@ def read_scope(method: str, path: str) -> str | None:
     return None
 
 
+def _seconds_left(jwt: str) -> float:
+    """Seconds until a JWT's `exp` (unverified: only to know when to renew it); 0 if unreadable."""
+    try:
+        payload = jwt.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"]) - time.time()
+    except (IndexError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def acr_transport(inner: Any, *, anonymous: bool, read_only: bool) -> Any:
     """The transport for the SDK client: `inner` (an azure-core async transport) behind the gate."""
     return _transport_class()(inner, anonymous=anonymous, read_only=read_only)
@@ -108,8 +123,11 @@ def _transport_class() -> type:
             self.inner = inner
             self.anonymous = anonymous
             self.read_only = read_only
-            self.service: str | None = None         # from the first challenge (anonymous)
-            self.tokens: dict[str, str] = {}        # scope -> anonymous access token
+            self.service: str | None = None         # from the first challenge
+            self.tokens: dict[str, str] = {}        # scope -> access token
+            self.credential: Any = None             # set by AcrRegistry for token credentials
+            self.refresh: tuple[str, float] | None = None   # ACR refresh token, renew after (monotonic)
+            self.refresh_lock = asyncio.Lock()      # one exchange at a time
 
         async def open(self) -> None:
             await self.inner.open()
@@ -129,10 +147,12 @@ def _transport_class() -> type:
             is_token = path in TOKEN_PATHS
             if self.read_only and request.method.upper() not in SAFE_METHODS and not is_token:
                 raise ReadOnlyError.refusing(f"refused to send {request.method} {path}")
-            if self.anonymous and not is_token and self.service is not None:
+            if not is_token and self.service is not None and (self.anonymous or self.credential is not None):
                 await self._authorize_ahead(request, **kwargs)
             response = await self.inner.send(request, **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
+            if response.status_code == 401 and challenge.lower().startswith("bearer") and not is_token:
+                self.service = parse_challenge(challenge).get("service", self.service)
             if not (self.anonymous and response.status_code == 401 and not is_token
                     and challenge.lower().startswith("bearer")):
                 return response
@@ -155,10 +175,55 @@ def _transport_class() -> type:
             if scope is None or "Authorization" in request.headers:
                 return
             token = self.tokens.get(scope)
-            if token is None:
+            if token is None and self.anonymous:
                 challenge = f'Bearer service="{self.service}",scope="{scope}"'
                 token = await self._anonymous_token(challenge, request.url, **kwargs)
-            request.headers["Authorization"] = f"Bearer {token}"
+            elif token is None:
+                try:
+                    token = await self._credential_token(scope, request.url, **kwargs)
+                except Exception:  # noqa: BLE001 - only a shortcut: the SDK's challenge flow takes over
+                    log.debug("no ACR token ahead for %s", scope, exc_info=True)
+                    token = None
+                if token is None:
+                    self.credential = None          # not again: each request goes the SDK's way
+                    return
+            if token:
+                request.headers["Authorization"] = f"Bearer {token}"
+
+        async def _credential_token(self, scope: str, url: str, **kwargs: Any) -> str | None:
+            """An access token for `scope`: the Entra token exchanged for an ACR refresh token
+            (kept until five minutes before it expires), then exchanged for the scope, as the
+            SDK's challenge flow does on every request (docs/formats/acr-data-plane.md)."""
+            parts = urlsplit(url)
+            base = f"{parts.scheme}://{parts.netloc}"
+            async with self.refresh_lock:
+                if self.refresh is None or time.monotonic() >= self.refresh[1]:
+                    entra = await self.credential.get_token(f"{ACR_AUDIENCE}/.default")
+                    answer = await self._form(f"{base}/oauth2/exchange?api-version=2021-07-01", {
+                        "grant_type": "access_token", "service": self.service, "access_token": entra.token},
+                        **kwargs)
+                    refresh = answer.get("refresh_token")
+                    if not refresh:
+                        return None
+                    self.refresh = (refresh, time.monotonic() + _seconds_left(refresh) - 300)
+            answer = await self._form(f"{base}/oauth2/token?api-version=2021-07-01", {
+                "grant_type": "refresh_token", "service": self.service, "scope": scope,
+                "refresh_token": self.refresh[0]}, **kwargs)
+            token = answer.get("access_token")
+            if token:
+                self.tokens[scope] = token
+            return token
+
+        async def _form(self, url: str, form: dict, **kwargs: Any) -> dict:
+            request = HttpRequest("POST", url, content=urlencode(form).encode(),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+            answer = await self.inner.send(request, **kwargs)
+            if hasattr(answer, "read"):
+                await answer.read()
+            if answer.status_code != 200:
+                return {}
+            body = json.loads(answer.text())
+            return body if isinstance(body, dict) else {}
 
         async def _anonymous_token(self, challenge: str, url: str, **kwargs: Any) -> str:
             params = parse_challenge(challenge)
@@ -244,6 +309,7 @@ class AcrRegistry:
         try:
             stack.push_async_callback(inner.close)
             credential = await stack.enter_async_context(credential_for(profile, self.environ, plan=plan))
+            transport.credential = credential if plan.method != "anonymous" else None
             client = ContainerRegistryClient(self.endpoint, credential, audience=ACR_AUDIENCE,
                                              transport=transport, retry_policy=acr_retry_policy(profile))
             self._client = await stack.enter_async_context(client)

@@ -72,3 +72,19 @@ async def test_the_environment_proxy_applies_once_per_host_and_no_proxy_bypasses
         async with BlobStore(profile) as store:
             assert [b.name for b in (await store.list_page(container_name)).items] == ["a.txt"]
         assert len(proxy.requests) == through
+
+
+async def test_a_credential_listing_exchanges_once_and_needs_two_requests_per_repository(synthetic_acr, tls,
+                                                                                       token_server):
+    from tests.support.acr_server import credential_profile
+
+    acr = synthetic_acr
+    async with AcrRegistry(credential_profile(acr, tls, token_server), {}, concurrency=4) as registry:
+        repos = [r async for r in registry.iter_repositories()]
+    assert [r.name for r in repos] == sorted(SYNTHETIC)
+    tokens = [p for m, p, _ in acr.requests if m == "POST" and p.startswith("/oauth2/token")]
+    reads = [p for m, p, _ in acr.requests if m == "GET" and not p.startswith("/acr/v1/_catalog")]
+    challenged = [p for m, p, token in acr.requests if m == "GET" and not token]
+    assert len(reads) == len(SYNTHETIC) and challenged == ["/acr/v1/_catalog"]
+    assert len(tokens) == len(SYNTHETIC) + 2         # one per repository scope + the catalog's (SDK's, ours)
+    assert acr.exchanges == 2          # the SDK's for the first challenge, then aztui's refresh token, kept
