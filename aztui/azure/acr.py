@@ -20,24 +20,30 @@ credentials. `acr_transport` builds the last hop of its pipeline (passed through
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import logging
 import os
 import re
+import time
 from contextlib import AsyncExitStack
 from typing import Any, AsyncIterator, Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from aztui.azure.clients import SAFE_METHODS, core_retry_policy, http_transport
 from aztui.azure.credentials import credential_for, plan_auth
 from aztui.azure.errors import azure_errors
 from aztui.errors import (
     AuthenticationError,
+    NotFoundError,
     PermissionDeniedError,
     ProfileError,
     ReadOnlyError,
 )
 from aztui.profiles.model import Profile
 from aztui.registry.model import ACR_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
+
+log = logging.getLogger(__name__)
 
 ACR_AUDIENCE = "https://containerregistry.azure.net"
 TOKEN_PATHS = ("/oauth2/token", "/oauth2/exchange")
@@ -67,6 +73,37 @@ def _refused_scope(challenge: str) -> str:
     return f" ({scope})" if scope else ""
 
 
+def read_scope(method: str, path: str) -> str | None:
+    """The token scope ACR challenges a read with (GET/HEAD), or None when it is not one.
+
+    `/acr/v1/_catalog` -> `registry:catalog:*`; `/acr/v1/<name>[/_tags|/_manifests...]` ->
+    `repository:<name>:metadata_read`; `/v2/<name>/manifests|blobs/...` -> `repository:<name>:pull`.
+    """
+    if method.upper() not in ("GET", "HEAD"):
+        return None
+    if path == "/acr/v1/_catalog":
+        return "registry:catalog:*"
+    if path.startswith("/acr/v1/"):
+        name = unquote(path[len("/acr/v1/"):].split("/", 1)[0])
+        return f"repository:{name}:metadata_read" if name else None
+    if path.startswith("/v2/"):
+        for marker in ("/manifests/", "/blobs/", "/tags/list"):
+            if marker in path:
+                name = unquote(path[len("/v2/"):path.index(marker)])
+                return f"repository:{name}:pull" if name else None
+    return None
+
+
+def _seconds_left(jwt: str) -> float:
+    """Seconds until a JWT's `exp` (unverified: only to know when to renew it); 0 if unreadable."""
+    try:
+        payload = jwt.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"]) - time.time()
+    except (IndexError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def acr_transport(inner: Any, *, anonymous: bool, read_only: bool) -> Any:
     """The transport for the SDK client: `inner` (an azure-core async transport) behind the gate."""
     return _transport_class()(inner, anonymous=anonymous, read_only=read_only)
@@ -86,6 +123,11 @@ def _transport_class() -> type:
             self.inner = inner
             self.anonymous = anonymous
             self.read_only = read_only
+            self.service: str | None = None         # from the first challenge
+            self.tokens: dict[str, str] = {}        # scope -> access token
+            self.credential: Any = None             # set by AcrRegistry for token credentials
+            self.refresh: tuple[str, float] | None = None   # ACR refresh token, renew after (monotonic)
+            self.refresh_lock = asyncio.Lock()      # one exchange at a time
 
         async def open(self) -> None:
             await self.inner.open()
@@ -105,8 +147,12 @@ def _transport_class() -> type:
             is_token = path in TOKEN_PATHS
             if self.read_only and request.method.upper() not in SAFE_METHODS and not is_token:
                 raise ReadOnlyError.refusing(f"refused to send {request.method} {path}")
+            if not is_token and self.service is not None and (self.anonymous or self.credential is not None):
+                await self._authorize_ahead(request, **kwargs)
             response = await self.inner.send(request, **kwargs)
             challenge = response.headers.get("WWW-Authenticate", "")
+            if response.status_code == 401 and challenge.lower().startswith("bearer") and not is_token:
+                self.service = parse_challenge(challenge).get("service", self.service)
             if not (self.anonymous and response.status_code == 401 and not is_token
                     and challenge.lower().startswith("bearer")):
                 return response
@@ -122,8 +168,66 @@ def _transport_class() -> type:
                          "\"default_credentials\" with a role such as AcrDelete or Contributor to change it")
             return response
 
+        async def _authorize_ahead(self, request: Any, **kwargs: Any) -> None:
+            """Send a read with the token of the scope it will need, saving the challenge's round
+            trip (docs/formats/acr-data-plane.md §Authentication); a wrong guess is challenged."""
+            scope = read_scope(request.method, urlsplit(request.url).path)
+            if scope is None or "Authorization" in request.headers:
+                return
+            token = self.tokens.get(scope)
+            if token is None and self.anonymous:
+                challenge = f'Bearer service="{self.service}",scope="{scope}"'
+                token = await self._anonymous_token(challenge, request.url, **kwargs)
+            elif token is None:
+                try:
+                    token = await self._credential_token(scope, request.url, **kwargs)
+                except Exception:  # noqa: BLE001 - only a shortcut: the SDK's challenge flow takes over
+                    log.debug("no ACR token ahead for %s", scope, exc_info=True)
+                    token = None
+                if token is None:
+                    self.credential = None          # not again: each request goes the SDK's way
+                    return
+            if token:
+                request.headers["Authorization"] = f"Bearer {token}"
+
+        async def _credential_token(self, scope: str, url: str, **kwargs: Any) -> str | None:
+            """An access token for `scope`: the Entra token exchanged for an ACR refresh token
+            (kept until five minutes before it expires), then exchanged for the scope, as the
+            SDK's challenge flow does on every request (docs/formats/acr-data-plane.md)."""
+            parts = urlsplit(url)
+            base = f"{parts.scheme}://{parts.netloc}"
+            async with self.refresh_lock:
+                if self.refresh is None or time.monotonic() >= self.refresh[1]:
+                    entra = await self.credential.get_token(f"{ACR_AUDIENCE}/.default")
+                    answer = await self._form(f"{base}/oauth2/exchange?api-version=2021-07-01", {
+                        "grant_type": "access_token", "service": self.service, "access_token": entra.token},
+                        **kwargs)
+                    refresh = answer.get("refresh_token")
+                    if not refresh:
+                        return None
+                    self.refresh = (refresh, time.monotonic() + _seconds_left(refresh) - 300)
+            answer = await self._form(f"{base}/oauth2/token?api-version=2021-07-01", {
+                "grant_type": "refresh_token", "service": self.service, "scope": scope,
+                "refresh_token": self.refresh[0]}, **kwargs)
+            token = answer.get("access_token")
+            if token:
+                self.tokens[scope] = token
+            return token
+
+        async def _form(self, url: str, form: dict, **kwargs: Any) -> dict:
+            request = HttpRequest("POST", url, content=urlencode(form).encode(),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+            answer = await self.inner.send(request, **kwargs)
+            if hasattr(answer, "read"):
+                await answer.read()
+            if answer.status_code != 200:
+                return {}
+            body = json.loads(answer.text())
+            return body if isinstance(body, dict) else {}
+
         async def _anonymous_token(self, challenge: str, url: str, **kwargs: Any) -> str:
             params = parse_challenge(challenge)
+            self.service = params.get("service", "")
             parts = urlsplit(url)
             token_url = f"{parts.scheme}://{parts.netloc}/oauth2/token?api-version=2021-07-01"
             body = urlencode({"service": params.get("service", ""), "scope": params.get("scope", ""),
@@ -146,6 +250,7 @@ def _transport_class() -> type:
                     title="Anonymous access refused",
                     hint="enable anonymous pull on the registry (`az acr update --anonymous-pull-enabled`) "
                          "or use auth = \"client_secret\" or \"default_credentials\"")
+            self.tokens[params.get("scope", "")] = token
             return token
 
     _TRANSPORT_CLASS = AcrTransport
@@ -204,6 +309,7 @@ class AcrRegistry:
         try:
             stack.push_async_callback(inner.close)
             credential = await stack.enter_async_context(credential_for(profile, self.environ, plan=plan))
+            transport.credential = credential if plan.method != "anonymous" else None
             client = ContainerRegistryClient(self.endpoint, credential, audience=ACR_AUDIENCE,
                                              transport=transport, retry_policy=acr_retry_policy(profile))
             self._client = await stack.enter_async_context(client)
@@ -248,23 +354,39 @@ class AcrRegistry:
                               **_can(props))
 
     async def iter_repositories(self) -> AsyncIterator[RepositoryInfo]:
-        """Every repository with its properties; properties are read `concurrency` at a time."""
-        names: list[str] = []
-        async with azure_errors(f"listing the repositories of {self.endpoint}"):
-            pages = self.client.list_repository_names(**self._paging()).by_page()
-            async for page in pages:
-                names = [name async for name in page]
-                for info in await self._gather(self.repository, names):
-                    yield info
+        """Every repository with its properties, in the registry's order.
 
-    async def _gather(self, fetch, items: list) -> list:
+        A pipeline: the name pages are fetched ahead while properties are read `concurrency` at
+        a time (in name order: the semaphore is first come, first served), and each repository
+        is yielded as soon as it and those before it are read. The first rows come after one
+        page of names and a few round trips, and a page boundary never idles the readers."""
         gate = asyncio.Semaphore(self.concurrency)
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
 
-        async def one(item):
+        async def read(name: str) -> RepositoryInfo:
             async with gate:
-                return await fetch(item)
+                return await self.repository(name)
 
-        return list(await asyncio.gather(*(one(item) for item in items)))
+        async def list_names() -> None:
+            try:
+                async with azure_errors(f"listing the repositories of {self.endpoint}"):
+                    async for name in self.client.list_repository_names(**self._paging()):
+                        queue.put_nowait(asyncio.ensure_future(read(name)))
+            finally:
+                queue.put_nowait(done)
+
+        lister = asyncio.ensure_future(list_names())
+        try:
+            while (reading := await queue.get()) is not done:
+                yield await reading
+            await lister                      # a listing error after the last page read
+        finally:
+            left = [lister, *(queue.get_nowait() for _ in range(queue.qsize()))]
+            left = [task for task in left if task is not done]
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
 
     async def list_tags(self, repository: str) -> list[TagInfo]:
         async with azure_errors(f"listing the tags of {repository}"):
@@ -314,20 +436,36 @@ class AcrRegistry:
         if self.profile.read_only:
             raise ReadOnlyError.refusing(f"refused to {what}")
 
+    async def _delete(self, what: str, call: Any, *args: str) -> None:
+        """Run an SDK delete; `NotFoundError` ("already gone") when the registry answered 404.
+
+        The SDK's delete_tag / delete_manifest / delete_repository accept 202 and 404 alike and
+        return None. Its generated operations hand the final pipeline response to the documented
+        `cls` callback, so the status is read from the very answer to the DELETE (no second read,
+        no race)."""
+        self._check_writable(f"delete {what}")
+        statuses: list[int] = []
+
+        def keep_status(pipeline_response: Any, *_: Any) -> None:
+            statuses.append(pipeline_response.http_response.status_code)
+
+        async with azure_errors(f"deleting {what}"):
+            await call(*args, cls=keep_status)
+        if statuses and statuses[-1] == 404:
+            raise NotFoundError(f"{what} is already gone (the registry answered 404 to the delete)",
+                                title="Already gone")
+
     async def delete_tag(self, repository: str, tag: str) -> None:
-        self._check_writable(f"delete tag {repository}:{tag}")
-        async with azure_errors(f"deleting tag {repository}:{tag}"):
-            await self.client.delete_tag(repository, tag)
+        """Untag; `NotFoundError` when the tag was already gone."""
+        await self._delete(f"tag {repository}:{tag}", self.client.delete_tag, repository, tag)
 
     async def delete_manifest(self, repository: str, digest: str) -> None:
-        self._check_writable(f"delete manifest {repository}@{digest}")
-        async with azure_errors(f"deleting manifest {repository}@{digest}"):
-            await self.client.delete_manifest(repository, digest)
+        """Delete a manifest (and its tags); `NotFoundError` when it was already gone."""
+        await self._delete(f"manifest {repository}@{digest}", self.client.delete_manifest, repository, digest)
 
     async def delete_repository(self, repository: str) -> None:
-        self._check_writable(f"delete repository {repository}")
-        async with azure_errors(f"deleting repository {repository}"):
-            await self.client.delete_repository(repository)
+        """Delete a repository; `NotFoundError` when it was already gone."""
+        await self._delete(f"repository {repository}", self.client.delete_repository, repository)
 
     async def set_locks(self, repository: str, *, tag: str | None = None, digest: str | None = None,
                         can_delete: bool | None = None, can_write: bool | None = None) -> None:

@@ -1,9 +1,11 @@
-"""`aztui profiles test NAME [--all] [--write] [--json]`: the profile doctor, headless.
+"""`aztui profiles test NAME [--all] [--write] [--strict] [--json]`: the profile doctor, headless.
 
 Human output is one line per step as it completes (✓ ok, ! warn, ✗ fail, - skipped),
-with the hint indented below; `--all` tests every profile concurrently and prints a
-summary table. Exit 0 when nothing failed (warnings pass), 1 when a step failed,
-2 when the profiles file is broken or NAME is unknown.
+with the hint indented below, then the verdict: `ok`, `FAILED`, or `WARNING` followed by each
+warning again (what was expected, what was found, the hint); `--all` tests every profile
+concurrently and prints a summary table. Exit 0 when nothing failed (warnings pass, unless
+`--strict`), 1 when a step failed (or warned, with `--strict`), 2 when the profiles file is
+broken or NAME is unknown.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="test every profile, concurrently")
     parser.add_argument("--write", action="store_true",
                         help="also upload, read back and delete a probe blob (never on read-only profiles)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too (e.g. no registry data)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -31,13 +34,18 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.name) == bool(args.all):
         raise ProfileError("name one profile, or pass --all", hint="aztui profiles test NAME  |  --all")
     profile_set = load_profiles(find_profiles_file(getattr(args, "config", None)))
+    strict = getattr(args, "strict", False)
     if args.all:
-        return asyncio.run(_test_all(profile_set, write=args.write, as_json=args.json))
-    return asyncio.run(_test_one(profile_set, args.name, write=args.write, as_json=args.json))
+        return asyncio.run(_test_all(profile_set, write=args.write, as_json=args.json, strict=strict))
+    return asyncio.run(_test_one(profile_set, args.name, write=args.write, as_json=args.json, strict=strict))
 
 
+def exit_code(report, *, strict: bool) -> int:
+    """EXIT_FAILED when a step failed, or warned under --strict; else EXIT_OK."""
+    return EXIT_OK if report.verdict == "ok" or (report.verdict == "warning" and not strict) else EXIT_FAILED
 
-async def _test_one(profile_set, name: str, *, write: bool, as_json: bool) -> int:
+
+async def _test_one(profile_set, name: str, *, write: bool, as_json: bool, strict: bool = False) -> int:
     from aztui.doctor.checks import test_profile
 
     if not as_json:
@@ -47,11 +55,26 @@ async def _test_one(profile_set, name: str, *, write: bool, as_json: bool) -> in
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print("ok" if report.ok else "FAILED", flush=True)
-    return EXIT_OK if report.ok else EXIT_FAILED
+        print(format_verdict(report), flush=True)
+    return exit_code(report, strict=strict)
 
 
-async def _test_all(profile_set, *, write: bool, as_json: bool) -> int:
+def format_verdict(report) -> str:
+    """`ok`, `FAILED`, or `WARNING (content): ...` with each warning's detail and hint again."""
+    if report.verdict != "warning":
+        return "ok" if report.verdict == "ok" else "FAILED"
+    names = ", ".join(step.name for step in report.warnings)
+    lines = [f"WARNING ({names}): passed, with warnings (--strict fails on them)"]
+    for step in report.warnings:
+        detail = step.detail.splitlines() or [""]
+        lines.append(f"  {step.name}: {detail[0]}")
+        lines += [f"  {'':>{len(step.name)}}  {line}" for line in detail[1:]]
+        if step.hint:
+            lines.append(f"  {'':>{len(step.name)}}  hint: {step.hint}")
+    return "\n".join(lines)
+
+
+async def _test_all(profile_set, *, write: bool, as_json: bool, strict: bool = False) -> int:
     from aztui.doctor.checks import test_profile
 
     names = list(profile_set.profiles)
@@ -66,7 +89,7 @@ async def _test_all(profile_set, *, write: bool, as_json: bool) -> int:
         print(json.dumps([r.to_dict() for r in reports], indent=2))
     else:
         _print_summary(reports)
-    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+    return max(exit_code(r, strict=strict) for r in reports)
 
 
 def format_step(step) -> str:
@@ -93,7 +116,7 @@ def _print_summary(reports) -> None:
         counts = {s: sum(1 for step in report.steps if step.status == s) for s in SYMBOLS}
         worst = next((s for s in report.steps if s.status == "fail"), None) or \
             next((s for s in report.steps if s.status == "warn"), None)
-        rows.append((report.profile, "ok" if report.ok else "FAILED",
+        rows.append((report.profile, {"ok": "ok", "warning": "WARNING", "failed": "FAILED"}[report.verdict],
                      " ".join(f"{SYMBOLS[s]}{n}" for s, n in counts.items() if n),
                      f"{worst.name}: {worst.detail.splitlines()[0]}" if worst else ""))
     header = ("PROFILE", "RESULT", "STEPS", "FIRST PROBLEM")
@@ -101,7 +124,7 @@ def _print_summary(reports) -> None:
     for row in (header, *rows):
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
     for report in reports:
-        failed = [s for s in report.steps if s.status == "fail"]
+        failed = [s for s in report.steps if s.status == "fail" or (report.verdict == "warning" and s.status == "warn")]
         if failed:
             print(f"\n{report.profile}:")
             for step in failed:

@@ -295,7 +295,7 @@ def _print_rm(plan, report, *, execute: bool) -> None:
         item = outcome.item
         what = (f"{item.repository}:{item.tag}" if item.tag is not None
                 else f"{item.repository}@{item.digest}" if item.digest else f"repository {item.repository}")
-        print(f"{outcome.status}\t{what}")
+        print(f"{'already gone' if outcome.status == 'missing' else outcome.status}\t{what}")
         if outcome.status == "failed":
             print(outcome.detail, file=sys.stderr)
 

@@ -10,6 +10,9 @@ and a hint:
 5. `authorization`  list containers or the container, list the prefix, read a cache manifest;
                     for ACR: the /v2/ ping, the token exchange and listing repositories
 6. `write`          (only when asked, never on a read-only profile) probe blob up, back, deleted
+7. `content`        what the profile points at holds what its kind expects: registry data
+                    (else where it is instead, aztui.registry.locate), cache manifests,
+                    ZenML artifacts; a warning names what was expected, what was found, a hint
 
 A step whose prerequisite failed is `skipped`, with a detail that says which one.
 Nothing here prints; no detail or hint ever carries a secret value. Never imports Textual.
@@ -38,13 +41,14 @@ log = logging.getLogger(__name__)
 
 Status = Literal["ok", "warn", "fail", "skipped"]
 SYMBOLS: dict[str, str] = {"ok": "✓", "warn": "!", "fail": "✗", "skipped": "-"}
-STEPS = ("profile", "endpoint", "clock", "credential", "authorization", "write")
+STEPS = ("profile", "endpoint", "clock", "credential", "authorization", "write", "content")
 REQUIRES: dict[str, tuple[str, ...]] = {
     "endpoint": ("profile",),
     "clock": ("endpoint",),
     "credential": ("profile",),
     "authorization": ("endpoint", "clock", "credential"),
     "write": ("authorization",),
+    "content": ("authorization",),
 }
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 ACR_AUDIENCE = "https://containerregistry.azure.net"
@@ -75,11 +79,23 @@ class DoctorReport:
         """No step failed (warnings count as passing)."""
         return not any(step.status == "fail" for step in self.steps)
 
+    @property
+    def verdict(self) -> Literal["ok", "warning", "failed"]:
+        """"failed" when a step failed, "warning" when one warned (`--strict` fails on it), else "ok"."""
+        if not self.ok:
+            return "failed"
+        return "warning" if self.warnings else "ok"
+
+    @property
+    def warnings(self) -> list[Step]:
+        return [s for s in self.steps if s.status == "warn"]
+
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile, "ok": self.ok, "steps": [asdict(s) for s in self.steps]}
+        return {"profile": self.profile, "ok": self.ok, "verdict": self.verdict,
+                "steps": [asdict(s) for s in self.steps]}
 
 
 @dataclass
@@ -145,7 +161,7 @@ class _Doctor:
         checks: dict[str, Callable[[], Awaitable[_Verdict]]] = {
             "profile": self.check_profile, "endpoint": self.check_endpoint, "clock": self.check_clock,
             "credential": self.check_credential, "authorization": self.check_authorization,
-            "write": self.check_write,
+            "write": self.check_write, "content": self.check_content,
         }
         for name in STEPS:
             started = time.monotonic()
@@ -480,8 +496,8 @@ class _Doctor:
             raise
         return f"container {container} exists"
 
-    async def _first_page(self, store, prefix: str) -> list[str]:
-        page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=FIRST_PAGE)
+    async def _first_page(self, store, prefix: str, *, size: int = FIRST_PAGE) -> list[str]:
+        page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=size)
         return [item.name for item in page.items]
 
     async def _read_manifest(self, store) -> str | _Verdict:
@@ -489,9 +505,7 @@ class _Doctor:
         folder = _folder("/".join(x.strip("/") for x in (profile.prefix, profile.manifests_prefix) if x))
         manifests = await self._first_page(store, folder)
         if not manifests:
-            return _warn(f"no cache manifests yet under {self._place(folder)}",
-                         "run a build with --cache-to type=azblob,... for this cache, or check prefix "
-                         "and manifests_prefix")
+            return f"no cache manifest to read under {self._place(folder)} (see the content step)"
         wanted = [folder + n for n in profile.cache_names]
         name = next((m for m in manifests if m in wanted), manifests[0])
         data = await store.read_blob(profile.container, name, length=64 * 1024)
@@ -499,6 +513,80 @@ class _Doctor:
 
     def _place(self, prefix: str) -> str:
         return f"{self.profile.container}/{prefix}" if prefix else f"container {self.profile.container}"
+
+    # --- 7. content ----------------------------------------------------------------------------
+
+    async def check_content(self) -> _Verdict:
+        """Is there what the profile's kind expects where it points? Each probe is a one-page listing."""
+        from aztui.azure import BlobStore
+
+        kind = self.profile.kind
+        if kind == "acr":
+            return _skip("a registry answers for its own content: the authorization step listed its repositories")
+        if kind not in ("distribution", "buildkit-cache", "artifact-store") or not self.profile.container:
+            return _skip(f"a {kind} profile expects no particular content")
+        if kind == "distribution":
+            return await self._registry_content()
+        async with BlobStore(self.profile, self.environ) as store:
+            if kind == "buildkit-cache":
+                return await self._cache_content(store)
+            return await self._artifact_content(store)
+
+    async def _registry_content(self) -> _Verdict:
+        from aztui.registry.distribution import DistributionRegistry
+
+        async with DistributionRegistry(self.profile, self.environ) as registry:
+            if registry.layout is not None:
+                return _ok(f"registry data found: {registry.layout} naming under {registry.base!r}")
+            finding = registry.finding
+        return _warn(f"expected {finding.expected()}\nfound {finding.what_was_found()}", finding.hint())
+
+    async def _cache_content(self, store) -> _Verdict:
+        profile = self.profile
+        folder = _folder("/".join(x.strip("/") for x in (profile.prefix, profile.manifests_prefix) if x))
+        manifests = await self._first_page(store, folder)
+        names = [m[len(folder):] for m in manifests]
+        wanted = [n for n in profile.cache_names if n]
+        expected = f"BuildKit cache manifests under {self._place(folder)}" + \
+            (f" ({', '.join(wanted)})" if wanted else "")
+        if manifests and (not wanted or set(wanted) & set(names)):
+            missing = [n for n in wanted if n not in names]
+            found = f"found {_count(names, 'cache manifest')} under {self._place(folder)}"
+            if missing and len(names) < FIRST_PAGE:
+                return _warn(f"expected {expected}\n{found}, none for {', '.join(missing)}",
+                             "check name in the profile against --cache-to name=...; a cache shows up "
+                             "after its first export")
+            return _ok(found)
+        if manifests:
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            return _warn(f"expected {expected}\nfound only other cache names: {shown}",
+                         "check name in the profile against --cache-to name=...")
+        found, at_root = await self._elsewhere(store, folder, _folder(profile.manifests_prefix))
+        if at_root:
+            return _warn(f"expected {expected}\nfound {found}",
+                         "the cache is written without a prefix: remove prefix from this profile")
+        return _warn(f"expected {expected}\nfound {found}",
+                     "run a build with --cache-to type=azblob,... for this cache, or check prefix and "
+                     "manifests_prefix")
+
+    async def _artifact_content(self, store) -> _Verdict:
+        folder = _folder(self.profile.prefix)
+        if await self._first_page(store, folder, size=1):
+            return _ok(f"found artifacts under {self._place(folder)}")
+        found, _ = await self._elsewhere(store, folder)
+        return _warn(f"expected ZenML artifacts under {self._place(folder)}\nfound {found}",
+                     "check path in the profile (az://<container>/<prefix>) against the artifact store's "
+                     "path; ZenML writes below it once a pipeline ran")
+
+    async def _elsewhere(self, store, looked: str, root_folder: str | None = None) -> tuple[str, bool]:
+        """What is there when `looked` is empty: (text, whether `root_folder` at the container root holds it)."""
+        text = f"nothing under {self._place(looked)}"
+        if self.profile.prefix and root_folder and await self._first_page(store, root_folder, size=1):
+            return f"{text}, but the container root holds {root_folder}", True
+        first = await self._first_page(store, "", size=1)
+        if not first:
+            return f"{text}; the container is empty", False
+        return f"{text}; the container holds other blobs (the first is {first[0]!r})", False
 
     # --- 6. write -----------------------------------------------------------------------------
 

@@ -20,12 +20,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Literal, Mapping
 
 from aztui.azure.blobs import BlobInfo, BlobStore
 from aztui.errors import AztuiError, NotFoundError
 from aztui.profiles.model import Profile
 from aztui.registry.model import DISTRIBUTION_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
+
+if TYPE_CHECKING:
+    from aztui.registry.locate import Finding
 
 Layout = Literal["v2.8", "v3"]
 REGISTRY_PATH = "docker/registry/v2/"
@@ -204,6 +207,7 @@ class DistributionRegistry:
         self.store = BlobStore(profile, environ)
         self.layout: Layout | None = None
         self.base: str | None = None
+        self.finding: Finding | None = None     # where the data is instead, once nothing was found
         self._limit = asyncio.Semaphore(READ_CONCURRENCY)
 
     async def __aenter__(self) -> "DistributionRegistry":
@@ -230,15 +234,24 @@ class DistributionRegistry:
             if page.items:
                 self.layout, self.base = layout, base
                 break
+        self.finding = None
+        if self.layout is None:
+            from aztui.registry.locate import locate
+
+            self.finding = await locate(self.store, self.profile)
         return self.layout
 
     def no_data_reason(self) -> str | None:
         if self.layout is not None:
             return None
+        if self.finding is not None:
+            return f"No registry data: {self.finding.message()}.\nHint: {self.finding.hint()}."
         prefix = self.profile.prefix
         return f"No registry data in container {self.container!r}" + (f" under {prefix!r}" if prefix else "") + "."
 
     def require_layout(self) -> str:
+        if self.base is None and self.finding is not None:
+            raise NotFoundError(self.finding.message(), title="No registry data", hint=self.finding.hint())
         if self.base is None:
             where = " or ".join(repr(base) for _, base in layout_candidates(self.profile))
             raise NotFoundError(f"no registry data under {where} in container {self.container!r}",

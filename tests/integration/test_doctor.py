@@ -92,8 +92,9 @@ async def test_healthy_shared_key_profile_with_write(azurite, write_profiles, co
     await seed(azurite, container_name, {"builds/a.txt": b"a", "other.txt": b"o"})
     report = await run_doctor(write_profiles, toml("p", **key_keys(azurite, container=container_name,
                                                                    prefix="builds")), write=True)
-    assert statuses(report) == dict.fromkeys(doctor.STEPS, "ok"), report
-    assert report.ok
+    assert statuses(report) == {**dict.fromkeys(doctor.STEPS, "ok"), "content": "skipped"}, report
+    assert report.ok and report.verdict == "ok"
+    assert report.step("content").detail == "a storage profile expects no particular content"
     assert "accepts connections" in report.step("endpoint").detail
     assert "within" in report.step("clock").detail
     assert "valid base64 (64 bytes)" in report.step("credential").detail
@@ -207,10 +208,15 @@ async def test_cache_profile_without_manifests_warns(azurite, write_profiles, co
     keys = dict(account_url=azurite.blob_endpoint, account_name=azurite.account,
                 secret_access_key=azurite.key, container=container_name, name="app", max_retries=0)
     report = await run_doctor(write_profiles, toml("p", **keys))
-    step = report.step("authorization")
-    assert step.status == "warn" and "no cache manifests yet" in step.detail
+    auth = report.step("authorization")
+    assert auth.status == "ok" and "no cache manifest to read" in auth.detail
+    step = report.step("content")
+    assert step.status == "warn"
+    assert step.detail == (f"expected BuildKit cache manifests under {container_name}/manifests/ (app)\n"
+                           f"found nothing under {container_name}/manifests/; the container holds other blobs "
+                           "(the first is 'blobs/sha256:00')")
     assert "--cache-to" in step.hint
-    assert report.ok
+    assert report.ok and report.verdict == "warning"
 
 
 # --- location --------------------------------------------------------------------------------------
@@ -245,7 +251,7 @@ async def test_closed_port_fails_fast(write_profiles):
     step = report.step("endpoint")
     assert step.status == "fail" and step.detail == f"127.0.0.1:{port} refused the connection"
     assert "nothing listens on that port" in step.hint
-    assert [s.status for s in report.steps[2:]] == ["skipped", "skipped", "skipped", "skipped"]
+    assert [s.status for s in report.steps[2:]] == ["skipped", "skipped", "skipped", "skipped", "skipped"]
     assert report.step("clock").detail == "skipped because the endpoint step did not pass"
 
 
@@ -590,7 +596,7 @@ def test_acr_anonymous_pull_replayed(tls, write_profiles):
     assert code == 0 and report["ok"] is True
     assert {s["name"]: s["status"] for s in report["steps"]} == {
         "profile": "ok", "endpoint": "ok", "clock": "ok", "credential": "skipped", "authorization": "ok",
-        "write": "skipped"}, report
+        "write": "skipped", "content": "skipped"}, report
     detail = report["steps"][4]["detail"]
     assert "/v2/ answered HTTP 401 with a Bearer challenge" in detail
     assert "anonymous token exchange worked" in detail and "library/alpine" in detail

@@ -181,6 +181,7 @@ class AcrServer:
         self.default_page = default_page
         self.latency = latency                   # seconds added to every metadata answer (benchmarks)
         self.requests: list[tuple[str, str, bool]] = []   # (method, path?query, had a token)
+        self.connections = 0                                # TCP connections accepted
         self.hidden_tags: set[tuple[str, str]] = set()
         self.deleted_repos: set[str] = set()
         self.flags: dict[tuple, dict[str, bool]] = {}      # (repo,) / (repo, "tag", t) / (repo, "digest", d)
@@ -441,6 +442,11 @@ class AcrServer:
 
             def log_message(self, *args) -> None:
                 pass
+
+            def setup(self) -> None:
+                with server._lock:
+                    server.connections += 1
+                super().setup()
 
             def _send(self, status: int, headers: dict, body: bytes) -> None:
                 self.send_response(status)

@@ -64,10 +64,11 @@ async def test_a_healthy_profile_shows_every_step_ok(azurite, profiles):
         await settle(pilot)
         await open_test(pilot)
         shown = steps(app)
-        for name in STEPS[:-1]:
+        for name in STEPS[:STEPS.index("write")]:
             head, _ = shown[name]
             assert head.startswith(f"✓ {name}") and head.endswith(" ms"), (name, head)
         assert shown["write"][0].startswith("- write") and "not requested" in shown["write"][1]
+        assert shown["content"][0].startswith("- content") and "expects no particular" in shown["content"][1]
         assert "Every step passed" in text_of(app, "#doctor-verdict")
         assert "hint:" not in "".join(body for _, body in shown.values())
         assert azurite.key[:16] not in app.export_screenshot()  # never a secret
@@ -90,7 +91,7 @@ async def test_a_closed_port_fails_the_endpoint_with_its_hint_and_skips_the_rest
         head, body = shown["endpoint"]
         assert head.startswith("✗ endpoint")
         assert "refused the connection" in body and "hint: " in body and "nothing listens on that port" in body
-        for name in ("clock", "credential", "authorization", "write"):
+        for name in ("clock", "credential", "authorization", "write", "content"):
             assert shown[name][0].startswith(f"- {name}"), shown[name]
         assert "skipped because the endpoint step did not pass" in shown["clock"][1]
         assert "Failed: endpoint" in text_of(app, "#doctor-verdict")

@@ -197,6 +197,25 @@ async def test_a_profile_without_a_registry_says_how_to_add_one(azurite, contain
     assert not errors(notes) and not app.worker_errors
 
 
+async def test_a_registry_beside_the_configured_root_is_located(pushed_registry, tmp_path):  # noqa: F811
+    """A v2.8 registry config copied with `rootdirectory: /prod`: the pane says where the data is."""
+    data = pushed_registry
+    config = tmp_path / "profiles.toml"
+    config.write_text(data.config.read_text().replace('container = "%s"' % data.containers["v2.8"],
+                                                      'container = "%s"\nrootdirectory = "/prod"'
+                                                      % data.containers["v2.8"]))
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(config).get("v28"))
+        await settle(pilot)
+        help_text = " ".join(text_of(app, "#registry-help").split())
+        assert "registry data found at the container root ('/docker/registry/v2/', v2.8 naming)" in help_text
+        assert "the v2.8 azure driver ignores rootdirectory — remove it from this profile" in help_text
+        assert not app.query_one("#registry-repositories").display
+    assert not errors(notes) and not app.worker_errors
+
+
 # --- Azure Container Registry (the local ACR-compatible server) -------------------------------------
 
 def writes(server) -> list:
@@ -371,3 +390,38 @@ async def test_unreachable_registry_is_a_notification_not_a_traceback():
     assert not app.worker_errors
     failures = errors(notes)
     assert len(failures) == 1 and "Hint:" in failures[0] and "Traceback" not in failures[0]
+
+
+async def test_the_first_repositories_show_while_the_listing_goes_on(tls):
+    """60 repositories; the properties of the 41st are held back: the first 40 show, the read goes on."""
+    import asyncio
+    import threading
+
+    from tests.support.acr_server import AcrServer
+
+    names = sorted(f"team/service-{i:02d}" for i in range(60))
+    release = threading.Event()
+
+    class HeldServer(AcrServer):
+        def acr(self, method, segments, query, body):
+            if segments and segments[0] == names[40]:
+                release.wait(30)
+            return super().acr(method, segments, query, body)
+
+    notes: list = []
+    with HeldServer(tls["cert"], tls["key"], synthetic={n: ["v1"] for n in names}, default_page=10) as server:
+        app, running = start(notes)
+        async with running as pilot:
+            app.view.load(anonymous_acr_profile(server, tls))
+            for _ in range(200):                       # until the first rows are on screen
+                await pilot.pause(0.05)
+                if app.query_one("#registry-repositories", DataTable).row_count:
+                    break
+            shown_early = column(app, "#registry-repositories", "Repository")
+            assert shown_early and shown_early == names[:len(shown_early)] and len(shown_early) <= 40
+            assert any(w.is_running for w in app.workers)              # the read is still going on
+            release.set()
+            await asyncio.sleep(0)
+            await settle(pilot)
+            assert column(app, "#registry-repositories", "Repository") == names
+    assert not errors(notes) and not app.worker_errors

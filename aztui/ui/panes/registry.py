@@ -62,6 +62,8 @@ MANIFEST_COLUMNS = ("Digest", "Size", "Platform", "Media type", "Created", "Upda
 SORT_LABELS = {"name": "name", "updated": "last update", "created": "created"}
 FLAG_LETTERS = (("can_delete", "d"), ("can_write", "w"), ("can_read", "r"), ("can_list", "l"))
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
+FIRST_ROWS = 20          # repositories shown as soon as they are read; then the rest ...
+MORE_ROWS_EVERY = 0.5    # ... at most this often (seconds) until the listing ends
 
 
 def flags_text(item) -> Text:
@@ -153,6 +155,7 @@ class RegistryView(Pane):
         kind: str
         repositories: tuple
         storage_layout: str | None
+        partial: bool = False          # the first rows: more are on the way
 
     @dataclass
     class NoRegistryFound(Pane.Read):
@@ -292,8 +295,17 @@ class RegistryView(Pane):
                 if reason := registry.no_data_reason():
                     self.post_message(self.NoRegistryFound(profile, reason))
                     return
-                repositories = tuple([repo async for repo in registry.iter_repositories()])
-                self.post_message(self.RepositoriesListed(profile, registry.kind, repositories, registry.layout))
+                repositories: list = []
+                shown_at = None
+                async for repo in registry.iter_repositories():
+                    repositories.append(repo)
+                    now = asyncio.get_running_loop().time()
+                    if len(repositories) >= FIRST_ROWS and (shown_at is None or now - shown_at >= MORE_ROWS_EVERY):
+                        shown_at = now
+                        self.post_message(self.RepositoriesListed(profile, registry.kind, tuple(repositories),
+                                                                  registry.layout, partial=True))
+                self.post_message(self.RepositoriesListed(profile, registry.kind, tuple(repositories),
+                                                          registry.layout))
 
     async def _read_repository(self, profile: Profile, repository: str) -> None:
         with self.read_failures(lambda: profile is self.profile):
@@ -309,6 +321,10 @@ class RegistryView(Pane):
             return  # a listing of a profile or level the user already left
         self.kind, self.storage_layout = event.kind, event.storage_layout
         self.repositories = list(event.repositories)
+        if event.partial:  # the first rows, while the read goes on (its work bar keeps running)
+            self.show_loading(False, self.repositories_table)
+            self.render_rows()
+            return
         self.show_read(self.repositories_table)
 
     def on_registry_view_no_registry_found(self, event: NoRegistryFound) -> None:
