@@ -148,14 +148,21 @@ async def run_ls(args: argparse.Namespace) -> int:
     profile = load_profile(args, args.profile)
     async with open_registry(profile) as registry:
         if args.repository:
-            manifests = await registry.list_manifests(args.repository)
-            data = {"repository": args.repository, "manifests": [_manifest_json(m) for m in manifests]}
+            from aztui.registry.images import read_images, summarize
+
+            manifests, images = await read_images(registry, args.repository)
+            summary = summarize(images)
+            data = {"repository": args.repository,
+                    "manifests": [_manifest_json(m, images) for m in manifests],
+                    "summary": {"images": summary.images, "manifests": summary.manifests,
+                                "untagged": summary.untagged, "platform_manifests": summary.children,
+                                "referrers": summary.referrers}}
         else:
             data = [await _repository_json(registry, repo) async for repo in registry.iter_repositories()]
     if args.json:
         _print_json(data)
     elif args.repository:
-        _print_manifests(data["manifests"])
+        _print_manifests(data["manifests"], data["summary"])
     else:
         _print_repositories(data)
     return EXIT_OK
@@ -170,10 +177,22 @@ async def _repository_json(registry: Any, repo: Any) -> dict[str, Any]:
                      for t in tags]}
 
 
-def _manifest_json(m: Any) -> dict[str, Any]:
-    return {"digest": m.digest, "size": m.size, "tags": list(m.tags), "last_updated": _when(m.last_updated),
+def _manifest_json(m: Any, images: dict | None = None) -> dict[str, Any]:
+    """One manifest; with `images` (aztui.registry.images) also what it means as an image:
+    `image_size` (config + layers; an index: its children's blobs, shared ones once), `platform`,
+    `parents` (indexes that list it), `untagged` (no tag, no index, no subject), `children`
+    (an index's platforms with their sizes), `referrers`, `layer_count`."""
+    data = {"digest": m.digest, "size": m.size, "tags": list(m.tags), "last_updated": _when(m.last_updated),
             "created": _when(m.created), "media_type": m.media_type, "architecture": m.architecture,
             "os": m.os, "references": list(m.references), "subject": m.subject, **_locks(m)}
+    image = (images or {}).get(m.digest)
+    if image is not None:
+        data.update(image_size=image.size, platform=image.platform, parents=list(image.parents),
+                    untagged=image.untagged, referrers=list(image.referrers),
+                    layer_count=len(image.content.layers) if image.content and not image.is_index else None,
+                    children=[{"digest": d, "platform": p, "image_size": size}
+                              for d, p, size in image.platforms(images)] if image.is_index else [])
+    return data
 
 
 def _print_repositories(items: list[dict]) -> None:
@@ -184,13 +203,32 @@ def _print_repositories(items: list[dict]) -> None:
     print(f"{len(items)} repositories")
 
 
-def _print_manifests(items: list[dict]) -> None:
-    for m in items:
-        platform = f"{m['os']}/{m['architecture']}" if m["architecture"] else (m["media_type"] or "-")
+def _print_manifests(items: list[dict], summary: dict) -> None:
+    """One line per manifest: an index's platforms indented under it, sizes of whole images."""
+    from aztui.registry.images import display_order
+    from aztui.units import human_size
+
+    by_digest = {m["digest"]: m for m in items}
+    order = display_order({d: _LineImage(m) for d, m in by_digest.items()}, list(by_digest))  # type: ignore[arg-type]
+    for line, depth in order:
+        m = line.data
+        platform = m.get("platform") or (f"{m['os']}/{m['architecture']}" if m["architecture"] else "-")
         lock = " locked" if m["can_delete"] is False or m["can_write"] is False else ""
-        print(f"{m['digest'][:19]}\t{m['size'] or '-'}\t{platform}\t{m['last_updated'] or '-'}\t"
-              f"{','.join(m['tags']) or '<untagged>'}{lock}")
-    print(f"{len(items)} manifests")
+        tags = (",".join(m["tags"]) or ("<untagged>" if m.get("untagged", not m["tags"]) else
+                                        "<in index>" if m.get("parents") else "<referrer>"))
+        size = human_size(m["image_size"]) if m.get("image_size") is not None else "-"
+        print(f"{'  ' * depth}{m['digest'][:19]}\t{size}\t{platform}\t{m['last_updated'] or '-'}\t{tags}{lock}")
+    print(f"{summary['images']} images, {summary['manifests']} manifests ({summary['untagged']} untagged)")
+
+
+class _LineImage:
+    """A manifest's JSON as `display_order` sees an image: its children and referrers under it."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.children = tuple(c["digest"] for c in data.get("children") or ())
+        self.referrers = tuple(data.get("referrers") or ())
+        self.top_level = not data.get("parents") and not data.get("subject")
 
 
 # --- purge ---------------------------------------------------------------------------------------

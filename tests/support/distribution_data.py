@@ -100,6 +100,19 @@ class PushedRegistry:
         hex_ = digest[7:]
         return json.loads((self.root / f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data").read_bytes())
 
+    def image_blobs(self, digest: str) -> dict[str, int]:
+        """digest -> size of every config and layer under a manifest (an index: its children's), from disk."""
+        manifest = self.manifest(digest)
+        if "manifests" in manifest:
+            return {d: s for child in manifest["manifests"] for d, s in self.image_blobs(child["digest"]).items()}
+        hex_of = [manifest["config"]["digest"]] + [layer["digest"] for layer in manifest["layers"]]
+        return {d: (self.root / f"docker/registry/v2/blobs/sha256/{d[7:9]}/{d[7:]}/data").stat().st_size
+                for d in hex_of}
+
+    def image_size(self, digest: str) -> int:
+        """Config + layers as stored (an index: every blob of its children once)."""
+        return sum(self.image_blobs(digest).values())
+
 
 def push_test_data(server: RegistryServer) -> tuple[dict[str, str], set[str], str]:
     base = b"base layer shared by every image" * 64

@@ -18,12 +18,14 @@ from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
 from aztui.profiles.file import load_profiles
 from aztui.profiles.model import Profile
+from aztui.registry.model import short_digest
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.registry import DISTRIBUTION_NOTE, RegistryView
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
 )
+from aztui.units import human_size
 from tests.support.acr_server import acr_profile as anonymous_acr_profile
 from tests.support.acr_server import credential_profile as _credential_profile
 from tests.support.distribution_data import pushed_registry  # noqa: F401 - fixture
@@ -137,15 +139,28 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         index = row_of(app, "#registry-manifests", data.digests["index"])
         assert index["Media type"] == "OCI index (2)" and index["Tags"] == "v2"
         assert index["Platform"] == "multi-platform"
-        assert row_of(app, "#registry-manifests", data.digests["child_arm64"])["Platform"] == "linux/arm64"
-        assert row_of(app, "#registry-manifests", data.digests["child_amd64"])["Tags"] == "untagged"
+        # the children sit right under their index, with their platform, never "untagged"
+        digests = column(app, "#registry-manifests", "Digest")
+        at = digests.index(short_digest(data.digests["index"]))
+        assert digests[at + 1:at + 3] == [f"└ {short_digest(data.digests[c])}" for c in ("child_amd64", "child_arm64")]
+        arm = row_of(app, "#registry-manifests", data.digests["child_arm64"])
+        assert arm["Platform"] == "linux/arm64" and arm["Tags"] == "in index"
+        assert row_of(app, "#registry-manifests", data.digests["child_amd64"])["Tags"] == "in index"
+        assert "untagged" not in text_of(app, "#registry-status")
+        assert "2 images, 4 manifests (2 in indexes)" in text_of(app, "#registry-status")
+        # sizes of whole images: config + layers; the index counts the shared base layer once
+        assert index["Size"] == human_size(data.image_size(data.digests["index"]))
+        assert arm["Size"] == human_size(data.image_size(data.digests["child_arm64"]))
 
-        # sorted by time: newest first by default, m reverses
-        first = column(app, "#registry-manifests", "Updated")
+        # sorted by time: newest first by default, m reverses (images; children stay under their index)
+        def top_level() -> list[str]:
+            return [u for d, u in zip(column(app, "#registry-manifests", "Digest"),
+                                      column(app, "#registry-manifests", "Updated")) if not d.startswith("└")]
+        first = top_level()
         assert first == sorted(first, reverse=True)
         await pilot.press("m")
         await pilot.pause()
-        assert column(app, "#registry-manifests", "Updated") == sorted(first)
+        assert top_level() == sorted(first)
         assert "last update ↑" in text_of(app, "#registry-status")
 
         # Enter on a tag goes to its manifest

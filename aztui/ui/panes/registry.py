@@ -35,6 +35,7 @@ from aztui.registry.delete import (
     plan_registry_delete,
     require,
 )
+from aztui.registry.images import display_order, read_images, summarize
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
@@ -89,12 +90,24 @@ def tag_row(tag) -> tuple:
             Text(when(tag.last_updated)), flags_text(tag))
 
 
-def manifest_row(manifest) -> tuple:
-    tags = plain(", ".join(manifest.tags)) if manifest.tags else Text("untagged", style="italic yellow")
-    size = Text("" if manifest.size is None else human_size(manifest.size), justify="right")
-    return (plain(short_digest(manifest.digest)), size, plain(platform_label(manifest)),
-            plain(media_label(manifest)), Text(when(manifest.created)), Text(when(manifest.last_updated)),
-            tags, flags_text(manifest))
+def manifest_row(manifest, image=None, depth: int = 0) -> tuple:
+    """One manifest; with its `Image` (aztui.registry.images): the image's size and platform, an
+    index's children indented under it, "untagged" only for what a --untagged purge would take."""
+    if manifest.tags:
+        tags = plain(", ".join(manifest.tags))
+    elif image is not None and image.parents:
+        tags = Text("in index", style="dim")
+    elif image is not None and image.subject:
+        tags = Text("referrer", style="dim")
+    else:
+        tags = Text("untagged", style="italic yellow")
+    size_value = image.size if image is not None else manifest.size
+    size = Text("" if size_value is None else human_size(size_value), justify="right")
+    platform = image.platform if image is not None else platform_label(manifest)
+    digest = Text("  " * (depth - 1) + "└ " if depth else "", style="dim")
+    digest.append_text(plain(short_digest(manifest.digest)))
+    return (digest, size, plain(platform), plain(media_label(manifest)), Text(when(manifest.created)),
+            Text(when(manifest.last_updated)), tags, flags_text(manifest))
 
 
 def _sort(items: list, key: str | None, descending: bool, name) -> list:
@@ -163,6 +176,7 @@ class RegistryView(Pane):
         repository: str
         tags: tuple
         manifests: tuple
+        images: dict
 
     @dataclass
     class LocksChanged(Message):
@@ -179,6 +193,7 @@ class RegistryView(Pane):
         self.repositories: list = []
         self.tags: list = []
         self.manifests: list = []
+        self.images: dict = {}                  # digest -> aztui.registry.images.Image of the open repository
         self.side = "manifests"                 # which table of a repository acts: "tags" | "manifests"
 
     def compose(self) -> ComposeResult:
@@ -241,6 +256,7 @@ class RegistryView(Pane):
     def forget(self, profile: Profile) -> None:
         self.kind, self.storage_layout = None, None
         self.repository, self.repositories, self.tags, self.manifests = None, [], [], []
+        self.images = {}
         self.sort_key, self.sort_descending = None, False
 
     def can_read(self, profile: Profile) -> bool:
@@ -298,11 +314,11 @@ class RegistryView(Pane):
     async def _read_repository(self, profile: Profile, repository: str) -> None:
         with self.read_failures(lambda: profile is self.profile):
             async with _opened_registry(profile) as registry:
-                tags, manifests = await asyncio.gather(registry.list_tags(repository),
-                                                       registry.list_manifests(repository))
+                tags, (manifests, images) = await asyncio.gather(registry.list_tags(repository),
+                                                                 read_images(registry, repository))
                 kind = registry.kind
             self.kind = kind
-            self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests)))
+            self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests), images))
 
     def on_registry_view_repositories_listed(self, event: RepositoriesListed) -> None:
         if event.profile is not self.profile or self.repository is not None:
@@ -323,7 +339,7 @@ class RegistryView(Pane):
     def on_registry_view_repository_read(self, event: RepositoryRead) -> None:
         if event.profile is not self.profile or event.repository != self.repository:
             return
-        self.tags, self.manifests = list(event.tags), list(event.manifests)
+        self.tags, self.manifests, self.images = list(event.tags), list(event.manifests), event.images
         self.show_read(self.tags_table, self.manifests_table)
 
     def show_read(self, *tables: DataTable) -> None:
@@ -376,7 +392,7 @@ class RegistryView(Pane):
             tags = _sort(self.tags, key, descending, lambda t: t.name)
             manifests = _sort(self.manifests, key, descending, lambda m: (m.tags[0] if m.tags else "~", m.digest))
             self._fill(self.tags_table, tags, lambda t: t.name, tag_row)
-            self._fill(self.manifests_table, manifests, lambda m: m.digest, manifest_row)
+            self._fill_manifests(manifests)
         self.update_title()
         self.update_status()
 
@@ -386,6 +402,21 @@ class RegistryView(Pane):
         table.clear()
         for item in ordered:
             table.add_row(*row(item), key=key(item))
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+
+    def _fill_manifests(self, ordered: list) -> None:
+        """Manifests in `ordered`'s order, each index's platforms (and each referrer) right under it."""
+        images = self.images
+        if not images:
+            self._fill(self.manifests_table, ordered, lambda m: m.digest, manifest_row)
+            return
+        rows = display_order(images, [m.digest for m in ordered])
+        table = self.manifests_table
+        current = cursor_key(table)
+        table.clear()
+        for image, depth in rows:
+            table.add_row(*manifest_row(image.manifest, image, depth), key=image.digest)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
 
@@ -405,9 +436,17 @@ class RegistryView(Pane):
             n = len(self.repositories)
             parts = [f"{n:,} repositor{'y' if n == 1 else 'ies'}"]
         else:
-            untagged = sum(1 for m in self.manifests if not m.tags)
-            parts = [count(len(self.tags), "tag"), count(len(self.manifests), "manifest")
-                     + (f" ({untagged:,} untagged)" if untagged else "")]
+            parts = [count(len(self.tags), "tag")]
+            if self.images:
+                summary = summarize(self.images)
+                extra = [f"{summary.untagged:,} untagged"] if summary.untagged else []
+                extra += [f"{summary.children:,} in indexes"] if summary.children else []
+                parts.append(count(summary.images, "image") + f", {count(summary.manifests, 'manifest')}"
+                             + (f" ({', '.join(extra)})" if extra else ""))
+            else:
+                untagged = sum(1 for m in self.manifests if not m.tags)
+                parts.append(count(len(self.manifests), "manifest")
+                             + (f" ({untagged:,} untagged)" if untagged else ""))
             parts.append("Tab: tags ⇄ manifests")
         key = self.sort_key or (None if self.repository is None else "updated")
         if key:
@@ -444,7 +483,7 @@ class RegistryView(Pane):
 
     def open_repository(self, name: str) -> None:
         if self.repository != name:
-            self.tags, self.manifests = [], []
+            self.tags, self.manifests, self.images = [], [], {}
             self.side = "manifests"
             self.sort_key, self.sort_descending = None, False
             for table in (self.tags_table, self.manifests_table):
@@ -462,7 +501,7 @@ class RegistryView(Pane):
             return
         left = self.repository
         self.cancel_work()
-        self.repository, self.tags, self.manifests = None, [], []
+        self.repository, self.tags, self.manifests, self.images = None, [], [], {}
         self.sort_key, self.sort_descending = None, False
         self.show_repositories()
         self.refresh_bindings()
