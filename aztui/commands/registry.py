@@ -1,7 +1,8 @@
 """`aztui registry ls | purge | rm | lock | unlock [| gc]`: the Registry pane's work, headless.
 
-`ls` works for both kinds of registry profile (ACR and Distribution on Blob) through
-`open_registry`; `purge`, `rm`, `lock` and `unlock` are ACR operations. Deleting is a dry run
+`ls` and `purge` work for both kinds of registry profile (ACR and Distribution on Blob; a
+Distribution purge works on storage, aztui.registry.distribution_purge); `rm`, `lock` and
+`unlock` are ACR operations. Deleting is a dry run
 unless `--execute`. `gc` (Distribution on Blob) comes from aztui.commands.registry_gc when
 installed. Exit codes: 0 ok, 1 failed or partly done, 2 bad input.
 """
@@ -56,10 +57,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print JSON")
 
     purge = actions.add_parser("purge", help="delete old tags (and untagged manifests) like `acr purge`",
-                               description="Plan (and with --execute, run) a purge of an ACR.",
+                               description="Plan (and with --execute, run) a purge of an ACR, or of a "
+                                           "Distribution registry on Blob (on its storage, as its API "
+                                           "untags and deletes manifests; then `registry gc` frees the space).",
                                epilog=PURGE_EPILOG, formatter_class=raw)
     purge.add_argument("profile", metavar="PROFILE")
-    purge.add_argument("--filter", action="append", required=True, dest="filters", metavar="REPO:TAG",
+    purge.add_argument("--filter", action="append", default=[], dest="filters", metavar="REPO:TAG",
                        help="'<repo-regex>:<tag-regex>' (repeatable)")
     purge.add_argument("--exclude", action="append", default=[], dest="excludes", metavar="REPO:TAG",
                        help="tags it matches are never deleted (repeatable)")
@@ -67,6 +70,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     purge.add_argument("--keep", type=_not_negative, default=0, help="keep the newest N eligible tags")
     purge.add_argument("--untagged", action="store_true", help="also delete manifests left without tags")
     _add_write_options(purge)
+    purge.add_argument("--resume", metavar="JOURNAL",
+                       help="Distribution on Blob: finish an interrupted purge from its journal")
 
     rm = actions.add_parser("rm", help="delete tags, manifests or repositories (dry run unless --execute)",
                             description="TARGET is REPO:TAG (untag), REPO@DIGEST (the manifest and its tags) "
@@ -234,14 +239,26 @@ class _LineImage:
 # --- purge ---------------------------------------------------------------------------------------
 
 async def run_purge(args: argparse.Namespace) -> int:
-    from aztui.azure.acr import AcrRegistry
-    from aztui.registry.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
+    from aztui.registry.purge import PurgeInputError, PurgeOptions, parse_ago, parse_filter
 
+    profile = load_profile(args, args.profile)
+    if getattr(args, "resume", None):
+        if profile.kind == "acr":
+            raise AztuiError("--resume finishes an interrupted purge of a Distribution registry on Blob",
+                             title="Not available", hint="on ACR, run the same purge again")
+        return await _resume_distribution_purge(args, profile)
+    if not args.filters:
+        raise PurgeInputError("registry purge needs --filter '<repository-regex>:<tag-regex>' (or --resume "
+                              "JOURNAL)", hint="e.g. --filter 'app/.*:^dev-' --ago 30d")
     options = PurgeOptions(tuple(parse_filter(f) for f in args.filters),
                            tuple(parse_filter(x, option="--exclude") for x in args.excludes),
                            parse_ago(args.ago), args.keep, args.untagged)
-    profile = _acr_profile(args)
-    async with AcrRegistry(profile) as registry:
+    if profile.kind != "acr":
+        return await _distribution_purge(args, profile, options)
+    from aztui.azure.acr import AcrRegistry
+    from aztui.registry.purge import collect, execute_purge, plan_purge
+
+    async with AcrRegistry(_acr_profile(args)) as registry:
         plan = plan_purge(await collect(registry, options), options)
         report = None
         if args.execute and plan.delete:
@@ -254,6 +271,54 @@ async def run_purge(args: argparse.Namespace) -> int:
     else:
         _print_purge(data)
     return EXIT_FAILED if report is not None and report.with_status("failed") else EXIT_OK
+
+
+async def _distribution_purge(args: argparse.Namespace, profile: Any, options: Any) -> int:
+    """The same plan on a Distribution registry's storage: untag and delete manifests as its API does
+    (aztui.registry.distribution_purge); `registry gc` frees the blobs afterwards."""
+    from aztui.errors import ReadOnlyError
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_purge import execute_storage_purge, plan_storage
+    from aztui.registry.purge import collect, plan_purge
+
+    if args.execute and profile.read_only:
+        raise ReadOnlyError.refusing(profile=profile.name)
+    async with DistributionRegistry(profile) as registry:
+        registry.require_layout()
+        plan = await plan_storage(registry, plan_purge(await collect(registry, options), options))
+        report = None
+        if args.execute and plan.steps:
+            report = await execute_storage_purge(registry, plan,
+                                                 journal=Path(args.journal) if args.journal else None)
+    return _report_distribution_purge(args, plan, report)
+
+
+async def _resume_distribution_purge(args: argparse.Namespace, profile: Any) -> int:
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_purge import read_journal, resume_storage_purge
+
+    plan, _ = read_journal(Path(args.resume))
+    async with DistributionRegistry(profile) as registry:
+        registry.require_layout()
+        report = await resume_storage_purge(registry, Path(args.resume))
+    args.execute = True
+    return _report_distribution_purge(args, plan, report)
+
+
+def _report_distribution_purge(args: argparse.Namespace, plan: Any, report: Any) -> int:
+    data = plan.purge.to_dict(dry_run=not args.execute)
+    data["storage"] = plan.storage_json()
+    if report is not None:
+        data["result"] = report.purge_report().to_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_purge(data)
+        if report is not None:
+            print(f"space is freed by garbage collection: aztui registry gc {args.profile} --execute "
+                  "(with the registry read-only)")
+    failed = report is not None and any(o.status == "failed" for o in report.item_outcomes())
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _print_purge(data: dict) -> None:

@@ -296,7 +296,7 @@ async def _with_content(registry: Any, gate: asyncio.Semaphore, m: ManifestInfo)
 @dataclass(frozen=True)
 class PurgeOutcome:
     item: PurgeItem
-    status: str          # deleted | missing | failed
+    status: str          # deleted | missing | failed | skipped (Distribution: changed since the plan)
     detail: str = ""
 
 
@@ -311,6 +311,7 @@ class PurgeReport:
     def to_dict(self) -> dict[str, Any]:
         return {"deleted": len(self.with_status("deleted")), "missing": len(self.with_status("missing")),
                 "failed": [{**o.item.to_dict(), "error": o.detail} for o in self.with_status("failed")],
+                "skipped": [{**o.item.to_dict(), "why": o.detail} for o in self.with_status("skipped")],
                 "journal": str(self.journal) if self.journal else None}
 
 

@@ -160,6 +160,26 @@ async def upload_tree(profile: Profile, root: Path, container: str, prefix: str)
     return len(files)
 
 
+async def download_tree(profile: Profile, container: str, prefix: str, root: Path) -> int:
+    """The reverse of `upload_tree`: every blob under `prefix` as a file under `root` (a filesystem
+    registry root, for Debian's docker-registry to serve what aztui left in storage)."""
+    count = 0
+    async with BlobStore(profile) as store:
+        async for blob in store.iter_blobs(container, prefix):
+            path = root / blob.name[len(prefix):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(await store.read_blob(container, blob.name))
+            count += 1
+    return count
+
+
+def profiles_for_container(data: "PushedRegistry", container: str, layout: str, path: Path) -> Path:
+    """A copy of the profiles file whose v28 (or v3, v3ro) profiles point at `container`."""
+    path.write_text(data.config.read_text().replace(data.containers[layout], container))
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture(scope="session")
 def pushed_registry(azurite, tmp_path_factory) -> PushedRegistry:
     require_registry()
