@@ -389,3 +389,79 @@ async def read_images(registry: Any, repository: str) -> tuple[list[ManifestInfo
     """One repository's manifests and their images (what the pane and `registry ls REPO` show)."""
     manifests = await registry.list_manifests(repository)
     return manifests, group_images(manifests, await read_contents(registry, manifests))
+
+
+# --- one manifest in detail (the Registry pane's Enter) -------------------------------------------
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ManifestDetail:
+    """What the detail screen shows, in its order; plain values (the screen only renders them)."""
+
+    properties: tuple[tuple[str, str], ...]
+    layers: tuple[tuple[str, int | None, str], ...]             # digest, size, media type
+    platforms: tuple[tuple[str, str, int | None, str], ...]     # an index's: digest, platform, size, tags
+    referrers: tuple[tuple[str, str, str], ...]                 # digest, artifact type, tags
+
+
+async def read_config(registry: Any, image: Image) -> ImageConfig | None:
+    """The image's config blob, parsed; None for an index, a config-less artifact or an unreadable one."""
+    from aztui.errors import AztuiError
+
+    config = image.content.config if image.content else None
+    if config is None or image.is_index:
+        return None
+    try:
+        return parse_config(await registry.read_blob(image.manifest.repository, config.digest,
+                                                     limit=MAX_CONFIG_BYTES))
+    except (AztuiError, ValueError):
+        return None
+
+
+def _command(words: tuple[str, ...] | None) -> str:
+    return "" if words is None else json.dumps(list(words), ensure_ascii=False)
+
+
+def manifest_detail(image: Image, images: Mapping[str, Image], config: ImageConfig | None) -> ManifestDetail:
+    """Properties, layers, an index's platforms and the referrers of `image`."""
+    from aztui.registry.model import MEDIA_TYPES
+    from aztui.units import human_size
+
+    m, content = image.manifest, image.content
+
+    def size(value: int | None) -> str:
+        return "" if value is None else f"{human_size(value)} ({value:,} bytes)"
+
+    rows: list[tuple[str, str]] = [
+        ("Digest", m.digest), ("Repository", m.repository),
+        ("Tags", ", ".join(m.tags) or ("in index" if image.parents else "referrer" if image.subject
+                                       else "untagged")),
+        ("Media type", m.media_type or (content.media_type if content else "") or ""),
+        ("Artifact type", content.artifact_type if content and content.artifact_type else ""),
+        ("Platform", image.platform),
+        ("Image size", size(image.size) + ("  (every platform, shared layers once)" if image.is_index else "")),
+        ("Manifest size", size(m.size)),
+        ("In index", ", ".join(image.parents)), ("Refers to", image.subject or ""),
+        ("Pushed", m.created.isoformat() if m.created else ""),
+        ("Updated", m.last_updated.isoformat() if m.last_updated and m.last_updated != m.created else ""),
+    ]
+    if content is not None and not content.is_index:
+        rows.append(("Config", content.config.digest if content.config else "none (an artifact without config)"))
+    if config is not None:
+        rows += [("Created", config.created.isoformat() if config.created else ""),
+                 ("OS/arch", config.platform or ""), ("Entrypoint", _command(config.entrypoint)),
+                 ("Cmd", _command(config.cmd)), ("Working dir", config.working_dir or ""),
+                 ("User", config.user or ""), ("History", f"{config.history} steps" if config.history else "")]
+        rows += [(f"label: {k}", v) for k, v in config.labels]
+    rows += [(f"annotation: {k}", v) for k, v in (content.annotations if content else ())]
+    layers = tuple((d.digest, d.size, MEDIA_TYPES.get(d.media_type or "", d.media_type or ""))
+                   for d in (content.layers if content and not content.is_index else ()))
+    platforms = tuple((digest, platform, child_size, ", ".join(images[digest].manifest.tags) if digest in images
+                       else "not in this repository")
+                      for digest, platform, child_size in (image.platforms(images) if image.is_index else []))
+    referrers = tuple((d, (images[d].content.artifact_type if images[d].content else None)
+                       or images[d].manifest.media_type or "", ", ".join(images[d].manifest.tags))
+                      for d in image.referrers if d in images)
+    return ManifestDetail(tuple((k, v) for k, v in rows if v), layers, platforms, referrers)

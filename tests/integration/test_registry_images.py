@@ -13,7 +13,14 @@ from aztui.azure.acr import AcrRegistry
 from aztui.profiles.file import load_profiles
 from aztui.registry.distribution import DistributionRegistry
 from aztui.registry.distribution_gc import load_snapshot, plan_registry_gc
-from aztui.registry.images import display_order, group_images, parse_config, parse_content, read_images
+from aztui.registry.images import (
+    display_order,
+    group_images,
+    manifest_detail,
+    parse_config,
+    parse_content,
+    read_images,
+)
 from aztui.registry.model import ManifestInfo
 from tests.support.acr_server import acr_profile
 from tests.support.distribution_data import pushed_registry  # noqa: F401  (fixture)
@@ -130,3 +137,26 @@ def test_content_and_config_parsing_tolerates_odd_documents():
     images = group_images([ManifestInfo("r", a), ManifestInfo("r", b)], contents)
     assert sorted(i.digest for i, _ in display_order(images, [a, b])) == [a, b]
     assert images[a].size is None
+
+
+def test_a_referrer_sits_under_its_subject_and_is_listed_in_its_detail():
+    image, signature = "sha256:" + "3" * 64, "sha256:" + "4" * 64
+    contents = {
+        image: parse_content({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                              "config": {"digest": "sha256:" + "5" * 64, "size": 100},
+                              "layers": [{"digest": "sha256:" + "6" * 64, "size": 900,
+                                          "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}]}),
+        signature: parse_content({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                  "artifactType": "application/vnd.dev.cosign.artifact.sig.v1+json",
+                                  "config": {"digest": "sha256:" + "7" * 64, "size": 2},
+                                  "layers": [], "subject": {"digest": image, "size": 400}}),
+    }
+    images = group_images([ManifestInfo("r", image, tags=("v1",)), ManifestInfo("r", signature)], contents)
+    assert images[image].referrers == (signature,) and images[image].size == 1000
+    assert not images[signature].untagged and not images[signature].top_level
+    assert [(i.digest, depth) for i, depth in display_order(images, [signature, image])] == [(image, 0), (signature, 1)]
+    detail = manifest_detail(images[image], images, None)
+    assert detail.referrers == ((signature, "application/vnd.dev.cosign.artifact.sig.v1+json", ""),)
+    assert detail.layers == (("sha256:" + "6" * 64, 900, "application/vnd.oci.image.layer.v1.tar+gzip"),)
+    assert dict(detail.properties)["Tags"] == "v1"
+    assert dict(manifest_detail(images[signature], images, None).properties)["Refers to"] == image

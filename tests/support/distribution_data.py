@@ -7,8 +7,8 @@ containers: v2.8 names (`/docker/registry/v2/...`) and v3 names (`<root>/docker/
 
 Data: `library/nginx` (tag `latest` pushed twice, so the first revision is untagged; tag `1.27`),
 `team/api/server` (tag `v1`, and an OCI index `v2` over two children pushed by digest),
-`tools` (tag `x` and an unfinished upload), `gone` (its only manifest deleted, so its blobs
-are unreferenced). A base layer is shared by every image.
+`tools` (tag `x`, a config with created, entrypoint, cmd and a label; an unfinished upload),
+`gone` (its only manifest deleted, so its blobs are unreferenced). A base layer is shared by every image.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ container = "{v3}"
 rootdirectory = "{root}"
 read_only = true
 """
+
+
+# what the manifest detail screen shows of an image config
+TOOLS_CONFIG = {"created": "2024-05-01T10:00:00.123456789Z",
+                "config": {"Entrypoint": ["/usr/bin/tool"], "Cmd": ["--help"], "WorkingDir": "/work",
+                           "Labels": {"org.opencontainers.image.source": "https://example.invalid/tools"}},
+                "history": [{"created_by": "ADD base"}, {"created_by": "ADD tools"}]}
 
 
 def require_registry() -> None:
@@ -128,7 +135,7 @@ def push_test_data(server: RegistryServer) -> tuple[dict[str, str], set[str], st
     digests["index"] = server.push_index("team/api/server", "v2",
                                          [(amd64[0], amd64[1], ("amd64", "linux")),
                                           (arm64[0], arm64[1], ("arm64", "linux"))])
-    digests["tools"], _ = server.push_image("tools", "x", [base, b"tools"])
+    digests["tools"], _ = server.push_image("tools", "x", [base, b"tools"], config_extra=TOOLS_CONFIG)
     digests["gone"], _ = server.push_image("gone", "old", [b"gone layer"])
     server.delete_manifest("gone", digests["gone"])
     status, headers, _ = server._request("POST", "/v2/tools/blobs/uploads/")  # never finished

@@ -21,6 +21,7 @@ from aztui.profiles.model import Profile
 from aztui.registry.model import short_digest
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.registry import DISTRIBUTION_NOTE, RegistryView
+from aztui.ui.screens.manifest_details import ManifestDetailsScreen
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
@@ -386,3 +387,54 @@ async def test_unreachable_registry_is_a_notification_not_a_traceback():
     assert not app.worker_errors
     failures = errors(notes)
     assert len(failures) == 1 and "Hint:" in failures[0] and "Traceback" not in failures[0]
+
+
+@pytest.mark.slow
+async def test_enter_on_a_manifest_shows_its_layers_config_and_platforms(pushed_registry):  # noqa: F811
+    data, d = pushed_registry, pushed_registry.digests
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(data.config).get("v3"))
+        await settle(pilot)
+        await cursor_to(pilot, "tools", "#registry-repositories")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, d["tools"], "#registry-manifests")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ManifestDetailsScreen)
+        properties = {app.screen.query_one("#manifest-properties", DataTable).get_row_at(i)[0].plain:
+                      app.screen.query_one("#manifest-properties", DataTable).get_row_at(i)[1].plain
+                      for i in range(screen.query_one("#manifest-properties", DataTable).row_count)}
+        assert properties["Entrypoint"] == '["/usr/bin/tool"]' and properties["Cmd"] == '["--help"]'
+        assert properties["Created"].startswith("2024-05-01T10:00:00.123456")
+        assert properties["OS/arch"] == "linux/amd64" and properties["Working dir"] == "/work"
+        assert properties["label: org.opencontainers.image.source"] == "https://example.invalid/tools"
+        assert properties["Image size"].startswith(human_size(data.image_size(d["tools"])))
+        manifest = data.manifest(d["tools"])
+        layers = screen.query_one("#manifest-layers", DataTable)
+        assert [layers.get_row_at(i)[1].plain for i in range(layers.row_count)] == \
+            [layer["digest"] for layer in manifest["layers"]]
+        assert not screen.query_one("#manifest-platforms", DataTable).display   # not an index
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ManifestDetailsScreen)
+
+        # an index: its platforms, each with its size; no layers of its own
+        await pilot.press("backspace")
+        await settle(pilot)
+        await cursor_to(pilot, "team/api/server", "#registry-repositories")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, d["index"], "#registry-manifests")
+        await pilot.press("enter")
+        await settle(pilot)
+        platforms = app.screen.query_one("#manifest-platforms", DataTable)
+        assert [(platforms.get_row_at(i)[0].plain, platforms.get_row_at(i)[1].plain,
+                 platforms.get_row_at(i)[2].plain) for i in range(platforms.row_count)] == [
+            ("linux/amd64", d["child_amd64"], human_size(data.image_size(d["child_amd64"]))),
+            ("linux/arm64", d["child_arm64"], human_size(data.image_size(d["child_arm64"])))]
+        assert not app.screen.query_one("#manifest-layers", DataTable).display
+    assert not errors(notes) and not app.worker_errors

@@ -145,7 +145,7 @@ class RegistryView(Pane):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open",
-                tooltip="Open the repository; on a tag: go to its manifest"),
+                tooltip="Open the repository; on a tag: go to its manifest; on a manifest: its details"),
         Binding("backspace", "back", "Repositories", id="up", tooltip="Back to the repositories"),
         sort_binding("n", "name", "Name", "name"),
         sort_binding("m", "updated", "Updated", "last update, newest first", id="sort-modified"),
@@ -480,6 +480,13 @@ class RegistryView(Pane):
                 table = self.manifests_table
                 table.move_cursor(row=table.get_row_index(tag.digest))
                 table.focus()
+        else:
+            manifest = self._current_manifest()
+            image = self.images.get(manifest.digest) if manifest is not None else None
+            if image is not None:
+                from aztui.ui.screens.manifest_details import ManifestDetailsScreen
+
+                self.app.push_screen(ManifestDetailsScreen(self.profile, image, self.images))
 
     def open_repository(self, name: str) -> None:
         if self.repository != name:
