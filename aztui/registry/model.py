@@ -36,11 +36,12 @@ class Capabilities:
     delete: bool = False                   # delete_tag, delete_manifest, delete_repository
     lock: bool = False                     # set_locks (can_delete, can_write)
     repository_properties: bool = False    # repository(name): its counts and locks
+    storage_cleanup: bool = False          # GC and purge on storage (aztui.registry.review): Distribution on Blob
 
 
 ACR_CAPABILITIES = Capabilities(delete=True, lock=True, repository_properties=True)
-# a Distribution registry is read from its storage; `aztui registry gc` cleans it up
-DISTRIBUTION_CAPABILITIES = Capabilities()
+# a Distribution registry is read from its storage; `registry gc` and `registry purge` clean it up there
+DISTRIBUTION_CAPABILITIES = Capabilities(storage_cleanup=True)
 
 
 @dataclass(frozen=True)

@@ -438,3 +438,113 @@ async def test_enter_on_a_manifest_shows_its_layers_config_and_platforms(pushed_
             ("linux/arm64", d["child_arm64"], human_size(data.image_size(d["child_arm64"])))]
         assert not app.screen.query_one("#manifest-layers", DataTable).display
     assert not errors(notes) and not app.worker_errors
+
+
+# --- GC and purge of a Distribution registry, in the pane ---------------------------------------------
+
+def _table_rows(screen, selector: str) -> list[list[str]]:
+    table = screen.query_one(selector, DataTable)
+    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+@pytest.mark.slow
+async def test_distribution_gc_and_purge_policy_plan_confirm_report(pushed_registry, azurite, container_name,  # noqa: F811
+                                                                     tmp_path):
+    """g and P: policy → plan (each item with its reason) → confirm → report → reload; the storage then
+    holds what `registry purge` / `registry gc` would leave (checked with aztui's own GC planner)."""
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_gc import load_snapshot, plan_registry_gc
+    from aztui.ui.screens.registry_work import (
+        RegistryGcForm,
+        RegistryPurgeForm,
+        RegistryWorkConfirm,
+        RegistryWorkPlanScreen,
+        RegistryWorkReport,
+    )
+    from tests.support.distribution_data import profiles_for_container, upload_tree
+    from tests.support.profiles import seed_profile
+
+    data, d = pushed_registry, pushed_registry.digests
+    await upload_tree(seed_profile(azurite), data.root, container_name, "/")
+    profiles = load_profiles(profiles_for_container(data, container_name, "v2.8", tmp_path / "profiles.toml"))
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(profiles.get("v28"))
+        await settle(pilot)
+        assert {"gc", "purge"} <= action_names(app)
+
+        # purge: untag team/api/server:v1 and take the manifests left without tags
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryPurgeForm)
+        await pilot.press(*"team/api/server:^v1$")
+        app.screen.query_one("#policy-untagged").value = True
+        await pilot.click("#plan")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkPlanScreen)
+        delete = _table_rows(app.screen, "#plan-delete")
+        assert [(row[0], row[3]) for row in delete] == [
+            ("tag", "team/api/server:v1"), ("manifest", f"team/api/server@{short_digest(d['api_v1'])}")]
+        assert "tag matches the filter" in delete[0][2] and "--untagged" in delete[1][2]
+        kept = _table_rows(app.screen, "#plan-keep")
+        assert {row[2] for row in kept} == {f"team/api/server@{short_digest(d[c])}" for c in ("child_amd64", "child_arm64")}
+        assert all("child of index" in row[1] for row in kept)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkConfirm)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkReport)
+        assert "Purge: 2 done, 0 failed" in text_of(app, "Label")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert row_of(app, "#registry-repositories", "team/api/server")["Tags"] == "1"
+
+        # GC: delete untagged, uploads of any age; the sweep leaves nothing for a second plan
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryGcForm)
+        app.screen.query_one("#policy-upload-age").value = "0s"
+        app.screen.query_one("#policy-delete-untagged").value = True
+        await pilot.click("#plan")
+        await settle(pilot)
+        plan_screen = app.screen
+        assert isinstance(plan_screen, RegistryWorkPlanScreen)
+        reasons = {row[0]: row[2] for row in _table_rows(plan_screen, "#plan-delete")}
+        assert reasons["blob"] == "referenced by no manifest that stays" and "older than" in reasons["upload"]
+        assert "no tag points at it" in reasons["manifest"]           # nginx's first `latest`
+        planned_blobs = {item.name for item in plan_screen.work.delete if item.kind == "blob"}
+        api_v1 = data.manifest(d["api_v1"])
+        assert {d["api_v1"], api_v1["config"]["digest"], api_v1["layers"][1]["digest"]} <= planned_blobs
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkReport) and app.screen.report.failed == 0
+        await pilot.press("escape")
+        await settle(pilot)
+    assert not errors(notes) and not app.worker_errors
+    async with DistributionRegistry(profiles.get("v28")) as registry:
+        again = plan_registry_gc(await load_snapshot(registry), delete_untagged=True)
+        tags = {t.name for t in await registry.list_tags("team/api/server")}
+    assert again.empty and not again.problems and tags == {"v2"}
+
+
+async def test_gc_and_purge_are_not_offered_read_only_or_without_a_registry(pushed_registry, azurite):  # noqa: F811
+    data = pushed_registry
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(data.config).get("v3ro"))
+        await settle(pilot)
+        assert not {"gc", "purge"} & action_names(app)
+        await pilot.press("g", "P")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]        # no form opened
+        app.view.load(azurite_profile(azurite, connection_string=True, name="plain"))
+        await settle(pilot)
+        assert not {"gc", "purge"} & action_names(app)
+        app.view.load(load_profiles(data.config).get("v3"))
+        await settle(pilot)
+        assert {"gc", "purge"} <= action_names(app)

@@ -37,12 +37,14 @@ from aztui.registry.delete import (
 )
 from aztui.registry.images import display_order, read_images, summarize
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
+from aztui.registry.review import RegistryWork, WorkReport, execute_work, plan_gc_work, plan_purge_work
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
 MUTATING_ACTIONS = frozenset({"delete", "lock", "lock_delete"})
-DISTRIBUTION_NOTE = "read from storage: use `aztui registry gc` to clean up"
+STORAGE_ACTIONS = frozenset({"gc", "purge"})     # Distribution on Blob: GC and purge on storage
+DISTRIBUTION_NOTE = "read from storage: g garbage-collects, P purges"
 NOT_A_REGISTRY = (
     "This profile points at no container registry.\n\n"
     "The Registry pane shows an Azure Container Registry, or a Docker Distribution registry whose "
@@ -156,6 +158,10 @@ class RegistryView(Pane):
                 tooltip="Lock or unlock the item under the cursor (can_delete and can_write together)"),
         Binding("D", "lock_delete", "Delete lock", id="registry-lock-delete",
                 tooltip="Toggle only can_delete of the item under the cursor", show=False),
+        Binding("g", "gc", "GC", id="registry-gc",
+                tooltip="Distribution: garbage collection like `registry garbage-collect` (policy, plan, confirm)"),
+        Binding("P", "purge", "Purge", id="registry-purge",
+                tooltip="Distribution: purge old tags and manifests like `acr purge` (policy, plan, confirm)"),
         Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work", show=False),
     ]
 
@@ -195,6 +201,8 @@ class RegistryView(Pane):
         self.manifests: list = []
         self.images: dict = {}                  # digest -> aztui.registry.images.Image of the open repository
         self.side = "manifests"                 # which table of a repository acts: "tags" | "manifests"
+        self.flow = "delete"                    # what a plan in flight is: "delete" (ACR) | "storage" (GC, purge)
+        self.policies: dict = {}                # the last GC and purge forms' values, offered again
 
     def compose(self) -> ComposeResult:
         yield Label(id="registry-title", markup=False)
@@ -240,9 +248,18 @@ class RegistryView(Pane):
         return (self.profile is not None and not self.profile.read_only
                 and capabilities_for(self.profile).delete)
 
+    @property
+    def can_clean_storage(self) -> bool:
+        """GC and purge on storage: writable profiles whose backend has them (Distribution on Blob),
+        once registry data was found there."""
+        return (self.profile is not None and not self.profile.read_only and self.kind is not None
+                and capabilities_for(self.profile).storage_cleanup)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only and Distribution profiles: deletes and locks are hidden (footer, palette, help) and inert."""
         if action in MUTATING_ACTIONS and not self.can_change:
+            return False
+        if action in STORAGE_ACTIONS and not self.can_clean_storage:
             return False
         if action == "back" and self.repository is None:
             return None  # shown, dimmed: nothing to go back to
@@ -567,6 +584,7 @@ class RegistryView(Pane):
         self._plan_delete(self.profile, target)
 
     def _plan_delete(self, profile: Profile, target: Target) -> None:
+        self.flow = "delete"
         async def planned(registry) -> RegistryDeletePlan:
             plan = await plan_registry_delete(registry, [target], where=account_label(profile),
                                               reason="chosen in the Registry pane")
@@ -576,14 +594,56 @@ class RegistryView(Pane):
         self.plan(f"Planning the delete of {target.label}…", profile, planned)
 
     def delete_flow(self) -> DeleteFlow:
+        if self.flow == "storage":
+            from aztui.ui.screens.registry_work import RegistryWorkPlanScreen, RegistryWorkReport
+
+            return DeleteFlow(RegistryWorkPlanScreen, RegistryWorkReport, execute_work)
         from aztui.ui.screens.registry_dialogs import RegistryDeleteReportScreen, RegistryDeleteReview
 
         return DeleteFlow(RegistryDeleteReview, RegistryDeleteReportScreen, execute_registry_delete)
 
-    def executing(self, plan: RegistryDeletePlan) -> tuple[str, int | None]:
+    def executing(self, plan) -> tuple[str, int | None]:
+        if isinstance(plan, RegistryWork):
+            verb = "Sweeping" if plan.kind == "gc" else "Purging"
+            return f"{verb} {plan.where}: {plan.files:,} files…", plan.files
         return f"Deleting {plan.target.label}…", None
 
+    # --- GC and purge on storage (Distribution) ---------------------------------------------
+
+    def action_gc(self) -> None:
+        if not self.can_clean_storage:
+            return  # hidden by check_action; and the executor refuses anyway
+        from aztui.ui.screens.registry_work import RegistryGcForm
+
+        self.app.push_screen(RegistryGcForm(self.profile, self.policies.get("gc")),
+                             lambda chosen: self._storage_policy_chosen("gc", chosen))
+
+    def action_purge(self) -> None:
+        if not self.can_clean_storage:
+            return
+        from aztui.ui.screens.registry_work import RegistryPurgeForm
+
+        self.app.push_screen(RegistryPurgeForm(self.profile, self.policies.get("purge")),
+                             lambda chosen: self._storage_policy_chosen("purge", chosen))
+
+    def _storage_policy_chosen(self, kind: str, chosen) -> None:
+        if chosen is None or self.profile is None:
+            return
+        policy, values = chosen
+        self.policies[kind] = values
+        self.flow = "storage"
+        planner = plan_gc_work if kind == "gc" else plan_purge_work
+        what = "the GC: reading every link and manifest" if kind == "gc" else "the purge: reading tags and manifests"
+
+        async def planned(registry) -> RegistryWork:
+            return await planner(registry, policy)
+
+        self.plan(f"Planning {what}…", self.profile, planned)
+
     def executed(self, report) -> None:
+        if isinstance(report, WorkReport):
+            self.flow = "delete"
+            return
         if self.repository is not None and any(
                 o.status == "deleted" and o.item.tag is None and not o.item.digest for o in report.outcomes):
             self.repository = None  # the repository itself is gone
