@@ -194,6 +194,8 @@ class StoragePurgeReport:
 def _item_outcome(step: StorageStep, files: dict[str, tuple[str, str]]) -> PurgeOutcome:
     """deleted (everything of it gone, some by this run), missing (all gone before), skipped, failed."""
     statuses = [files.get(f.name, ("not_done", "")) for f in step.files]
+    if not statuses:
+        return PurgeOutcome(step.item, "missing", "nothing of it was left when the plan was made")
     for status, detail in statuses:
         if status == "failed":
             return PurgeOutcome(step.item, "failed", detail)

@@ -1,14 +1,19 @@
-"""The Registry pane: repositories → one repository's tags and manifests; deletes and locks on ACR.
+"""The Registry pane: repositories → one repository's tags and images → a manifest's details;
+deletes and locks on ACR; GC and purge on a Distribution registry's storage.
 
 Two kinds of registry behind `aztui.registry.model.open_registry`: Azure Container Registry
 (`uri` profiles; delete a tag, a manifest or a repository, lock and unlock) and a Distribution
-registry stored in Azure Blob (read from storage only: browsing; `aztui registry gc` cleans up).
+registry stored in Azure Blob (read from storage; `g` GC and `P` purge it there, as
+`aztui registry gc` / `purge` do). Manifests are shown as images (aztui.registry.images): an
+index's platforms under it, sizes of config + layers; Enter opens `ManifestDetailsScreen`.
 Every network call runs in a worker with the registry opened inside it, one exclusive worker
 per purpose ("registry-read", "registry-write"), so moving on cancels the stale one. Workers
 report with messages named for what happened; failures become `PaneFailed` (the app notifies).
 
 Deletes: plan (a fresh read, locks checked) → `RegistryDeleteReview` → confirm (protected
 profiles type the name) → execute exactly the plan → `RegistryDeleteReportScreen` → reload.
+GC and purge: policy form → plan (aztui.registry.review) → `RegistryWorkPlanScreen` → confirm →
+execute exactly the plan → `RegistryWorkReport` → reload (`flow` says which of the two is in flight).
 """
 
 from __future__ import annotations
