@@ -27,9 +27,16 @@ now - ago; --keep N: the newest N of those stay; --untagged: manifests left with
 too, except locked ones, manifests with an OCI subject and children of indexes that stay.
 Locked tags and manifests (can_delete or can_write off) are kept and reported.
 
+Distribution on Blob: the same plan is done on storage as the registry's API does it (untag:
+the tag's _manifests/tags/<tag>/ folder; a manifest: its revision link and the folders of the
+tags pointing at it), each file ETag-guarded and journaled; --json lists each item's files
+under "storage". An interrupted run finishes with --resume JOURNAL. Blobs stay until
+`aztui registry gc PROFILE --execute` sweeps them.
+
 examples:
   aztui registry purge prod --filter 'app/.*:^dev-' --ago 30d --keep 5
   aztui registry purge prod --filter 'app:.*' --exclude 'app:^release-' --untagged --execute
+  aztui registry purge dist --resume ~/.local/state/aztui/journals/registry-purge-....jsonl
 """
 
 
