@@ -430,6 +430,17 @@ class AcrRegistry:
             result = await self.client.get_manifest(repository, digest)
         return result.manifest if isinstance(result.manifest, dict) else dict(result.manifest)
 
+    async def read_blob(self, repository: str, digest: str, *, limit: int) -> bytes:
+        """A blob of `repository` (an image config), at most `limit` bytes; the SDK checks its digest."""
+        chunks, size = [], 0
+        async with azure_errors(f"reading blob {repository}@{digest}"):
+            async for chunk in await self.client.download_blob(repository, digest):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+        return b"".join(chunks)[:limit]
+
     # --- changing -----------------------------------------------------------------------------
 
     def _check_writable(self, what: str) -> None:

@@ -1,7 +1,8 @@
 """`aztui registry ls | purge | rm | lock | unlock [| gc]`: the Registry pane's work, headless.
 
-`ls` works for both kinds of registry profile (ACR and Distribution on Blob) through
-`open_registry`; `purge`, `rm`, `lock` and `unlock` are ACR operations. Deleting is a dry run
+`ls` and `purge` work for both kinds of registry profile (ACR and Distribution on Blob; a
+Distribution purge works on storage, aztui.registry.distribution_purge); `rm`, `lock` and
+`unlock` are ACR operations. Deleting is a dry run
 unless `--execute`. `gc` (Distribution on Blob) comes from aztui.commands.registry_gc when
 installed. Exit codes: 0 ok, 1 failed or partly done, 2 bad input.
 """
@@ -26,9 +27,16 @@ now - ago; --keep N: the newest N of those stay; --untagged: manifests left with
 too, except locked ones, manifests with an OCI subject and children of indexes that stay.
 Locked tags and manifests (can_delete or can_write off) are kept and reported.
 
+Distribution on Blob: the same plan is done on storage as the registry's API does it (untag:
+the tag's _manifests/tags/<tag>/ folder; a manifest: its revision link and the folders of the
+tags pointing at it), each file ETag-guarded and journaled; --json lists each item's files
+under "storage". An interrupted run finishes with --resume JOURNAL. Blobs stay until
+`aztui registry gc PROFILE --execute` sweeps them.
+
 examples:
   aztui registry purge prod --filter 'app/.*:^dev-' --ago 30d --keep 5
   aztui registry purge prod --filter 'app:.*' --exclude 'app:^release-' --untagged --execute
+  aztui registry purge dist --resume ~/.local/state/aztui/journals/registry-purge-....jsonl
 """
 
 
@@ -56,10 +64,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="print JSON")
 
     purge = actions.add_parser("purge", help="delete old tags (and untagged manifests) like `acr purge`",
-                               description="Plan (and with --execute, run) a purge of an ACR.",
+                               description="Plan (and with --execute, run) a purge of an ACR, or of a "
+                                           "Distribution registry on Blob (on its storage, as its API "
+                                           "untags and deletes manifests; then `registry gc` frees the space).",
                                epilog=PURGE_EPILOG, formatter_class=raw)
     purge.add_argument("profile", metavar="PROFILE")
-    purge.add_argument("--filter", action="append", required=True, dest="filters", metavar="REPO:TAG",
+    purge.add_argument("--filter", action="append", default=[], dest="filters", metavar="REPO:TAG",
                        help="'<repo-regex>:<tag-regex>' (repeatable)")
     purge.add_argument("--exclude", action="append", default=[], dest="excludes", metavar="REPO:TAG",
                        help="tags it matches are never deleted (repeatable)")
@@ -67,6 +77,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     purge.add_argument("--keep", type=_not_negative, default=0, help="keep the newest N eligible tags")
     purge.add_argument("--untagged", action="store_true", help="also delete manifests left without tags")
     _add_write_options(purge)
+    purge.add_argument("--resume", metavar="JOURNAL",
+                       help="Distribution on Blob: finish an interrupted purge from its journal")
 
     rm = actions.add_parser("rm", help="delete tags, manifests or repositories (dry run unless --execute)",
                             description="TARGET is REPO:TAG (untag), REPO@DIGEST (the manifest and its tags) "
@@ -148,14 +160,21 @@ async def run_ls(args: argparse.Namespace) -> int:
     profile = load_profile(args, args.profile)
     async with open_registry(profile) as registry:
         if args.repository:
-            manifests = await registry.list_manifests(args.repository)
-            data = {"repository": args.repository, "manifests": [_manifest_json(m) for m in manifests]}
+            from aztui.registry.images import read_images, summarize
+
+            manifests, images = await read_images(registry, args.repository)
+            summary = summarize(images)
+            data = {"repository": args.repository,
+                    "manifests": [_manifest_json(m, images) for m in manifests],
+                    "summary": {"images": summary.images, "manifests": summary.manifests,
+                                "untagged": summary.untagged, "platform_manifests": summary.children,
+                                "referrers": summary.referrers}}
         else:
             data = [await _repository_json(registry, repo) async for repo in registry.iter_repositories()]
     if args.json:
         _print_json(data)
     elif args.repository:
-        _print_manifests(data["manifests"])
+        _print_manifests(data["manifests"], data["summary"])
     else:
         _print_repositories(data)
     return EXIT_OK
@@ -170,10 +189,22 @@ async def _repository_json(registry: Any, repo: Any) -> dict[str, Any]:
                      for t in tags]}
 
 
-def _manifest_json(m: Any) -> dict[str, Any]:
-    return {"digest": m.digest, "size": m.size, "tags": list(m.tags), "last_updated": _when(m.last_updated),
+def _manifest_json(m: Any, images: dict | None = None) -> dict[str, Any]:
+    """One manifest; with `images` (aztui.registry.images) also what it means as an image:
+    `image_size` (config + layers; an index: its children's blobs, shared ones once), `platform`,
+    `parents` (indexes that list it), `untagged` (no tag, no index, no subject), `children`
+    (an index's platforms with their sizes), `referrers`, `layer_count`."""
+    data = {"digest": m.digest, "size": m.size, "tags": list(m.tags), "last_updated": _when(m.last_updated),
             "created": _when(m.created), "media_type": m.media_type, "architecture": m.architecture,
             "os": m.os, "references": list(m.references), "subject": m.subject, **_locks(m)}
+    image = (images or {}).get(m.digest)
+    if image is not None:
+        data.update(image_size=image.size, platform=image.platform, parents=list(image.parents),
+                    untagged=image.untagged, referrers=list(image.referrers),
+                    layer_count=len(image.content.layers) if image.content and not image.is_index else None,
+                    children=[{"digest": d, "platform": p, "image_size": size}
+                              for d, p, size in image.platforms(images)] if image.is_index else [])
+    return data
 
 
 def _print_repositories(items: list[dict]) -> None:
@@ -184,26 +215,57 @@ def _print_repositories(items: list[dict]) -> None:
     print(f"{len(items)} repositories")
 
 
-def _print_manifests(items: list[dict]) -> None:
-    for m in items:
-        platform = f"{m['os']}/{m['architecture']}" if m["architecture"] else (m["media_type"] or "-")
+def _print_manifests(items: list[dict], summary: dict) -> None:
+    """One line per manifest: an index's platforms indented under it, sizes of whole images."""
+    from aztui.registry.images import display_order
+    from aztui.units import human_size
+
+    by_digest = {m["digest"]: m for m in items}
+    order = display_order({d: _LineImage(m) for d, m in by_digest.items()}, list(by_digest))  # type: ignore[arg-type]
+    for line, depth in order:
+        m = line.data
+        platform = m.get("platform") or (f"{m['os']}/{m['architecture']}" if m["architecture"] else "-")
         lock = " locked" if m["can_delete"] is False or m["can_write"] is False else ""
-        print(f"{m['digest'][:19]}\t{m['size'] or '-'}\t{platform}\t{m['last_updated'] or '-'}\t"
-              f"{','.join(m['tags']) or '<untagged>'}{lock}")
-    print(f"{len(items)} manifests")
+        tags = (",".join(m["tags"]) or ("<untagged>" if m.get("untagged", not m["tags"]) else
+                                        "<in index>" if m.get("parents") else "<referrer>"))
+        size = human_size(m["image_size"]) if m.get("image_size") is not None else "-"
+        print(f"{'  ' * depth}{m['digest'][:19]}\t{size}\t{platform}\t{m['last_updated'] or '-'}\t{tags}{lock}")
+    print(f"{summary['images']} images, {summary['manifests']} manifests ({summary['untagged']} untagged)")
+
+
+class _LineImage:
+    """A manifest's JSON as `display_order` sees an image: its children and referrers under it."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+        self.children = tuple(c["digest"] for c in data.get("children") or ())
+        self.referrers = tuple(data.get("referrers") or ())
+        self.top_level = not data.get("parents") and not data.get("subject")
 
 
 # --- purge ---------------------------------------------------------------------------------------
 
 async def run_purge(args: argparse.Namespace) -> int:
-    from aztui.azure.acr import AcrRegistry
-    from aztui.registry.purge import PurgeOptions, collect, execute_purge, parse_ago, parse_filter, plan_purge
+    from aztui.registry.purge import PurgeInputError, PurgeOptions, parse_ago, parse_filter
 
+    profile = load_profile(args, args.profile)
+    if getattr(args, "resume", None):
+        if profile.kind == "acr":
+            raise AztuiError("--resume finishes an interrupted purge of a Distribution registry on Blob",
+                             title="Not available", hint="on ACR, run the same purge again")
+        return await _resume_distribution_purge(args, profile)
+    if not args.filters:
+        raise PurgeInputError("registry purge needs --filter '<repository-regex>:<tag-regex>' (or --resume "
+                              "JOURNAL)", hint="e.g. --filter 'app/.*:^dev-' --ago 30d")
     options = PurgeOptions(tuple(parse_filter(f) for f in args.filters),
                            tuple(parse_filter(x, option="--exclude") for x in args.excludes),
                            parse_ago(args.ago), args.keep, args.untagged)
-    profile = _acr_profile(args)
-    async with AcrRegistry(profile) as registry:
+    if profile.kind != "acr":
+        return await _distribution_purge(args, profile, options)
+    from aztui.azure.acr import AcrRegistry
+    from aztui.registry.purge import collect, execute_purge, plan_purge
+
+    async with AcrRegistry(_acr_profile(args)) as registry:
         plan = plan_purge(await collect(registry, options), options)
         report = None
         if args.execute and plan.delete:
@@ -216,6 +278,54 @@ async def run_purge(args: argparse.Namespace) -> int:
     else:
         _print_purge(data)
     return EXIT_FAILED if report is not None and report.with_status("failed") else EXIT_OK
+
+
+async def _distribution_purge(args: argparse.Namespace, profile: Any, options: Any) -> int:
+    """The same plan on a Distribution registry's storage: untag and delete manifests as its API does
+    (aztui.registry.distribution_purge); `registry gc` frees the blobs afterwards."""
+    from aztui.errors import ReadOnlyError
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_purge import execute_storage_purge, plan_storage
+    from aztui.registry.purge import collect, plan_purge
+
+    if args.execute and profile.read_only:
+        raise ReadOnlyError.refusing(profile=profile.name)
+    async with DistributionRegistry(profile) as registry:
+        registry.require_layout()
+        plan = await plan_storage(registry, plan_purge(await collect(registry, options), options))
+        report = None
+        if args.execute and plan.steps:
+            report = await execute_storage_purge(registry, plan,
+                                                 journal=Path(args.journal) if args.journal else None)
+    return _report_distribution_purge(args, plan, report)
+
+
+async def _resume_distribution_purge(args: argparse.Namespace, profile: Any) -> int:
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_purge import read_journal, resume_storage_purge
+
+    plan, _ = read_journal(Path(args.resume))
+    async with DistributionRegistry(profile) as registry:
+        registry.require_layout()
+        report = await resume_storage_purge(registry, Path(args.resume))
+    args.execute = True
+    return _report_distribution_purge(args, plan, report)
+
+
+def _report_distribution_purge(args: argparse.Namespace, plan: Any, report: Any) -> int:
+    data = plan.purge.to_dict(dry_run=not args.execute)
+    data["storage"] = plan.storage_json()
+    if report is not None:
+        data["result"] = report.purge_report().to_dict()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_purge(data)
+        if report is not None:
+            print(f"space is freed by garbage collection: aztui registry gc {args.profile} --execute "
+                  "(with the registry read-only)")
+    failed = report is not None and any(o.status == "failed" for o in report.item_outcomes())
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _print_purge(data: dict) -> None:

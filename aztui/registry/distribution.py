@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Literal, Mapping
 from aztui.azure.blobs import BlobInfo, BlobStore
 from aztui.errors import AztuiError, NotFoundError
 from aztui.profiles.model import Profile
+from aztui.registry.images import ManifestContent, parse_content
 from aztui.registry.model import DISTRIBUTION_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
 
 if TYPE_CHECKING:
@@ -356,6 +357,19 @@ class DistributionRegistry:
         arch, os_ = doc.get("architecture"), doc.get("os")
         return (arch if isinstance(arch, str) else None), (os_ if isinstance(os_, str) else None)
 
+    async def manifest_content(self, repository: str, digest: str) -> bytes:
+        """The manifest document stored under `digest` (as `GET /v2/<name>/manifests/<digest>` serves it)."""
+        data = await self.read_content(digest, limit=MAX_MANIFEST_BYTES + 1)
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise AztuiError(f"manifest {digest} is larger than the registry's 4 MiB limit", title="Manifest too large")
+        return data
+
+    async def read_blob(self, repository: str, digest: str, *, limit: int) -> bytes:
+        """A content blob (an image config) by digest, at most `limit` bytes."""
+        if not _DIGEST.fullmatch(digest):
+            raise NotFoundError(f"{digest!r} is not a sha256 digest")
+        return await self.read_content(digest, limit=limit)
+
     # --- the Registry protocol ------------------------------------------------------------
 
     async def iter_repositories(self) -> AsyncIterator[RepositoryInfo]:
@@ -388,11 +402,13 @@ class DistributionRegistry:
         async def one(digest: str) -> ManifestInfo:
             size: int | None = None
             parsed: ParsedManifest | None = None
+            content: ManifestContent | None = None
             try:
                 data = await self.read(base + blobs[digest], limit=MAX_MANIFEST_BYTES + 1)
                 size = len(data)
                 if size <= MAX_MANIFEST_BYTES:
                     parsed = parse_manifest(data)
+                    content = parse_content(data)
             except (NotFoundError, ValueError):
                 pass
             arch = os_ = None
@@ -404,7 +420,8 @@ class DistributionRegistry:
                 tags=tuple(sorted(t.name for t in tags if t.digest == digest)),
                 media_type=parsed.media_type if parsed else None, architecture=arch, os=os_,
                 created=link.last_modified, last_updated=link.last_modified,
-                references=parsed.children if parsed else (), subject=parsed.subject if parsed else None)
+                references=parsed.children if parsed else (), subject=parsed.subject if parsed else None,
+                content=content)
 
         manifests = await asyncio.gather(*(one(d) for d in tree.revisions))
         oldest = datetime.min.replace(tzinfo=timezone.utc)

@@ -8,11 +8,14 @@ no SDK (the ACR client in aztui.azure.acr imports these types).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import AsyncIterator, Literal, Protocol
+from typing import TYPE_CHECKING, AsyncIterator, Literal, Protocol
 
 from aztui.profiles.model import Profile
+
+if TYPE_CHECKING:
+    from aztui.registry.images import ManifestContent
 
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
                                "application/vnd.docker.distribution.manifest.list.v2+json"})
@@ -33,11 +36,12 @@ class Capabilities:
     delete: bool = False                   # delete_tag, delete_manifest, delete_repository
     lock: bool = False                     # set_locks (can_delete, can_write)
     repository_properties: bool = False    # repository(name): its counts and locks
+    storage_cleanup: bool = False          # GC and purge on storage (aztui.registry.review): Distribution on Blob
 
 
 ACR_CAPABILITIES = Capabilities(delete=True, lock=True, repository_properties=True)
-# a Distribution registry is read from its storage; `aztui registry gc` cleans it up
-DISTRIBUTION_CAPABILITIES = Capabilities()
+# a Distribution registry is read from its storage; `registry gc` and `registry purge` clean it up there
+DISTRIBUTION_CAPABILITIES = Capabilities(storage_cleanup=True)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class ManifestInfo:
     can_list: bool | None = None
     references: tuple[str, ...] = ()       # child manifest digests of an index / manifest list
     subject: str | None = None             # OCI referrers: the digest this artifact refers to
+    # the parsed document, where the backend read it while listing (Distribution); else None and
+    # aztui.registry.images.read_contents asks `manifest_content`
+    content: "ManifestContent | None" = field(default=None, compare=False, repr=False)
 
 
 class Registry(Protocol):
@@ -105,6 +112,10 @@ class Registry(Protocol):
     async def list_tags(self, repository: str) -> list[TagInfo]: ...
 
     async def list_manifests(self, repository: str) -> list[ManifestInfo]: ...
+
+    async def manifest_content(self, repository: str, digest: str) -> bytes | dict: ...
+
+    async def read_blob(self, repository: str, digest: str, *, limit: int) -> bytes: ...
 
     async def repository(self, name: str) -> RepositoryInfo: ...
 

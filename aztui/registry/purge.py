@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +32,7 @@ from typing import Any, Iterable
 from aztui.errors import AztuiError
 from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.patterns import UserPattern, compile_pattern
+from aztui.registry.images import parse_content
 from aztui.registry.model import ManifestInfo, TagInfo
 
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
@@ -278,14 +279,16 @@ async def _repository_names(registry: Any) -> list[str]:
 
 
 async def _with_content(registry: Any, gate: asyncio.Semaphore, m: ManifestInfo) -> ManifestInfo:
-    if m.references or m.subject:
+    if m.references or m.subject or m.content is not None:
         return m
     async with gate:
-        doc = await registry.manifest_content(m.repository, m.digest)
-    children = tuple(c.get("digest") for c in doc.get("manifests") or [] if c.get("digest"))
-    subject = (doc.get("subject") or {}).get("digest")
-    media = m.media_type or doc.get("mediaType")
-    return ManifestInfo(**{**m.__dict__, "references": children, "subject": subject, "media_type": media})
+        document = await registry.manifest_content(m.repository, m.digest)
+    try:
+        content = parse_content(document)
+    except ValueError:
+        return m
+    return replace(m, references=tuple(c.digest for c in content.children), subject=content.subject,
+                   media_type=m.media_type or content.media_type, content=content)
 
 
 # --- executing ------------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ async def _with_content(registry: Any, gate: asyncio.Semaphore, m: ManifestInfo)
 @dataclass(frozen=True)
 class PurgeOutcome:
     item: PurgeItem
-    status: str          # deleted | missing | failed
+    status: str          # deleted | missing | failed | skipped (Distribution: changed since the plan)
     detail: str = ""
 
 
@@ -308,6 +311,7 @@ class PurgeReport:
     def to_dict(self) -> dict[str, Any]:
         return {"deleted": len(self.with_status("deleted")), "missing": len(self.with_status("missing")),
                 "failed": [{**o.item.to_dict(), "error": o.detail} for o in self.with_status("failed")],
+                "skipped": [{**o.item.to_dict(), "why": o.detail} for o in self.with_status("skipped")],
                 "journal": str(self.journal) if self.journal else None}
 
 

@@ -410,11 +410,11 @@ class AcrServer:
                 return status, extra, json.dumps(body).encode()
         if self.registry is None:
             return 404, {}, b""
-        forwarded = {k: v for k, v in headers.items() if k.lower() in ("accept", "content-type")}
+        forwarded = {k: v for k, v in headers.items() if k.lower() in ("accept", "content-type", "range")}
         status, answer_headers, body = self._proxy(method, path + (f"?{query}" if query else ""), data, forwarded)
         keep = {k: v for k, v in answer_headers.items()
                 if k.lower() in ("content-type", "docker-content-digest", "location", "docker-upload-uuid",
-                                 "range", "link")}
+                                 "range", "content-range", "link")}
         return status, keep, body
 
     # --- HTTP --------------------------------------------------------------------------------------

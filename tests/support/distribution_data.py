@@ -7,8 +7,8 @@ containers: v2.8 names (`/docker/registry/v2/...`) and v3 names (`<root>/docker/
 
 Data: `library/nginx` (tag `latest` pushed twice, so the first revision is untagged; tag `1.27`),
 `team/api/server` (tag `v1`, and an OCI index `v2` over two children pushed by digest),
-`tools` (tag `x` and an unfinished upload), `gone` (its only manifest deleted, so its blobs
-are unreferenced). A base layer is shared by every image.
+`tools` (tag `x`, a config with created, entrypoint, cmd and a label; an unfinished upload),
+`gone` (its only manifest deleted, so its blobs are unreferenced). A base layer is shared by every image.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ container = "{v3}"
 rootdirectory = "{root}"
 read_only = true
 """
+
+
+# what the manifest detail screen shows of an image config
+TOOLS_CONFIG = {"created": "2024-05-01T10:00:00.123456789Z",
+                "config": {"Entrypoint": ["/usr/bin/tool"], "Cmd": ["--help"], "WorkingDir": "/work",
+                           "Labels": {"org.opencontainers.image.source": "https://example.invalid/tools"}},
+                "history": [{"created_by": "ADD base"}, {"created_by": "ADD tools"}]}
 
 
 def require_registry() -> None:
@@ -100,6 +107,19 @@ class PushedRegistry:
         hex_ = digest[7:]
         return json.loads((self.root / f"docker/registry/v2/blobs/sha256/{hex_[:2]}/{hex_}/data").read_bytes())
 
+    def image_blobs(self, digest: str) -> dict[str, int]:
+        """digest -> size of every config and layer under a manifest (an index: its children's), from disk."""
+        manifest = self.manifest(digest)
+        if "manifests" in manifest:
+            return {d: s for child in manifest["manifests"] for d, s in self.image_blobs(child["digest"]).items()}
+        hex_of = [manifest["config"]["digest"]] + [layer["digest"] for layer in manifest["layers"]]
+        return {d: (self.root / f"docker/registry/v2/blobs/sha256/{d[7:9]}/{d[7:]}/data").stat().st_size
+                for d in hex_of}
+
+    def image_size(self, digest: str) -> int:
+        """Config + layers as stored (an index: every blob of its children once)."""
+        return sum(self.image_blobs(digest).values())
+
 
 def push_test_data(server: RegistryServer) -> tuple[dict[str, str], set[str], str]:
     base = b"base layer shared by every image" * 64
@@ -115,7 +135,7 @@ def push_test_data(server: RegistryServer) -> tuple[dict[str, str], set[str], st
     digests["index"] = server.push_index("team/api/server", "v2",
                                          [(amd64[0], amd64[1], ("amd64", "linux")),
                                           (arm64[0], arm64[1], ("arm64", "linux"))])
-    digests["tools"], _ = server.push_image("tools", "x", [base, b"tools"])
+    digests["tools"], _ = server.push_image("tools", "x", [base, b"tools"], config_extra=TOOLS_CONFIG)
     digests["gone"], _ = server.push_image("gone", "old", [b"gone layer"])
     server.delete_manifest("gone", digests["gone"])
     status, headers, _ = server._request("POST", "/v2/tools/blobs/uploads/")  # never finished
@@ -145,6 +165,26 @@ async def upload_tree(profile: Profile, root: Path, container: str, prefix: str)
 
         await asyncio.gather(*(one(p) for p in files))
     return len(files)
+
+
+async def download_tree(profile: Profile, container: str, prefix: str, root: Path) -> int:
+    """The reverse of `upload_tree`: every blob under `prefix` as a file under `root` (a filesystem
+    registry root, for Debian's docker-registry to serve what aztui left in storage)."""
+    count = 0
+    async with BlobStore(profile) as store:
+        async for blob in store.iter_blobs(container, prefix):
+            path = root / blob.name[len(prefix):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(await store.read_blob(container, blob.name))
+            count += 1
+    return count
+
+
+def profiles_for_container(data: "PushedRegistry", container: str, layout: str, path: Path) -> Path:
+    """A copy of the profiles file whose v28 (or v3, v3ro) profiles point at `container`."""
+    path.write_text(data.config.read_text().replace(data.containers[layout], container))
+    path.chmod(0o600)
+    return path
 
 
 @pytest.fixture(scope="session")

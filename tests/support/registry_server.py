@@ -118,9 +118,11 @@ class RegistryServer:
         return digest_of(data)
 
     def push_image(self, repository: str, tag: str | None, layers: list[bytes], *,
-                   oci: bool = False, platform: tuple[str, str] = ("amd64", "linux")) -> tuple[str, int]:
-        """Push config + layers + manifest; returns (manifest digest, manifest size)."""
-        config = json.dumps({"architecture": platform[0], "os": platform[1],
+                   oci: bool = False, platform: tuple[str, str] = ("amd64", "linux"),
+                   config_extra: dict | None = None) -> tuple[str, int]:
+        """Push config (plus `config_extra`: created, config, history...) + layers + manifest;
+        returns (manifest digest, manifest size)."""
+        config = json.dumps({"architecture": platform[0], "os": platform[1], **(config_extra or {}),
                              "rootfs": {"type": "layers", "diff_ids": [digest_of(layer) for layer in layers]}}
                             ).encode()
         media, config_media, layer_media = ((OCI_MANIFEST, OCI_CONFIG, OCI_LAYER) if oci

@@ -367,6 +367,7 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
     from aztui.ui.panes.registry import RegistryView
     from aztui.ui.screens.blob_details import BlobDetailsScreen
     from aztui.ui.screens.help import HelpScreen
+    from aztui.ui.screens.manifest_details import ManifestDetailsScreen
     from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
     from aztui.ui.screens.profile_picker import ProfilePicker
 
@@ -455,6 +456,16 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
             await d.drive(RegistryView, setup, lambda: app.registry)
         await d.palette(on_tag)
 
+        async def manifest_details():  # Enter on a manifest: its layers, config and platforms
+            if not isinstance(app.screen, ManifestDetailsScreen):
+                await registry_at("tags")
+                await d.cursor_to(app.registry.manifests_table)
+                await pilot.press("enter")
+                await d.settle()
+            assert isinstance(app.screen, ManifestDetailsScreen), app.screen
+
+        await d.drive(ManifestDetailsScreen, manifest_details)
+
         # --- Cache pane: the names, the orphans ---------------------------------------
         async def cache_at(view_name: str) -> None:
             await d.use("rocache", "cache")
@@ -510,7 +521,10 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
 # Bindings of screens a read-only profile never reaches through the UI (the gates before them hold:
 # GC, delete and lock are hidden and inert): the test below drives them behind the gates.
 BEHIND_THE_GATES = {("GcPlanScreen", "gc-execute"), ("GcPlanScreen", "gc-switch"), ("GcPlanScreen", "close"),
-                    ("GcPolicyForm", "close"), ("DestructiveConfirm", "close")}
+                    ("GcPolicyForm", "close"), ("DestructiveConfirm", "close"),
+                    ("RegistryWorkPlanScreen", "registry-work-execute"),
+                    ("RegistryWorkPlanScreen", "registry-work-switch"), ("RegistryWorkPlanScreen", "close"),
+                    ("_PolicyForm", "close")}
 # what an execution did: a read-only profile's executions are refused before there is a report
 NO_REPORT_WHEN_REFUSED = {("ReportScreen", "close"), ("DeleteReportScreen", "close"),
                           ("RegistryDeleteReportScreen", "close"), ("GcReportScreen", "close")}
@@ -588,6 +602,39 @@ async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
             private(app.registry, "_set_locks")(app.profile, Target("app", tag="latest"), flags)
             await d.answer()
             assert f"Changing the locks of app:latest {refused}" in shown_errors(notes)[-1]
+
+        # Registry GC and purge on storage (g, P: hidden here): each form (Escape once, then a policy), then
+        # every key of the plan screen; its hidden Delete… run all the same, confirmed, and refused
+        from aztui.ui.screens.registry_work import RegistryGcForm, RegistryPurgeForm, RegistryWorkPlanScreen
+
+        async def registry_form(form, kind: str, values: dict) -> None:
+            await d.use("ro", "registry")
+            app.push_screen(form(app.profile),
+                            lambda chosen: private(app.registry, "_storage_policy_chosen")(kind, chosen))
+            await d.settle()
+            for field, value in values.items():
+                app.screen.query_one(f"#policy-{field}").value = value
+            await pilot.click("#plan")
+            await d.settle()
+
+        for form, kind, values in ((RegistryGcForm, "gc", {"upload-age": "0s", "delete-untagged": True}),
+                                   (RegistryPurgeForm, "purge", {"filter": "app:.*", "untagged": True})):
+            await d.use("ro", "registry")
+            app.push_screen(form(app.profile))
+            await d.settle()
+            await pilot.press("escape")
+            await d.settle()
+            assert len(app.screen_stack) == 1
+            d.exercised.add(("_PolicyForm", "close"))
+
+            async def work_plan(form=form, kind=kind, values=values):
+                if not isinstance(app.screen, RegistryWorkPlanScreen):
+                    await registry_form(form, kind, values)
+                assert isinstance(app.screen, RegistryWorkPlanScreen) and app.screen.work.delete, app.screen
+
+            await d.drive(RegistryWorkPlanScreen, work_plan)
+            assert "RegistryWorkConfirm" in d.screens_seen
+            assert "Read-only profile: profile 'ro'" in shown_errors(notes)[-1]
         assert not crashed(notes), crashed(notes)
 
     assert not writes(world.proxy), writes(world.proxy)

@@ -18,12 +18,15 @@ from aztui.azure.blobs import BlobStore
 from aztui.errors import AztuiError
 from aztui.profiles.file import load_profiles
 from aztui.profiles.model import Profile
+from aztui.registry.model import short_digest
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.registry import DISTRIBUTION_NOTE, RegistryView
+from aztui.ui.screens.manifest_details import ManifestDetailsScreen
 from aztui.ui.screens.registry_dialogs import (
     RegistryDeleteReportScreen,
     RegistryDeleteReview,
 )
+from aztui.units import human_size
 from tests.support.acr_server import acr_profile as anonymous_acr_profile
 from tests.support.acr_server import credential_profile as _credential_profile
 from tests.support.distribution_data import pushed_registry  # noqa: F401 - fixture
@@ -137,15 +140,28 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         index = row_of(app, "#registry-manifests", data.digests["index"])
         assert index["Media type"] == "OCI index (2)" and index["Tags"] == "v2"
         assert index["Platform"] == "multi-platform"
-        assert row_of(app, "#registry-manifests", data.digests["child_arm64"])["Platform"] == "linux/arm64"
-        assert row_of(app, "#registry-manifests", data.digests["child_amd64"])["Tags"] == "untagged"
+        # the children sit right under their index, with their platform, never "untagged"
+        digests = column(app, "#registry-manifests", "Digest")
+        at = digests.index(short_digest(data.digests["index"]))
+        assert digests[at + 1:at + 3] == [f"└ {short_digest(data.digests[c])}" for c in ("child_amd64", "child_arm64")]
+        arm = row_of(app, "#registry-manifests", data.digests["child_arm64"])
+        assert arm["Platform"] == "linux/arm64" and arm["Tags"] == "in index"
+        assert row_of(app, "#registry-manifests", data.digests["child_amd64"])["Tags"] == "in index"
+        assert "untagged" not in text_of(app, "#registry-status")
+        assert "2 images, 4 manifests (2 in indexes)" in text_of(app, "#registry-status")
+        # sizes of whole images: config + layers; the index counts the shared base layer once
+        assert index["Size"] == human_size(data.image_size(data.digests["index"]))
+        assert arm["Size"] == human_size(data.image_size(data.digests["child_arm64"]))
 
-        # sorted by time: newest first by default, m reverses
-        first = column(app, "#registry-manifests", "Updated")
+        # sorted by time: newest first by default, m reverses (images; children stay under their index)
+        def top_level() -> list[str]:
+            return [u for d, u in zip(column(app, "#registry-manifests", "Digest"),
+                                      column(app, "#registry-manifests", "Updated")) if not d.startswith("└")]
+        first = top_level()
         assert first == sorted(first, reverse=True)
         await pilot.press("m")
         await pilot.pause()
-        assert column(app, "#registry-manifests", "Updated") == sorted(first)
+        assert top_level() == sorted(first)
         assert "last update ↑" in text_of(app, "#registry-status")
 
         # Enter on a tag goes to its manifest
@@ -425,3 +441,164 @@ async def test_the_first_repositories_show_while_the_listing_goes_on(tls):
             await settle(pilot)
             assert column(app, "#registry-repositories", "Repository") == names
     assert not errors(notes) and not app.worker_errors
+
+
+@pytest.mark.slow
+async def test_enter_on_a_manifest_shows_its_layers_config_and_platforms(pushed_registry):  # noqa: F811
+    data, d = pushed_registry, pushed_registry.digests
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(data.config).get("v3"))
+        await settle(pilot)
+        await cursor_to(pilot, "tools", "#registry-repositories")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, d["tools"], "#registry-manifests")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ManifestDetailsScreen)
+        properties = {app.screen.query_one("#manifest-properties", DataTable).get_row_at(i)[0].plain:
+                      app.screen.query_one("#manifest-properties", DataTable).get_row_at(i)[1].plain
+                      for i in range(screen.query_one("#manifest-properties", DataTable).row_count)}
+        assert properties["Entrypoint"] == '["/usr/bin/tool"]' and properties["Cmd"] == '["--help"]'
+        assert properties["Created"].startswith("2024-05-01T10:00:00.123456")
+        assert properties["OS/arch"] == "linux/amd64" and properties["Working dir"] == "/work"
+        assert properties["label: org.opencontainers.image.source"] == "https://example.invalid/tools"
+        assert properties["Image size"].startswith(human_size(data.image_size(d["tools"])))
+        manifest = data.manifest(d["tools"])
+        layers = screen.query_one("#manifest-layers", DataTable)
+        assert [layers.get_row_at(i)[1].plain for i in range(layers.row_count)] == \
+            [layer["digest"] for layer in manifest["layers"]]
+        assert not screen.query_one("#manifest-platforms", DataTable).display   # not an index
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ManifestDetailsScreen)
+
+        # an index: its platforms, each with its size; no layers of its own
+        await pilot.press("backspace")
+        await settle(pilot)
+        await cursor_to(pilot, "team/api/server", "#registry-repositories")
+        await pilot.press("enter")
+        await settle(pilot)
+        await cursor_to(pilot, d["index"], "#registry-manifests")
+        await pilot.press("enter")
+        await settle(pilot)
+        platforms = app.screen.query_one("#manifest-platforms", DataTable)
+        assert [(platforms.get_row_at(i)[0].plain, platforms.get_row_at(i)[1].plain,
+                 platforms.get_row_at(i)[2].plain) for i in range(platforms.row_count)] == [
+            ("linux/amd64", d["child_amd64"], human_size(data.image_size(d["child_amd64"]))),
+            ("linux/arm64", d["child_arm64"], human_size(data.image_size(d["child_arm64"])))]
+        assert not app.screen.query_one("#manifest-layers", DataTable).display
+    assert not errors(notes) and not app.worker_errors
+
+
+# --- GC and purge of a Distribution registry, in the pane ---------------------------------------------
+
+def _table_rows(screen, selector: str) -> list[list[str]]:
+    table = screen.query_one(selector, DataTable)
+    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+@pytest.mark.slow
+async def test_distribution_gc_and_purge_policy_plan_confirm_report(pushed_registry, azurite, container_name,  # noqa: F811
+                                                                     tmp_path):
+    """g and P: policy → plan (each item with its reason) → confirm → report → reload; the storage then
+    holds what `registry purge` / `registry gc` would leave (checked with aztui's own GC planner)."""
+    from aztui.registry.distribution import DistributionRegistry
+    from aztui.registry.distribution_gc import load_snapshot, plan_registry_gc
+    from aztui.ui.screens.registry_work import (
+        RegistryGcForm,
+        RegistryPurgeForm,
+        RegistryWorkConfirm,
+        RegistryWorkPlanScreen,
+        RegistryWorkReport,
+    )
+    from tests.support.distribution_data import profiles_for_container, upload_tree
+    from tests.support.profiles import seed_profile
+
+    data, d = pushed_registry, pushed_registry.digests
+    await upload_tree(seed_profile(azurite), data.root, container_name, "/")
+    profiles = load_profiles(profiles_for_container(data, container_name, "v2.8", tmp_path / "profiles.toml"))
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(profiles.get("v28"))
+        await settle(pilot)
+        assert {"gc", "purge"} <= action_names(app)
+
+        # purge: untag team/api/server:v1 and take the manifests left without tags
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryPurgeForm)
+        await pilot.press(*"team/api/server:^v1$")
+        app.screen.query_one("#policy-untagged").value = True
+        await pilot.click("#plan")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkPlanScreen)
+        delete = _table_rows(app.screen, "#plan-delete")
+        assert [(row[0], row[3]) for row in delete] == [
+            ("tag", "team/api/server:v1"), ("manifest", f"team/api/server@{short_digest(d['api_v1'])}")]
+        assert "tag matches the filter" in delete[0][2] and "--untagged" in delete[1][2]
+        kept = _table_rows(app.screen, "#plan-keep")
+        assert {row[2] for row in kept} == {f"team/api/server@{short_digest(d[c])}" for c in ("child_amd64", "child_arm64")}
+        assert all("child of index" in row[1] for row in kept)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkConfirm)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkReport)
+        assert "Purge: 2 done, 0 failed" in text_of(app, "Label")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert row_of(app, "#registry-repositories", "team/api/server")["Tags"] == "1"
+
+        # GC: delete untagged, uploads of any age; the sweep leaves nothing for a second plan
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryGcForm)
+        app.screen.query_one("#policy-upload-age").value = "0s"
+        app.screen.query_one("#policy-delete-untagged").value = True
+        await pilot.click("#plan")
+        await settle(pilot)
+        plan_screen = app.screen
+        assert isinstance(plan_screen, RegistryWorkPlanScreen)
+        reasons = {row[0]: row[2] for row in _table_rows(plan_screen, "#plan-delete")}
+        assert reasons["blob"] == "referenced by no manifest that stays" and "older than" in reasons["upload"]
+        assert "no tag points at it" in reasons["manifest"]           # nginx's first `latest`
+        planned_blobs = {item.name for item in plan_screen.work.delete if item.kind == "blob"}
+        api_v1 = data.manifest(d["api_v1"])
+        assert {d["api_v1"], api_v1["config"]["digest"], api_v1["layers"][1]["digest"]} <= planned_blobs
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistryWorkReport) and app.screen.report.failed == 0
+        await pilot.press("escape")
+        await settle(pilot)
+    assert not errors(notes) and not app.worker_errors
+    async with DistributionRegistry(profiles.get("v28")) as registry:
+        again = plan_registry_gc(await load_snapshot(registry), delete_untagged=True)
+        tags = {t.name for t in await registry.list_tags("team/api/server")}
+    assert again.empty and not again.problems and tags == {"v2"}
+
+
+async def test_gc_and_purge_are_not_offered_read_only_or_without_a_registry(pushed_registry, azurite):  # noqa: F811
+    data = pushed_registry
+    notes: list = []
+    app, running = start(notes)
+    async with running as pilot:
+        app.view.load(load_profiles(data.config).get("v3ro"))
+        await settle(pilot)
+        assert not {"gc", "purge"} & action_names(app)
+        await pilot.press("g", "P")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]        # no form opened
+        app.view.load(azurite_profile(azurite, connection_string=True, name="plain"))
+        await settle(pilot)
+        assert not {"gc", "purge"} & action_names(app)
+        app.view.load(load_profiles(data.config).get("v3"))
+        await settle(pilot)
+        assert {"gc", "purge"} <= action_names(app)

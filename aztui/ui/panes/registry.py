@@ -1,14 +1,19 @@
-"""The Registry pane: repositories → one repository's tags and manifests; deletes and locks on ACR.
+"""The Registry pane: repositories → one repository's tags and images → a manifest's details;
+deletes and locks on ACR; GC and purge on a Distribution registry's storage.
 
 Two kinds of registry behind `aztui.registry.model.open_registry`: Azure Container Registry
 (`uri` profiles; delete a tag, a manifest or a repository, lock and unlock) and a Distribution
-registry stored in Azure Blob (read from storage only: browsing; `aztui registry gc` cleans up).
+registry stored in Azure Blob (read from storage; `g` GC and `P` purge it there, as
+`aztui registry gc` / `purge` do). Manifests are shown as images (aztui.registry.images): an
+index's platforms under it, sizes of config + layers; Enter opens `ManifestDetailsScreen`.
 Every network call runs in a worker with the registry opened inside it, one exclusive worker
 per purpose ("registry-read", "registry-write"), so moving on cancels the stale one. Workers
 report with messages named for what happened; failures become `PaneFailed` (the app notifies).
 
 Deletes: plan (a fresh read, locks checked) → `RegistryDeleteReview` → confirm (protected
 profiles type the name) → execute exactly the plan → `RegistryDeleteReportScreen` → reload.
+GC and purge: policy form → plan (aztui.registry.review) → `RegistryWorkPlanScreen` → confirm →
+execute exactly the plan → `RegistryWorkReport` → reload (`flow` says which of the two is in flight).
 """
 
 from __future__ import annotations
@@ -35,13 +40,16 @@ from aztui.registry.delete import (
     plan_registry_delete,
     require,
 )
+from aztui.registry.images import display_order, read_images, summarize
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
+from aztui.registry.review import RegistryWork, WorkReport, execute_work, plan_gc_work, plan_purge_work
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
 MUTATING_ACTIONS = frozenset({"delete", "lock", "lock_delete"})
-DISTRIBUTION_NOTE = "read from storage: use `aztui registry gc` to clean up"
+STORAGE_ACTIONS = frozenset({"gc", "purge"})     # Distribution on Blob: GC and purge on storage
+DISTRIBUTION_NOTE = "read from storage: g garbage-collects, P purges"
 NOT_A_REGISTRY = (
     "This profile points at no container registry.\n\n"
     "The Registry pane shows an Azure Container Registry, or a Docker Distribution registry whose "
@@ -91,12 +99,24 @@ def tag_row(tag) -> tuple:
             Text(when(tag.last_updated)), flags_text(tag))
 
 
-def manifest_row(manifest) -> tuple:
-    tags = plain(", ".join(manifest.tags)) if manifest.tags else Text("untagged", style="italic yellow")
-    size = Text("" if manifest.size is None else human_size(manifest.size), justify="right")
-    return (plain(short_digest(manifest.digest)), size, plain(platform_label(manifest)),
-            plain(media_label(manifest)), Text(when(manifest.created)), Text(when(manifest.last_updated)),
-            tags, flags_text(manifest))
+def manifest_row(manifest, image=None, depth: int = 0) -> tuple:
+    """One manifest; with its `Image` (aztui.registry.images): the image's size and platform, an
+    index's children indented under it, "untagged" only for what a --untagged purge would take."""
+    if manifest.tags:
+        tags = plain(", ".join(manifest.tags))
+    elif image is not None and image.parents:
+        tags = Text("in index", style="dim")
+    elif image is not None and image.subject:
+        tags = Text("referrer", style="dim")
+    else:
+        tags = Text("untagged", style="italic yellow")
+    size_value = image.size if image is not None else manifest.size
+    size = Text("" if size_value is None else human_size(size_value), justify="right")
+    platform = image.platform if image is not None else platform_label(manifest)
+    digest = Text("  " * (depth - 1) + "└ " if depth else "", style="dim")
+    digest.append_text(plain(short_digest(manifest.digest)))
+    return (digest, size, plain(platform), plain(media_label(manifest)), Text(when(manifest.created)),
+            Text(when(manifest.last_updated)), tags, flags_text(manifest))
 
 
 def _sort(items: list, key: str | None, descending: bool, name) -> list:
@@ -134,7 +154,7 @@ class RegistryView(Pane):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open",
-                tooltip="Open the repository; on a tag: go to its manifest"),
+                tooltip="Open the repository; on a tag: go to its manifest; on a manifest: its details"),
         Binding("backspace", "back", "Repositories", id="up", tooltip="Back to the repositories"),
         sort_binding("n", "name", "Name", "name"),
         sort_binding("m", "updated", "Updated", "last update, newest first", id="sort-modified"),
@@ -145,6 +165,10 @@ class RegistryView(Pane):
                 tooltip="Lock or unlock the item under the cursor (can_delete and can_write together)"),
         Binding("D", "lock_delete", "Delete lock", id="registry-lock-delete",
                 tooltip="Toggle only can_delete of the item under the cursor", show=False),
+        Binding("g", "gc", "GC", id="registry-gc",
+                tooltip="Distribution: garbage collection like `registry garbage-collect` (policy, plan, confirm)"),
+        Binding("P", "purge", "Purge", id="registry-purge",
+                tooltip="Distribution: purge old tags and manifests like `acr purge` (policy, plan, confirm)"),
         Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work", show=False),
     ]
 
@@ -166,6 +190,7 @@ class RegistryView(Pane):
         repository: str
         tags: tuple
         manifests: tuple
+        images: dict
 
     @dataclass
     class LocksChanged(Message):
@@ -182,7 +207,10 @@ class RegistryView(Pane):
         self.repositories: list = []
         self.tags: list = []
         self.manifests: list = []
+        self.images: dict = {}                  # digest -> aztui.registry.images.Image of the open repository
         self.side = "manifests"                 # which table of a repository acts: "tags" | "manifests"
+        self.flow = "delete"                    # what a plan in flight is: "delete" (ACR) | "storage" (GC, purge)
+        self.policies: dict = {}                # the last GC and purge forms' values, offered again
 
     def compose(self) -> ComposeResult:
         yield Label(id="registry-title", markup=False)
@@ -228,9 +256,18 @@ class RegistryView(Pane):
         return (self.profile is not None and not self.profile.read_only
                 and capabilities_for(self.profile).delete)
 
+    @property
+    def can_clean_storage(self) -> bool:
+        """GC and purge on storage: writable profiles whose backend has them (Distribution on Blob),
+        once registry data was found there."""
+        return (self.profile is not None and not self.profile.read_only and self.kind is not None
+                and capabilities_for(self.profile).storage_cleanup)
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only and Distribution profiles: deletes and locks are hidden (footer, palette, help) and inert."""
         if action in MUTATING_ACTIONS and not self.can_change:
+            return False
+        if action in STORAGE_ACTIONS and not self.can_clean_storage:
             return False
         if action == "back" and self.repository is None:
             return None  # shown, dimmed: nothing to go back to
@@ -244,6 +281,7 @@ class RegistryView(Pane):
     def forget(self, profile: Profile) -> None:
         self.kind, self.storage_layout = None, None
         self.repository, self.repositories, self.tags, self.manifests = None, [], [], []
+        self.images = {}
         self.sort_key, self.sort_descending = None, False
 
     def can_read(self, profile: Profile) -> bool:
@@ -310,11 +348,11 @@ class RegistryView(Pane):
     async def _read_repository(self, profile: Profile, repository: str) -> None:
         with self.read_failures(lambda: profile is self.profile):
             async with _opened_registry(profile) as registry:
-                tags, manifests = await asyncio.gather(registry.list_tags(repository),
-                                                       registry.list_manifests(repository))
+                tags, (manifests, images) = await asyncio.gather(registry.list_tags(repository),
+                                                                 read_images(registry, repository))
                 kind = registry.kind
             self.kind = kind
-            self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests)))
+            self.post_message(self.RepositoryRead(profile, repository, tuple(tags), tuple(manifests), images))
 
     def on_registry_view_repositories_listed(self, event: RepositoriesListed) -> None:
         if event.profile is not self.profile or self.repository is not None:
@@ -339,7 +377,7 @@ class RegistryView(Pane):
     def on_registry_view_repository_read(self, event: RepositoryRead) -> None:
         if event.profile is not self.profile or event.repository != self.repository:
             return
-        self.tags, self.manifests = list(event.tags), list(event.manifests)
+        self.tags, self.manifests, self.images = list(event.tags), list(event.manifests), event.images
         self.show_read(self.tags_table, self.manifests_table)
 
     def show_read(self, *tables: DataTable) -> None:
@@ -392,7 +430,7 @@ class RegistryView(Pane):
             tags = _sort(self.tags, key, descending, lambda t: t.name)
             manifests = _sort(self.manifests, key, descending, lambda m: (m.tags[0] if m.tags else "~", m.digest))
             self._fill(self.tags_table, tags, lambda t: t.name, tag_row)
-            self._fill(self.manifests_table, manifests, lambda m: m.digest, manifest_row)
+            self._fill_manifests(manifests)
         self.update_title()
         self.update_status()
 
@@ -402,6 +440,21 @@ class RegistryView(Pane):
         table.clear()
         for item in ordered:
             table.add_row(*row(item), key=key(item))
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+
+    def _fill_manifests(self, ordered: list) -> None:
+        """Manifests in `ordered`'s order, each index's platforms (and each referrer) right under it."""
+        images = self.images
+        if not images:
+            self._fill(self.manifests_table, ordered, lambda m: m.digest, manifest_row)
+            return
+        rows = display_order(images, [m.digest for m in ordered])
+        table = self.manifests_table
+        current = cursor_key(table)
+        table.clear()
+        for image, depth in rows:
+            table.add_row(*manifest_row(image.manifest, image, depth), key=image.digest)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
 
@@ -421,9 +474,17 @@ class RegistryView(Pane):
             n = len(self.repositories)
             parts = [f"{n:,} repositor{'y' if n == 1 else 'ies'}"]
         else:
-            untagged = sum(1 for m in self.manifests if not m.tags)
-            parts = [count(len(self.tags), "tag"), count(len(self.manifests), "manifest")
-                     + (f" ({untagged:,} untagged)" if untagged else "")]
+            parts = [count(len(self.tags), "tag")]
+            if self.images:
+                summary = summarize(self.images)
+                extra = [f"{summary.untagged:,} untagged"] if summary.untagged else []
+                extra += [f"{summary.children:,} in indexes"] if summary.children else []
+                parts.append(count(summary.images, "image") + f", {count(summary.manifests, 'manifest')}"
+                             + (f" ({', '.join(extra)})" if extra else ""))
+            else:
+                untagged = sum(1 for m in self.manifests if not m.tags)
+                parts.append(count(len(self.manifests), "manifest")
+                             + (f" ({untagged:,} untagged)" if untagged else ""))
             parts.append("Tab: tags ⇄ manifests")
         key = self.sort_key or (None if self.repository is None else "updated")
         if key:
@@ -457,10 +518,17 @@ class RegistryView(Pane):
                 table = self.manifests_table
                 table.move_cursor(row=table.get_row_index(tag.digest))
                 table.focus()
+        else:
+            manifest = self._current_manifest()
+            image = self.images.get(manifest.digest) if manifest is not None else None
+            if image is not None:
+                from aztui.ui.screens.manifest_details import ManifestDetailsScreen
+
+                self.app.push_screen(ManifestDetailsScreen(self.profile, image, self.images))
 
     def open_repository(self, name: str) -> None:
         if self.repository != name:
-            self.tags, self.manifests = [], []
+            self.tags, self.manifests, self.images = [], [], {}
             self.side = "manifests"
             self.sort_key, self.sort_descending = None, False
             for table in (self.tags_table, self.manifests_table):
@@ -478,7 +546,7 @@ class RegistryView(Pane):
             return
         left = self.repository
         self.cancel_work()
-        self.repository, self.tags, self.manifests = None, [], []
+        self.repository, self.tags, self.manifests, self.images = None, [], [], {}
         self.sort_key, self.sort_descending = None, False
         self.show_repositories()
         self.refresh_bindings()
@@ -537,6 +605,7 @@ class RegistryView(Pane):
         self._plan_delete(self.profile, target)
 
     def _plan_delete(self, profile: Profile, target: Target) -> None:
+        self.flow = "delete"
         async def planned(registry) -> RegistryDeletePlan:
             plan = await plan_registry_delete(registry, [target], where=account_label(profile),
                                               reason="chosen in the Registry pane")
@@ -546,14 +615,56 @@ class RegistryView(Pane):
         self.plan(f"Planning the delete of {target.label}…", profile, planned)
 
     def delete_flow(self) -> DeleteFlow:
+        if self.flow == "storage":
+            from aztui.ui.screens.registry_work import RegistryWorkPlanScreen, RegistryWorkReport
+
+            return DeleteFlow(RegistryWorkPlanScreen, RegistryWorkReport, execute_work)
         from aztui.ui.screens.registry_dialogs import RegistryDeleteReportScreen, RegistryDeleteReview
 
         return DeleteFlow(RegistryDeleteReview, RegistryDeleteReportScreen, execute_registry_delete)
 
-    def executing(self, plan: RegistryDeletePlan) -> tuple[str, int | None]:
+    def executing(self, plan) -> tuple[str, int | None]:
+        if isinstance(plan, RegistryWork):
+            verb = "Sweeping" if plan.kind == "gc" else "Purging"
+            return f"{verb} {plan.where}: {plan.files:,} files…", plan.files
         return f"Deleting {plan.target.label}…", None
 
+    # --- GC and purge on storage (Distribution) ---------------------------------------------
+
+    def action_gc(self) -> None:
+        if not self.can_clean_storage:
+            return  # hidden by check_action; and the executor refuses anyway
+        from aztui.ui.screens.registry_work import RegistryGcForm
+
+        self.app.push_screen(RegistryGcForm(self.profile, self.policies.get("gc")),
+                             lambda chosen: self._storage_policy_chosen("gc", chosen))
+
+    def action_purge(self) -> None:
+        if not self.can_clean_storage:
+            return
+        from aztui.ui.screens.registry_work import RegistryPurgeForm
+
+        self.app.push_screen(RegistryPurgeForm(self.profile, self.policies.get("purge")),
+                             lambda chosen: self._storage_policy_chosen("purge", chosen))
+
+    def _storage_policy_chosen(self, kind: str, chosen) -> None:
+        if chosen is None or self.profile is None:
+            return
+        policy, values = chosen
+        self.policies[kind] = values
+        self.flow = "storage"
+        planner = plan_gc_work if kind == "gc" else plan_purge_work
+        what = "the GC: reading every link and manifest" if kind == "gc" else "the purge: reading tags and manifests"
+
+        async def planned(registry) -> RegistryWork:
+            return await planner(registry, policy)
+
+        self.plan(f"Planning {what}…", self.profile, planned)
+
     def executed(self, report) -> None:
+        if isinstance(report, WorkReport):
+            self.flow = "delete"
+            return
         if self.repository is not None and any(
                 o.status == "deleted" and o.item.tag is None and not o.item.digest for o in report.outcomes):
             self.repository = None  # the repository itself is gone

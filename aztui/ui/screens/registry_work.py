@@ -1,0 +1,255 @@
+"""GC and purge of a Distribution registry on Blob, as the cache's GC: policy → plan → confirm → report.
+
+The forms validate with the CLI's own parsers (`parse_filter`, `parse_ago`, `parse_duration`) and show a
+problem inline; the plan screen lists every item with its reason (aztui.registry.review), what goes
+and what stays. Every name is plain `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+
+from aztui.errors import AztuiError
+from aztui.profiles.model import Profile
+from aztui.registry.review import GcPolicy, RegistryWork, WorkReport, short
+from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
+from aztui.ui.widgets.footer import Footer
+from aztui.ui.widgets.text import human_size, plain
+
+REPORT_NAMES = 8
+
+
+class _PolicyForm(ModalScreen[object]):
+    """A form of labelled inputs and checkboxes; dismisses with what `parse(values)` returns, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
+    TITLE = ""
+    NOTE = ""
+    INPUTS: tuple[tuple[str, str, str, str], ...] = ()     # id, label, placeholder, initial value
+    CHECKS: tuple[tuple[str, str, bool], ...] = ()         # id, label, initial value
+
+    def __init__(self, profile: Profile, values: dict | None = None) -> None:
+        super().__init__()
+        self.profile = profile
+        self.initial = values or {}
+
+    def parse(self, values: dict):
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="registry-policy"):
+            yield Label(Text.assemble((self.TITLE, "bold"), " · profile ", plain(self.profile.name, "bold")))
+            yield Static(Text(self.NOTE, style="dim"))
+            for field, label, placeholder, value in self.INPUTS:
+                with Horizontal(classes="form-row"):
+                    yield Label(label, classes="form-label")
+                    yield Input(value=self.initial.get(field, value), placeholder=placeholder,
+                                id=f"policy-{field}", compact=True)
+            for field, label, value in self.CHECKS:
+                yield Checkbox(label, value=self.initial.get(field, value), id=f"policy-{field}", compact=True)
+            yield Static(id="policy-error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Plan", variant="primary", id="plan")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#policy-error").display = False
+        self.query(Input).first().focus() if self.INPUTS else self.query(Checkbox).first().focus()
+
+    def values(self) -> dict:
+        values: dict = {field: self.query_one(f"#policy-{field}", Input).value for field, *_ in self.INPUTS}
+        values.update({field: self.query_one(f"#policy-{field}", Checkbox).value for field, *_ in self.CHECKS})
+        return values
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#plan")
+    def _submit(self) -> None:
+        values = self.values()
+        try:
+            parsed = self.parse(values)
+        except AztuiError as error:
+            message = Text(f"{error.title}: {error.message}", style="bold red")
+            if error.hint:
+                message.append(f"\nHint: {error.hint}", "red")
+            problem = self.query_one("#policy-error", Static)
+            problem.update(message)
+            problem.display = True
+            return
+        self.dismiss((parsed, values))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RegistryGcForm(_PolicyForm):
+    """`registry gc`'s policy; dismisses with (GcPolicy, the form's values)."""
+
+    TITLE = "Garbage-collect the registry"
+    NOTE = ("Like `registry garbage-collect`: blobs no manifest references go; with delete untagged, "
+            "manifests no tag points at too (platforms of a tagged index stay). The registry must be "
+            "read-only or stopped while the sweep runs.")
+    INPUTS = (("upload-age", "Uploads older than", "168h, as the registry's uploadpurging", "168h"),)
+    CHECKS = (("delete-untagged", "Delete untagged manifests", False),)
+
+    def parse(self, values: dict) -> GcPolicy:
+        from aztui.cache.planner import PolicyError, parse_duration
+
+        try:
+            age = parse_duration(values["upload-age"].strip() or "168h")
+        except PolicyError as error:
+            raise PolicyError(f"Upload age: {error.message}", hint=error.hint) from None
+        return GcPolicy(delete_untagged=values["delete-untagged"], upload_age=age)
+
+
+class RegistryPurgeForm(_PolicyForm):
+    """`registry purge`'s options; dismisses with (PurgeOptions, the form's values)."""
+
+    TITLE = "Purge old tags and manifests"
+    NOTE = ("As `acr purge`: the repository regex matches the whole name, the tag regex anywhere in "
+            "the tag. Untagging and manifest deletes happen on storage as the registry's API does them; "
+            "a GC frees the space afterwards.")
+    INPUTS = (("filter", "Filter REPO:TAG (regexes)", "e.g. app/.*:^dev-", ""),
+              ("exclude", "Exclude REPO:TAG", "tags it matches stay; blank: none", ""),
+              ("ago", "Older than", "e.g. 30d or 2d3h6m; blank: any age", ""),
+              ("keep", "Keep newest N", "per repository; blank: 0", ""))
+    CHECKS = (("untagged", "Also delete manifests left without tags", False),)
+
+    def parse(self, values: dict):
+        from aztui.registry.purge import PurgeInputError, PurgeOptions, parse_ago, parse_filter
+
+        if not values["filter"].strip():
+            raise PurgeInputError("Filter: write '<repository-regex>:<tag-regex>'", hint="e.g. app/.*:^dev-")
+        keep = values["keep"].strip()
+        if keep and not keep.isdigit():
+            raise PurgeInputError(f"Keep: {keep!r} is not a whole number", hint="write 0 or more, or leave it blank")
+        exclude = values["exclude"].strip()
+        return PurgeOptions((parse_filter(values["filter"].strip()),),
+                            (parse_filter(exclude, option="--exclude"),) if exclude else (),
+                            parse_ago(values["ago"].strip() or "0"), int(keep or 0), values["untagged"])
+
+
+class RegistryWorkPlanScreen(Screen[bool]):
+    """The plan, to inspect: every item that goes and every item that stays, each with its reason.
+
+    Dismisses True only after the confirmation modal said yes."""
+
+    BINDINGS = [
+        Binding("x,delete", "execute", "Delete…", id="registry-work-execute",
+                tooltip="Confirm and run exactly this plan"),
+        Binding("tab", "switch_table", "Deleted/kept", id="registry-work-switch", tooltip="Move between the lists"),
+        Binding("escape", "close", "Close", id="close", tooltip="Close the plan; nothing is deleted"),
+    ]
+
+    def __init__(self, work: RegistryWork, profile: Profile) -> None:
+        super().__init__()
+        self.work = work
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        work = self.work
+        what = "GC plan" if work.kind == "gc" else "Purge plan"
+        yield Label(Text.assemble((f"{what} · ", "bold"), plain(work.where, "bold"), " · profile ",
+                                  plain(self.profile.name, "bold")), id="plan-title")
+        yield Static(Text.assemble((work.headline, "bold"), "  policy: ", plain(work.policy, "dim")),
+                     id="plan-summary")
+        yield Label(Text(f"To delete ({work.count:,})", style="bold underline"), classes="section")
+        yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
+        yield Label(Text(f"Kept ({len(work.keep):,})", style="bold underline"), classes="section")
+        yield DataTable(id="plan-keep", cursor_type="row", zebra_stripes=True)
+        yield Static(id="plan-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        delete = self.query_one("#plan-delete", DataTable)
+        delete.add_columns("Kind", "Size", "Reason", "Name")
+        for number, item in enumerate(self.work.delete):
+            size = "" if item.size is None else human_size(item.size)
+            delete.add_row(plain(item.kind), Text(size, justify="right"), plain(item.reason), plain(short(item.name)),
+                           key=f"{number}")
+        keep = self.query_one("#plan-keep", DataTable)
+        keep.add_columns("Kind", "Reason", "Name")
+        for number, item in enumerate(self.work.keep):
+            keep.add_row(plain(item.kind), plain(item.reason), plain(short(item.name)), key=f"{number}")
+        first = delete if self.work.delete else keep
+        first.focus()
+        self.call_after_refresh(self.show_detail, first)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "execute" and (not self.work.delete or self.profile.read_only):
+            return False
+        return True
+
+    def show_detail(self, table: DataTable) -> None:
+        """The highlighted item in full: names and digests are long, the table cuts them."""
+        items = self.work.delete if table.id == "plan-delete" else self.work.keep
+        detail = self.query_one("#plan-detail", Static)
+        if table.row_count == 0 or table.cursor_row >= len(items):
+            detail.update(Text(""))
+            return
+        item = items[table.cursor_row]
+        detail.update(Text.assemble(plain(item.name, "bold"), "\n", plain(item.reason, "italic")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table is self.focused:
+            self.show_detail(event.data_table)
+
+    def action_switch_table(self) -> None:
+        delete, keep = self.query_one("#plan-delete", DataTable), self.query_one("#plan-keep", DataTable)
+        target = keep if self.focused is delete else delete
+        target.focus()
+        self.show_detail(target)
+
+    def action_execute(self) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(True)
+
+        self.app.push_screen(RegistryWorkConfirm(self.work, self.profile), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss(False)
+
+
+class RegistryWorkConfirm(DestructiveConfirm):
+    """The last question before a registry GC or purge runs."""
+
+    DIALOG_ID = "gc-confirm"
+
+    def compose_body(self) -> ComposeResult:
+        work = self.plan
+        what = "Sweep the registry" if work.kind == "gc" else "Purge the registry"
+        yield Label(Text(f"{what}: delete {work.files:,} files for {work.count:,} items?", style="bold"))
+        yield Static(Text.assemble("registry: ", plain(work.where, "bold"), " · profile: ",
+                                   plain(self.profile.name, "bold")))
+        yield Static(Text(work.rules, style="dim"), id="registry-work-rules")
+
+
+class RegistryWorkReport(ReportScreen):
+    """What a registry GC or purge did, with the journals."""
+
+    DIALOG_ID = "gc-report"
+
+    def compose_body(self) -> ComposeResult:
+        report: WorkReport = self.report
+        what = "GC" if report.work.kind == "gc" else "Purge"
+        yield Label(Text(f"{what}: {report.done:,} done, {report.failed:,} failed", style="bold"))
+        text = Text()
+        for n, label, names in report.lines:
+            style = "bold red" if "failed" in label else "green" if ("deleted" in label) else "yellow"
+            text.append(f"{n:,} {label}\n", style)
+            for name in names[:REPORT_NAMES]:
+                text.append(f"    {name}\n", "")
+            if len(names) > REPORT_NAMES:
+                text.append(f"    … and {len(names) - REPORT_NAMES:,} more (see the journal)\n", "italic")
+        if report.work.kind == "purge":
+            text.append("Space is freed by a GC (g).\n", "dim")
+        yield Static(text, id="gc-report-summary")
+        for journal in report.journals:
+            yield Static(Text.assemble(("Journal: ", "dim"), plain(str(journal))), classes="registry-work-journal")
