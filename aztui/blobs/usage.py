@@ -4,7 +4,9 @@
 
 One listing call per page of `page_size` blobs; `progress` gets the running totals after
 each page (`complete=False` until the last page, whose totals are also the result).
-Cancelling the task stops the scan between pages.
+Cancelling the task stops the scan between pages. A partial `Usage` carries the listing marker
+of the next page (`continuation`): `measure_usage(..., resume=partial)` continues from there
+(`aztui.blobs.checkpoints` keeps one on disk).
 """
 
 from __future__ import annotations
@@ -26,15 +28,20 @@ class Usage:
     bytes: int
     bytes_by_tier: dict[str, int] = field(default_factory=dict)  # "Hot", "Cool", "Cold", "Archive", "Unknown"
     complete: bool = True
+    continuation: str | None = None  # while incomplete: the marker of the next page to count
 
 
 async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
                         progress: Callable[[Usage], None] | None = None,
-                        page_size: int = 5000) -> Usage:
-    """Count the blobs under `prefix` and add up their sizes, in total and per access tier."""
+                        page_size: int = 5000, resume: Usage | None = None) -> Usage:
+    """Count the blobs under `prefix` and add up their sizes, in total and per access tier;
+    with `resume` (a partial `Usage` of the same container and prefix), from where it stopped."""
     blobs = total = 0
     by_tier: dict[str, int] = {}
     continuation: str | None = None
+    if resume is not None:
+        blobs, total, by_tier = resume.blobs, resume.bytes, dict(resume.bytes_by_tier)
+        continuation = resume.continuation
     while True:
         page = await store.list_page(container, prefix, recursive=True, page_size=page_size,
                                      continuation=continuation)
@@ -44,7 +51,8 @@ async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
             tier = blob.tier or NO_TIER
             by_tier[tier] = by_tier.get(tier, 0) + blob.size
         continuation = page.continuation
-        usage = Usage(container, prefix, blobs, total, dict(by_tier), complete=continuation is None)
+        usage = Usage(container, prefix, blobs, total, dict(by_tier), complete=continuation is None,
+                      continuation=continuation)
         if progress:
             progress(usage)
         if continuation is None:
