@@ -25,6 +25,7 @@ import bisect
 import sys
 import threading
 from collections import Counter
+from typing import Callable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
@@ -62,20 +63,32 @@ class _Names:
 
 
 def _blob_xml(i: int) -> str:
-    return (f"<Blob><Name>{blob_name(i)}</Name><Properties><Creation-Time>{LAST_MODIFIED}</Creation-Time>"
-            f"<Last-Modified>{LAST_MODIFIED}</Last-Modified><Etag>0x8DC{i:013X}</Etag>"
-            f"<Content-Length>{blob_size(i)}</Content-Length><Content-Type>application/octet-stream"
+    return blob_xml(blob_name(i), f"0x8DC{i:013X}", blob_size(i), blob_tier(i))
+
+
+def blob_xml(name: str, etag: str, size: int, tier: str) -> str:
+    """One `<Blob>` as the service writes it (no metadata asked for)."""
+    return (f"<Blob><Name>{escape(name)}</Name><Properties><Creation-Time>{LAST_MODIFIED}</Creation-Time>"
+            f"<Last-Modified>{LAST_MODIFIED}</Last-Modified><Etag>{etag}</Etag>"
+            f"<Content-Length>{size}</Content-Length><Content-Type>application/octet-stream"
             f"</Content-Type><Content-Encoding /><Content-Language /><Content-CRC64 /><Content-MD5 />"
             f"<Cache-Control /><Content-Disposition /><BlobType>BlockBlob</BlobType>"
-            f"<AccessTier>{blob_tier(i)}</AccessTier><AccessTierInferred>false</AccessTierInferred>"
+            f"<AccessTier>{tier}</AccessTier><AccessTierInferred>false</AccessTierInferred>"
             f"<LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>"
             f"<ServerEncrypted>true</ServerEncrypted></Properties><OrMetadata /></Blob>")
 
 
 def list_page(count: int, container: str, prefix: str, delimiter: str, marker: str,
               max_results: int) -> bytes:
-    """One `<EnumerationResults>` page over blobs 0..count-1 (markers are `i<index>`)."""
-    names = _Names(count)
+    """One `<EnumerationResults>` page over the generated blobs 0..count-1 (markers are `i<index>`)."""
+    return list_names(_Names(count), _blob_xml, container, prefix, delimiter, marker, max_results)
+
+
+def list_names(names: Sequence[str], blob: Callable[[int], str], container: str, prefix: str, delimiter: str,
+               marker: str, max_results: int) -> bytes:
+    """One `<EnumerationResults>` page over sorted `names`; `blob(i)` is the `<Blob>` of names[i]."""
+    count = len(names)
+    blob_name = names.__getitem__
     i = int(marker[1:]) if marker.startswith("i") and marker[1:].isdigit() else bisect.bisect_left(names, prefix)
     parts, taken = [], 0
     while i < count and taken < max_results:
@@ -90,7 +103,7 @@ def list_page(count: int, container: str, prefix: str, delimiter: str, marker: s
             # the first name past every name starting with `folder`
             i = bisect.bisect_left(names, folder[:-1] + chr(ord(folder[-1]) + 1))
         else:
-            parts.append(_blob_xml(i))
+            parts.append(blob(i))
             i += 1
         taken += 1
     if i < count and not blob_name(i).startswith(prefix):
@@ -175,7 +188,7 @@ class ListServer:
     def answer(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, str, dict, bytes]:
         url = urlsplit(target)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        path = unquote(url.path).strip("/").split("/", 1)
+        path = unquote(url.path).lstrip("/").split("/", 2)  # account, container, blob
         container = path[1] if len(path) > 1 else ""
         if method == "GET" and not container and query.get("comp") == "list":
             self.requests["list_containers"] += 1
@@ -197,10 +210,10 @@ class ListServer:
             self.requests["container_properties"] += 1
             return 200, "OK", {"ETag": "\"0x8DC0000000000001\"", "Last-Modified": LAST_MODIFIED,
                                "x-ms-lease-status": "unlocked", "x-ms-lease-state": "available"}, b""
-        return self.other(method, container, path, query, headers, body)
+        return self.other(method, container, path[2] if len(path) > 2 else "", query, headers, body)
 
-    def other(self, method, container, path, query, headers, body) -> tuple[int, str, dict, bytes]:
-        """Any other request: 501 here (subclasses answer more)."""
+    def other(self, method, container, blob, query, headers, body) -> tuple[int, str, dict, bytes]:
+        """Any other request (`blob` "" for a container request): 501 here (subclasses answer more)."""
         self.requests["other"] += 1
         return _error(501, "NotImplemented", "Not Implemented")
 
