@@ -75,6 +75,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     du.add_argument("--resume", action="store_true",
                     help="continue the scan an interrupted du of this folder left (Ctrl-C saves a checkpoint)")
     du.add_argument("--page-size", type=_positive, default=LIST_PAGE_SIZE, help=argparse.SUPPRESS)
+    du.add_argument("--inventory", metavar="INVENTORY_CONTAINER[/RULE]",
+                    help="read the newest successful Blob Inventory run (of RULE) in that container of the "
+                         "same account instead of listing: minutes instead of hours on 10^8 blobs, as of the run")
 
     rm = actions.add_parser(
         "rm", help="delete blobs: a dry run unless --execute", formatter_class=raw,
@@ -254,6 +257,8 @@ async def run_du(args: argparse.Namespace) -> int:
         raise TargetError(f"target {args.target!r} names no container, and profile {profile.name!r} has none",
                           hint=f"write {profile.name}:CONTAINER or {profile.name}:CONTAINER/PATH")
     container, prefix = location.container, as_folder(location.prefix)
+    if args.inventory is not None:
+        return await _du_from_inventory(args, profile, location, container, prefix)
     resume = checkpoints.load_checkpoint(profile.name, container, prefix)
     if resume is not None and not args.resume:
         sys.stderr.write(f"note: an interrupted du of this folder stopped after {resume.blobs:,} blobs; "
@@ -288,6 +293,35 @@ async def run_du(args: argparse.Namespace) -> int:
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    return EXIT_OK
+
+
+async def _du_from_inventory(args, profile, location, container: str, prefix: str) -> int:
+    from aztui.blobs.inventory import newest_run, usage_from_inventory
+
+    if args.resume:
+        raise TargetError("--resume continues a listing; an inventory is read whole",
+                          hint="drop --resume, or drop --inventory")
+    inventory_container, _, rule = args.inventory.strip("/").partition("/")
+    if not inventory_container or "/" in rule:
+        raise TargetError(f"--inventory {args.inventory!r} is not INVENTORY_CONTAINER or INVENTORY_CONTAINER/RULE",
+                          hint="e.g. --inventory inventory/daily-blobs")
+    async with _open(profile) as store:
+        run = await newest_run(store, inventory_container, rule or None)
+        usage = await usage_from_inventory(store, run, container, prefix)
+    if args.json:
+        print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                          "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
+                          "source": "inventory", "inventory_time": run.completed,
+                          "inventory_rule": run.rule, "inventory_manifest": f"{run.container}/{run.manifest}"},
+                         indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
+          f"({usage.bytes} bytes)")
+    for tier, size in sorted(usage.bytes_by_tier.items()):
+        print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    print(f"from inventory rule {terminal_safe(run.rule)!s}, run completed {run.completed} "
+          f"({terminal_safe(run.container)}/{terminal_safe(run.manifest)})")
     return EXIT_OK
 
 
