@@ -112,8 +112,9 @@ def covers(run: InventoryRun, container: str, prefix: str) -> bool:
 
 
 async def usage_from_inventory(store: "BlobStore", run: InventoryRun, container: str, prefix: str = "", *,
-                               progress=None) -> Usage:
-    """The same totals as `measure_usage(store, container, prefix)`, read from `run`'s reports."""
+                               progress=None, folders=None) -> Usage:
+    """The same totals as `measure_usage(store, container, prefix)`, read from `run`'s reports
+    (and, with `folders`, the same `FolderTree` breakdown)."""
     if run.object_type != "blob":
         raise InventoryError(f"rule {run.rule!r} inventories {run.object_type}s, not blobs",
                              hint="use a rule whose objectType is blob")
@@ -133,6 +134,8 @@ async def usage_from_inventory(store: "BlobStore", run: InventoryRun, container:
                 blobs += 1
                 total += row.size
                 by_tier[row.tier] = by_tier.get(row.tier, 0) + row.size
+                if folders is not None:
+                    folders.add(row.name[len(container) + 1:], row.size, row.tier)
         if progress:
             progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False))
     return Usage(container, prefix, blobs, total, by_tier)

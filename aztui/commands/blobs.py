@@ -75,6 +75,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     du.add_argument("--resume", action="store_true",
                     help="continue the scan an interrupted du of this folder left (Ctrl-C saves a checkpoint)")
     du.add_argument("--page-size", type=_positive, default=LIST_PAGE_SIZE, help=argparse.SUPPRESS)
+    du.add_argument("--by-folder", action="store_true",
+                    help="also break the total down by sub-folder (biggest first), as `u` does in the TUI")
+    du.add_argument("--depth", type=_positive, default=1, metavar="N",
+                    help="with --by-folder: folders N levels below the target (default 1)")
     du.add_argument("--inventory", metavar="INVENTORY_CONTAINER[/RULE]",
                     help="read the newest successful Blob Inventory run (of RULE) in that container of the "
                          "same account instead of listing: minutes instead of hours on 10^8 blobs, as of the run")
@@ -248,7 +252,7 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
 
 async def run_du(args: argparse.Namespace) -> int:
     from aztui.blobs import checkpoints
-    from aztui.blobs.usage import measure_usage
+    from aztui.blobs.usage import FolderTree, measure_usage
 
     target = parse_target(args.target)
     profile = load_profile(args, target.profile)
@@ -257,8 +261,12 @@ async def run_du(args: argparse.Namespace) -> int:
         raise TargetError(f"target {args.target!r} names no container, and profile {profile.name!r} has none",
                           hint=f"write {profile.name}:CONTAINER or {profile.name}:CONTAINER/PATH")
     container, prefix = location.container, as_folder(location.prefix)
+    if args.by_folder and args.resume:
+        raise TargetError("--by-folder cannot resume: the checkpoint keeps totals, not folders",
+                          hint="drop --resume to scan again with --by-folder")
+    folders = FolderTree(prefix, args.depth) if args.by_folder else None
     if args.inventory is not None:
-        return await _du_from_inventory(args, profile, location, container, prefix)
+        return await _du_from_inventory(args, profile, location, container, prefix, folders)
     resume = checkpoints.load_checkpoint(profile.name, container, prefix)
     if resume is not None and not args.resume:
         sys.stderr.write(f"note: an interrupted du of this folder stopped after {resume.blobs:,} blobs; "
@@ -271,7 +279,7 @@ async def run_du(args: argparse.Namespace) -> int:
     async with _open(profile) as store:
         try:
             usage = await measure_usage(store, container, prefix, progress=meter.update, resume=resume,
-                                        page_size=args.page_size)
+                                        page_size=args.page_size, folders=folders)
         except BaseException:  # Ctrl-C (the task is cancelled), or a failure: keep what was counted
             meter.clear()
             partial = meter.latest
@@ -285,18 +293,37 @@ async def run_du(args: argparse.Namespace) -> int:
     checkpoints.discard_checkpoint(profile.name, container, prefix)
     checkpoints.remember_total(profile.name, usage)
     if args.json:
-        print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
-                          "blobs": usage.blobs, "bytes": usage.bytes,
-                          "bytes_by_tier": usage.bytes_by_tier}, indent=2))
+        data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier}
+        if folders is not None:
+            data["folders"] = _folder_rows_json(folders, args.depth)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    if folders is not None:
+        _print_folders(folders, args.depth, usage.bytes)
     return EXIT_OK
 
 
-async def _du_from_inventory(args, profile, location, container: str, prefix: str) -> int:
+def _folder_rows_json(folders, depth: int) -> list[dict]:
+    return [{"prefix": row.prefix, "direct": row.direct, "blobs": row.blobs, "bytes": row.bytes,
+             "bytes_by_tier": row.bytes_by_tier} for row in folders.groups(depth)]
+
+
+def _print_folders(folders, depth: int, whole: int) -> None:
+    from aztui.blobs.usage import share_bar
+
+    print(f"\n{'SIZE':>12}  {'SHARE':<27}  {'BLOBS':>10}  FOLDER")
+    for row in folders.groups(depth):
+        label = "(blobs right here)" if row.direct and row.prefix == folders.root else \
+            (f"{row.prefix} (blobs right here)" if row.direct else row.prefix)
+        print(f"{human_size(row.bytes):>12}  {share_bar(row.bytes, whole)}  {row.blobs:>10,}  {terminal_safe(label)}")
+
+
+async def _du_from_inventory(args, profile, location, container: str, prefix: str, folders=None) -> int:
     from aztui.blobs.inventory import newest_run, usage_from_inventory
 
     if args.resume:
@@ -308,18 +335,22 @@ async def _du_from_inventory(args, profile, location, container: str, prefix: st
                           hint="e.g. --inventory inventory/daily-blobs")
     async with _open(profile) as store:
         run = await newest_run(store, inventory_container, rule or None)
-        usage = await usage_from_inventory(store, run, container, prefix)
+        usage = await usage_from_inventory(store, run, container, prefix, folders=folders)
     if args.json:
-        print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
-                          "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
-                          "source": "inventory", "inventory_time": run.completed,
-                          "inventory_rule": run.rule, "inventory_manifest": f"{run.container}/{run.manifest}"},
-                         indent=2, ensure_ascii=False))
+        data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
+                "source": "inventory", "inventory_time": run.completed,
+                "inventory_rule": run.rule, "inventory_manifest": f"{run.container}/{run.manifest}"}
+        if folders is not None:
+            data["folders"] = _folder_rows_json(folders, args.depth)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    if folders is not None:
+        _print_folders(folders, args.depth, usage.bytes)
     print(f"from inventory rule {terminal_safe(run.rule)!s}, run completed {run.completed} "
           f"({terminal_safe(run.container)}/{terminal_safe(run.manifest)})")
     return EXIT_OK

@@ -85,6 +85,7 @@ class ContainersView(Pane):
     @dataclass
     class UsageMeasured(Message):
         usage: object
+        folders: object = None  # the FolderTree the same scan filled (the breakdown)
 
     # --- state ----------------------------------------------------------------------------
 
@@ -446,11 +447,12 @@ class ContainersView(Pane):
 
     def _measure(self, profile: Profile, container: str, prefix: str) -> None:
         async def measured(store) -> ContainersView.UsageMeasured:
-            from aztui.blobs.usage import measure_usage
+            from aztui.blobs.usage import FolderTree, measure_usage
 
-            usage = await measure_usage(store, container, prefix,
+            folders = FolderTree(prefix)
+            usage = await measure_usage(store, container, prefix, folders=folders,
                                         progress=lambda u: self.post_message(self.UsageProgressed(u)))
-            return self.UsageMeasured(usage)
+            return self.UsageMeasured(usage, folders)
 
         self.run_work(f"Measuring {container}/{prefix}…", profile, measured, group="usage")
 
@@ -461,10 +463,12 @@ class ContainersView(Pane):
                 f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}")
 
     def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
+        from aztui.ui.screens.breakdown import BreakdownScreen
         from aztui.ui.screens.dialogs import UsageReport
 
         self.work_bar.finish()
-        self.app.push_screen(UsageReport(event.usage))
+        self.app.push_screen(BreakdownScreen(event.usage, event.folders) if event.folders is not None
+                             else UsageReport(event.usage))
 
     # --- delete -----------------------------------------------------------------------------
 
