@@ -297,7 +297,7 @@ async def run_du(args: argparse.Namespace) -> int:
                 "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier}
         if folders is not None:
             data["folders"] = _folder_rows_json(folders, args.depth)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json.dumps(data, indent=2))  # as du always printed it
         return EXIT_OK
     print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")

@@ -35,6 +35,7 @@ from aztui.ui.widgets.listing import (
 )
 from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
+from aztui.units import terminal_safe
 
 DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
@@ -449,7 +450,7 @@ class ContainersView(Pane):
         async def measured(store) -> ContainersView.UsageMeasured:
             from aztui.blobs.usage import FolderTree, measure_usage
 
-            folders = FolderTree(prefix)
+            folders = self._usage_tree = FolderTree(prefix)
             usage = await measure_usage(store, container, prefix, folders=folders,
                                         progress=lambda u: self.post_message(self.UsageProgressed(u)))
             return self.UsageMeasured(usage, folders)
@@ -459,8 +460,13 @@ class ContainersView(Pane):
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
         if self.work_bar.display:
+            tree = getattr(self, "_usage_tree", None)  # filled as the listing streams
+            whole = tree.total(usage.prefix) if tree is not None and tree.root == usage.prefix else None
+            top = tree.children(usage.prefix)[:1] if whole else []
+            biggest = (f"; biggest so far: {terminal_safe(top[0].prefix[len(usage.prefix):])} "
+                       f"{top[0].bytes * 100 // max(whole.bytes, 1)}%") if top and not top[0].direct else ""
             self.work_bar.show_progress(
-                f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}")
+                f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}{biggest}")
 
     def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
         from aztui.ui.screens.breakdown import BreakdownScreen
