@@ -4,6 +4,7 @@
     profiles file         <user config dir>/aztui/profiles.toml       --config, $AZTUI_CONFIG
     log file              <user log dir>/aztui/aztui.log              --log-file, $AZTUI_LOG_FILE
     journals              <user state dir>/aztui/journals/*.jsonl     $XDG_STATE_HOME; a --journal PATH
+    du checkpoints        <user state dir>/aztui/checkpoints/*.json   $XDG_STATE_HOME
     demo profiles file    <user state dir>/aztui/demo-profiles.toml   `aztui demo --config-out PATH`
     Azurite (for demo)    <user cache dir>/aztui/azurite-<version>/   $AZTUI_AZURITE_DIR
 
@@ -57,6 +58,11 @@ def state_dir(environ: Mapping[str, str] = os.environ) -> Path:
 def journals_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """Where every destructive executor keeps its journal unless told otherwise."""
     return state_dir(environ) / "journals"
+
+
+def checkpoints_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where an interrupted `blobs du` leaves the point `--resume` continues from."""
+    return state_dir(environ) / "checkpoints"
 
 
 def timestamp(now: datetime | None = None) -> str:

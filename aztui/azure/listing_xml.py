@@ -60,7 +60,19 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
     Fields as the SDK reads them: an empty element is "" for the ETag and tier, None for the
     content type, the date and the size (which is then 0, as in `BlobStore`). Raises
     `xml.etree.ElementTree.ParseError` on malformed XML, `ValueError` on a bad number or date.
+
+    The plain pages the service sends (no metadata, comments, CDATA...) are read by
+    `_scan_list_blobs`, about 4x faster than an XML parser; anything else goes to `_parse_tree`.
     """
+    try:
+        scanned = _scan_list_blobs(body)
+    except _Unusual:
+        scanned = None
+    return scanned if scanned is not None else _parse_tree(body)
+
+
+def _parse_tree(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
+    """`parse_list_blobs` by an XML parser: any well-formed body."""
     prefixes: list[BlobInfo | PrefixInfo] = []
     blobs: list[BlobInfo | PrefixInfo] = []
     dates: dict[str, datetime] = {}  # many blobs share a second: parse each text once
@@ -100,6 +112,148 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
     next_marker = element.findtext("NextMarker") if element is not None else None
     prefixes += blobs
     return prefixes, next_marker or None
+
+
+class _Unusual(Exception):
+    """The body is not one `_scan_list_blobs` reads: `_parse_tree` reads it instead."""
+
+
+# what the scanner leaves to the XML parser: markup that can hide tags or change text, metadata and
+# tags (element names of the user's choosing), namespaces, CRs (XML turns CR LF into LF)
+_UNUSUAL = ("<!", "<?", "<Metadata", "<Tags", "xmlns", "\r")
+# every element named "Blob..." must be one of these, written just so
+_BLOB_TAGS = ("<Blob>", "<Blobs", "<BlobPrefix>", "<BlobType")
+# a blob as the service writes it, up to its content type: one match instead of a search per field
+_BLOB_HEAD = re.compile(r"<Blob><Name>([^<&]*)</Name><Properties>(?:<Creation-Time>[^<]*</Creation-Time>)?"
+                        r"<Last-Modified>([^<&]*)</Last-Modified><Etag>([^<&]*)</Etag>"
+                        r"<Content-Length>([0-9]+)</Content-Length>"
+                        r"(?:<Content-Type>([^<&]*)</Content-Type>|<Content-Type ?/>)")
+_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);|&")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_ENCODED_ATTR = re.compile(r"""\sEncoded\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _entity(match: re.Match) -> str:
+    ref = match[1]
+    if ref is None:
+        raise _Unusual  # a bare & (the parser's error to raise)
+    if ref[0] != "#":
+        return _NAMED[ref]
+    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise _Unusual
+
+
+def _text_at(text: str, at: int) -> tuple[str, int]:
+    """The text from `at` to the next tag, which must close the element: (text, where that tag is)."""
+    stop = text.index("<", at)
+    if text[stop + 1] != "/":
+        raise _Unusual  # a child element
+    value = text[at:stop]
+    return (_ENTITY.sub(_entity, value) if "&" in value else value), stop
+
+
+def _field(text: str, tag: str, start: int, end: int, first: int) -> tuple[str | None, int]:
+    """(text, where it ends) of `<tag>` in the properties text[first:end], looked for from `start` first
+    (the service's order); None when absent, "" when empty."""
+    at = text.find(f"<{tag}>", start, end)
+    if at < 0:
+        at = text.find(f"<{tag}>", first, end)
+    if at >= 0:
+        return _text_at(text, at + len(tag) + 2)
+    at = text.find(f"<{tag}", first, end)
+    if at < 0:
+        return None, start
+    at += len(tag) + 1
+    if text.startswith("/>", at) or text.startswith(" />", at):
+        return "", start
+    raise _Unusual  # attributes, or another tag that starts with this one
+
+
+def _name_at(text: str, at: int, end: int) -> str:
+    """The `<Name>` of the blob or folder whose element starts at `at`."""
+    at = text.find("<Name", at, end)
+    if at < 0:
+        return ""  # the SDK gives None; no blob or folder has an empty name
+    at += 5
+    if text[at] == ">":
+        return _text_at(text, at + 1)[0]
+    close = text.index(">", at)
+    if text[close - 1] == "/":
+        return ""
+    if text[at] not in " \t\n":
+        raise _Unusual
+    value = _text_at(text, close + 1)[0]
+    encoded = _ENCODED_ATTR.search(text, at - 1, close)
+    flag = encoded and (encoded[1] if encoded[1] is not None else encoded[2])
+    return unquote(value) if flag and flag.lower() in _TRUE else value
+
+
+def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None] | None:
+    """`parse_list_blobs` without an XML parser, for the pages the service sends: None (or `_Unusual`)
+    for any other body. The tags it looks for cannot hide in text (a '<' there is escaped), so
+    with metadata, tags, comments and CDATA ruled out, each one found is the element it names."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    declaration = re.match(rb"<\?xml [^>]*\?>", body)
+    if not declaration or b"encoding" in declaration[0] and not re.search(
+            rb"encoding=[\"'](utf-8|UTF-8)[\"']", declaration[0]):
+        return None
+    try:
+        text = body[declaration.end():].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.rstrip().endswith("</EnumerationResults>") or any(mark in text for mark in _UNUSUAL) \
+            or text.count("<Blob") != sum(text.count(tag) for tag in _BLOB_TAGS):
+        return None
+    items: list[BlobInfo | PrefixInfo] = []
+    at = text.find("<BlobPrefix>")
+    while at >= 0:
+        end = text.index("</BlobPrefix>", at)
+        items.append(PrefixInfo(_name_at(text, at, end)))
+        at = text.find("<BlobPrefix>", end)
+    dates: dict[str, datetime] = {}  # many blobs share a second: parse each text once
+    at = text.find("<Blob>")
+    end = 0
+    while at >= 0:
+        head = _BLOB_HEAD.match(text, at)
+        if head:
+            name, modified, etag, size, content_type = head.groups()
+            props = field = head.end()
+            end = text.index("</Blob>", field)
+        else:  # in the order the service writes them: each search starts where the last one ended
+            end = text.index("</Blob>", at)
+            props = text.find("<Properties>", at, end)
+            if props < 0:
+                raise _Unusual
+            name = _name_at(text, at, props)
+            modified, field = _field(text, "Last-Modified", props, end, props)
+            etag, field = _field(text, "Etag", field, end, props)
+            size, field = _field(text, "Content-Length", field, end, props)
+            content_type, field = _field(text, "Content-Type", field, end, props)
+        tier_at = text.find("<AccessTier>", field, end)
+        tier_end = text.find("</AccessTier>", tier_at, end) if tier_at >= 0 else -1
+        tier = text[tier_at + 12:tier_end] if tier_end >= 0 else None
+        if tier is None or "<" in tier or "&" in tier:
+            tier, _ = _field(text, "AccessTier", field, end, props)
+        if modified:
+            when = dates.get(modified)
+            if when is None:
+                when = dates[modified] = rfc1123(modified)
+        else:
+            when = None
+        items.append(BlobInfo(name, int(size) if size else 0, when,
+                              f'"{etag}"' if etag and etag[0] != '"' and etag[:3] != 'W/"' else quoted_etag(etag),
+                              tier, content_type or None, {}))
+        at = text.find("<Blob>", end)
+    marker = text.find("<NextMarker", max(text.find("</Blobs>", end), end))
+    next_marker = None
+    if marker >= 0 and text[marker + 11] == ">":
+        next_marker = _text_at(text, marker + 12)[0]
+    elif marker >= 0 and text[marker + 11] not in "/ ":
+        raise _Unusual
+    return items, next_marker or None
 
 
 # what the generated List Blobs operation maps before the storage layer refines the error

@@ -69,6 +69,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                                         "PATH is a folder.")
     du.add_argument("target", metavar="PROFILE[:CONTAINER[/PATH]]")
     du.add_argument("--json", action="store_true", help="print a JSON object")
+    du.add_argument("--progress", action="store_true",
+                    help="report blobs, bytes, rate and ETA on stderr even when it is not a terminal "
+                         "(on a terminal it always does)")
+    du.add_argument("--resume", action="store_true",
+                    help="continue the scan an interrupted du of this folder left (Ctrl-C saves a checkpoint)")
+    du.add_argument("--page-size", type=_positive, default=LIST_PAGE_SIZE, help=argparse.SUPPRESS)
+    du.add_argument("--by-folder", action="store_true",
+                    help="also break the total down by sub-folder (biggest first), as `u` does in the TUI")
+    du.add_argument("--depth", type=_positive, default=1, metavar="N",
+                    help="with --by-folder: folders N levels below the target (default 1)")
+    du.add_argument("--inventory", metavar="INVENTORY_CONTAINER[/RULE]",
+                    help="read the newest successful Blob Inventory run (of RULE) in that container of the "
+                         "same account instead of listing: minutes instead of hours on 10^8 blobs, as of the run")
 
     rm = actions.add_parser(
         "rm", help="delete blobs: a dry run unless --execute", formatter_class=raw,
@@ -238,7 +251,8 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
 # --- du -------------------------------------------------------------------------------------
 
 async def run_du(args: argparse.Namespace) -> int:
-    from aztui.blobs.usage import measure_usage
+    from aztui.blobs import checkpoints
+    from aztui.blobs.usage import FolderTree, measure_usage
 
     target = parse_target(args.target)
     profile = load_profile(args, target.profile)
@@ -246,30 +260,144 @@ async def run_du(args: argparse.Namespace) -> int:
     if location.container is None:
         raise TargetError(f"target {args.target!r} names no container, and profile {profile.name!r} has none",
                           hint=f"write {profile.name}:CONTAINER or {profile.name}:CONTAINER/PATH")
-    show_progress = sys.stderr.isatty()
-
-    def progress(usage) -> None:
-        if show_progress and not usage.complete:
-            sys.stderr.write(f"\rscanning: {usage.blobs} blobs, {human_size(usage.bytes)}   ")
-            sys.stderr.flush()
-
+    container, prefix = location.container, as_folder(location.prefix)
+    if args.by_folder and args.resume:
+        raise TargetError("--by-folder cannot resume: the checkpoint keeps totals, not folders",
+                          hint="drop --resume to scan again with --by-folder")
+    folders = FolderTree(prefix, args.depth) if args.by_folder else None
+    if args.inventory is not None:
+        return await _du_from_inventory(args, profile, location, container, prefix, folders)
+    resume = checkpoints.load_checkpoint(profile.name, container, prefix)
+    if resume is not None and not args.resume:
+        sys.stderr.write(f"note: an interrupted du of this folder stopped after {resume.blobs:,} blobs; "
+                         "--resume continues it (this run starts over)\n")
+        resume = None
+    elif resume is None and args.resume:
+        sys.stderr.write("note: no interrupted du of this folder to resume; scanning from the start\n")
+    meter = DuProgress(sys.stderr, interactive=sys.stderr.isatty(), forced=args.progress,
+                       expected=checkpoints.last_total(profile.name, container, prefix), start=resume)
     async with _open(profile) as store:
         try:
-            usage = await measure_usage(store, location.container, as_folder(location.prefix),
-                                        progress=progress)
-        finally:
-            if show_progress:
-                sys.stderr.write("\r\033[K")
+            usage = await measure_usage(store, container, prefix, progress=meter.update, resume=resume,
+                                        page_size=args.page_size, folders=folders)
+        except BaseException:  # Ctrl-C (the task is cancelled), or a failure: keep what was counted
+            meter.clear()
+            partial = meter.latest
+            if partial is not None and not partial.complete:
+                checkpoints.save_checkpoint(profile.name, partial)
+                sys.stderr.write(f"Stopped after {partial.blobs:,} blobs ({human_size(partial.bytes)}); "
+                                 f"a checkpoint is saved. Continue with: aztui blobs du {args.target} --resume\n")
+                sys.stderr.flush()
+            raise
+        meter.clear()
+    checkpoints.discard_checkpoint(profile.name, container, prefix)
+    checkpoints.remember_total(profile.name, usage)
     if args.json:
-        print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
-                          "blobs": usage.blobs, "bytes": usage.bytes,
-                          "bytes_by_tier": usage.bytes_by_tier}, indent=2))
+        data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier}
+        if folders is not None:
+            data["folders"] = _folder_rows_json(folders, args.depth)
+        print(json.dumps(data, indent=2))  # as du always printed it
         return EXIT_OK
     print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    if folders is not None:
+        _print_folders(folders, args.depth, usage.bytes)
     return EXIT_OK
+
+
+def _folder_rows_json(folders, depth: int) -> list[dict]:
+    return [{"prefix": row.prefix, "direct": row.direct, "blobs": row.blobs, "bytes": row.bytes,
+             "bytes_by_tier": row.bytes_by_tier} for row in folders.groups(depth)]
+
+
+def _print_folders(folders, depth: int, whole: int) -> None:
+    from aztui.blobs.usage import share_bar
+
+    print(f"\n{'SIZE':>12}  {'SHARE':<27}  {'BLOBS':>10}  FOLDER")
+    for row in folders.groups(depth):
+        label = "(blobs right here)" if row.direct and row.prefix == folders.root else \
+            (f"{row.prefix} (blobs right here)" if row.direct else row.prefix)
+        print(f"{human_size(row.bytes):>12}  {share_bar(row.bytes, whole)}  {row.blobs:>10,}  {terminal_safe(label)}")
+
+
+async def _du_from_inventory(args, profile, location, container: str, prefix: str, folders=None) -> int:
+    from aztui.blobs.inventory import newest_run, usage_from_inventory
+
+    if args.resume:
+        raise TargetError("--resume continues a listing; an inventory is read whole",
+                          hint="drop --resume, or drop --inventory")
+    inventory_container, _, rule = args.inventory.strip("/").partition("/")
+    if not inventory_container or "/" in rule:
+        raise TargetError(f"--inventory {args.inventory!r} is not INVENTORY_CONTAINER or INVENTORY_CONTAINER/RULE",
+                          hint="e.g. --inventory inventory/daily-blobs")
+    async with _open(profile) as store:
+        run = await newest_run(store, inventory_container, rule or None)
+        usage = await usage_from_inventory(store, run, container, prefix, folders=folders)
+    if args.json:
+        data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
+                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
+                "source": "inventory", "inventory_time": run.completed,
+                "inventory_rule": run.rule, "inventory_manifest": f"{run.container}/{run.manifest}"}
+        if folders is not None:
+            data["folders"] = _folder_rows_json(folders, args.depth)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
+          f"({usage.bytes} bytes)")
+    for tier, size in sorted(usage.bytes_by_tier.items()):
+        print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
+    if folders is not None:
+        _print_folders(folders, args.depth, usage.bytes)
+    print(f"from inventory rule {terminal_safe(run.rule)!s}, run completed {run.completed} "
+          f"({terminal_safe(run.container)}/{terminal_safe(run.manifest)})")
+    return EXIT_OK
+
+
+class DuProgress:
+    """Blobs, bytes, rate and ETA of a running du on stderr: rewritten in place on a terminal
+    (twice a second at most), one line a second with --progress elsewhere. The ETA comes from
+    the last completed scan of the same folder; without one it says so."""
+
+    def __init__(self, stream, *, interactive: bool, forced: bool, expected: int | None, start=None) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.stream, self.interactive = stream, interactive
+        self.enabled = interactive or forced
+        self.expected = expected
+        self.latest = start
+        self._started, self._base = self._clock(), (start.blobs if start else 0)
+        self._shown = 0.0
+
+    def update(self, usage) -> None:
+        self.latest = usage
+        now = self._clock()
+        if not self.enabled or usage.complete or now - self._shown < (0.5 if self.interactive else 1.0):
+            return
+        self._shown = now
+        line = self.line(usage, now - self._started)
+        self.stream.write(f"\r{line}\033[K" if self.interactive else line + "\n")
+        self.stream.flush()
+
+    def line(self, usage, elapsed: float) -> str:
+        rate = (usage.blobs - self._base) / elapsed if elapsed > 0 else 0.0
+        if self.expected and rate > 0 and self.expected > usage.blobs:
+            seconds = int((self.expected - usage.blobs) / rate)
+            eta = (f"ETA {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02} "
+                   f"(last scan: {self.expected:,} blobs)")
+        elif self.expected:
+            eta = f"past the last scan's {self.expected:,} blobs"
+        else:
+            eta = "ETA unknown (first scan of this folder)"
+        return f"scanning: {usage.blobs:,} blobs, {human_size(usage.bytes)}, {rate:,.0f} blobs/s, {eta}"
+
+    def clear(self) -> None:
+        if self.enabled and self.interactive and self._shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 # --- rm -------------------------------------------------------------------------------------

@@ -87,8 +87,8 @@ def small_du_pages(monkeypatch):
     """du in pages of DU_PAGE blobs, so a fault can hit a scan midway (the folder is one default page)."""
     real = usage_module.measure_usage
 
-    async def paged(store, container, prefix="", *, progress=None, page_size=5000):
-        return await real(store, container, prefix, progress=progress, page_size=DU_PAGE)
+    async def paged(store, container, prefix="", *, progress=None, page_size=5000, folders=None):
+        return await real(store, container, prefix, progress=progress, page_size=DU_PAGE, folders=folders)
 
     monkeypatch.setattr(usage_module, "measure_usage", paged)
 
@@ -476,13 +476,14 @@ async def test_an_unexpected_error_midway_through_du_is_reported_not_swallowed(c
 
     broke: list = []
 
-    async def breaks_midway(store, container, prefix="", *, progress=None, page_size=5000):
+    async def breaks_midway(store, container, prefix="", *, progress=None, page_size=5000, folders=None):
         def first_page_then_break(usage):
             progress(usage)
             broke.append(usage)
             raise RuntimeError("a surprise after the first page")
 
-        return await real(store, container, prefix, progress=first_page_then_break, page_size=DU_PAGE)
+        return await real(store, container, prefix, progress=first_page_then_break, page_size=DU_PAGE,
+                          folders=folders)
 
     monkeypatch.setattr(usage_module, "measure_usage", breaks_midway)
     app, running = start(config(max_retries=0), "px", notes)

@@ -35,6 +35,7 @@ from aztui.ui.widgets.listing import (
 )
 from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
+from aztui.units import terminal_safe
 
 DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
@@ -85,6 +86,7 @@ class ContainersView(Pane):
     @dataclass
     class UsageMeasured(Message):
         usage: object
+        folders: object = None  # the FolderTree the same scan filled (the breakdown)
 
     # --- state ----------------------------------------------------------------------------
 
@@ -446,25 +448,33 @@ class ContainersView(Pane):
 
     def _measure(self, profile: Profile, container: str, prefix: str) -> None:
         async def measured(store) -> ContainersView.UsageMeasured:
-            from aztui.blobs.usage import measure_usage
+            from aztui.blobs.usage import FolderTree, measure_usage
 
-            usage = await measure_usage(store, container, prefix,
+            folders = self._usage_tree = FolderTree(prefix)
+            usage = await measure_usage(store, container, prefix, folders=folders,
                                         progress=lambda u: self.post_message(self.UsageProgressed(u)))
-            return self.UsageMeasured(usage)
+            return self.UsageMeasured(usage, folders)
 
         self.run_work(f"Measuring {container}/{prefix}…", profile, measured, group="usage")
 
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
         if self.work_bar.display:
+            tree = getattr(self, "_usage_tree", None)  # filled as the listing streams
+            whole = tree.total(usage.prefix) if tree is not None and tree.root == usage.prefix else None
+            top = tree.children(usage.prefix)[:1] if whole else []
+            biggest = (f"; biggest so far: {terminal_safe(top[0].prefix[len(usage.prefix):])} "
+                       f"{top[0].bytes * 100 // max(whole.bytes, 1)}%") if top and not top[0].direct else ""
             self.work_bar.show_progress(
-                f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}")
+                f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}{biggest}")
 
     def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
+        from aztui.ui.screens.breakdown import BreakdownScreen
         from aztui.ui.screens.dialogs import UsageReport
 
         self.work_bar.finish()
-        self.app.push_screen(UsageReport(event.usage))
+        self.app.push_screen(BreakdownScreen(event.usage, event.folders) if event.folders is not None
+                             else UsageReport(event.usage))
 
     # --- delete -----------------------------------------------------------------------------
 

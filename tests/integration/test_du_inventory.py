@@ -1,0 +1,137 @@
+"""`blobs du --inventory`: the same totals as a live du, read from Blob Inventory reports in Azurite.
+
+Reports are written in the format Azure writes (tests/support/inventory.py); the live du runs over
+the same container, so every comparison is against what the listing says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from aztui.azure.blobs import BlobStore
+from aztui.blobs.inventory import _csv_records
+from tests.support.blobs_cli import run_blobs
+from tests.support.inventory import Row, Run, write_run
+from tests.support.profiles import seed_profile
+
+T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=timezone.utc)
+NAMES = ["top.txt", "raw/a.bin", "raw/b,comma.bin", 'raw/q"uote".bin', "raw/line\nbreak.bin", "raw/deep/ü ファイル.bin",
+         "raw/deep/c.bin", "other/x.bin"]
+
+
+@pytest.fixture
+def world(azurite, container_name, write_profiles):
+    """A container with NAMES (two tiers), an empty inventory container, a profile `local`."""
+    inventory = container_name[:50] + "-inv"
+
+    async def seed():
+        async with BlobStore(seed_profile(azurite)) as store:
+            await store.create_container(container_name)
+            await store.create_container(inventory)
+            for i, name in enumerate(NAMES):
+                await store.upload_blob(container_name, name, b"x" * (100 * i + 7), tier="cool" if i % 3 == 0 else None)
+            return [Row(f"{container_name}/{b.name}", b.size, b.tier or "Hot")
+                    async for b in store.iter_blobs(container_name)]
+
+    rows = asyncio.run(seed())
+    config = write_profiles(f"""
+        [profiles.local]
+        connection_string = "{azurite.connection_string}"
+        """)
+    return config, container_name, inventory, rows, azurite
+
+
+def write(azurite, inventory: str, *runs: Run) -> None:
+    async def go():
+        async with BlobStore(seed_profile(azurite)) as store:
+            for run in runs:
+                await write_run(store, inventory, run)
+    asyncio.run(go())
+
+
+def du_json(config, *args) -> dict:
+    result = run_blobs(config, "du", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def stale(rows: list[Row]) -> list[Row]:
+    """Wrong numbers: what an older, failed or pending run might say."""
+    return [Row(r.name, r.size + 1000, "Archive") for r in rows[:3]]
+
+
+def test_newest_successful_run_gives_the_live_totals(world):
+    config, container, inventory, rows, azurite = world
+    extra = [Row(rows[0].name, 5000, "Hot", snapshot="2026-11-30T10:00:00.0000000Z"),
+             Row(rows[1].name, 6000, "Cool", version="2026-11-01T00:00:00.0000000Z", current="false"),
+             Row(rows[2].name, 7000, "Hot", deleted="true")]
+    good = Run("daily", T0, rows + extra, chunks=3)
+    write(azurite, inventory,
+          Run("daily", T0 - timedelta(days=1), stale(rows)),                       # older success
+          good,
+          Run("daily", T0 + timedelta(days=1), stale(rows), status="Failed"),      # newer, failed
+          Run("daily", T0 + timedelta(days=2), stale(rows), status="PartiallySucceeded"),
+          Run("daily", T0 + timedelta(days=3), stale(rows), status="Pending"))    # running now
+    live = du_json(config, f"local:{container}")
+    from_inventory = du_json(config, f"local:{container}", "--inventory", inventory)
+    assert from_inventory.pop("source") == "inventory"
+    assert from_inventory.pop("inventory_time") == good.completed
+    assert from_inventory.pop("inventory_rule") == "daily"
+    assert from_inventory.pop("inventory_manifest") == f"{inventory}/{good.folder}/daily-manifest.json"
+    assert from_inventory == live
+    assert set(live["bytes_by_tier"]) == {"Hot", "Cool"}
+
+
+def test_a_folder_and_lf_line_ends(world):
+    config, container, inventory, rows, azurite = world
+    write(azurite, inventory, Run("daily", T0, rows, line_end="\n", chunks=2))
+    for target in (f"local:{container}/raw", f"local:{container}/raw/deep/", f"local:{container}/other"):
+        live = du_json(config, target)
+        got = du_json(config, target, "--inventory", inventory)
+        assert {k: got[k] for k in live} == live, target
+
+
+def test_rule_selection(world):
+    config, container, inventory, rows, azurite = world
+    weekly = Run("weekly", T0, rows)
+    write(azurite, inventory, weekly, Run("daily", T0 + timedelta(days=1), stale(rows)))
+    live = du_json(config, f"local:{container}")
+    chosen = du_json(config, f"local:{container}", "--inventory", f"{inventory}/weekly")
+    assert chosen["inventory_rule"] == "weekly" and chosen["inventory_time"] == weekly.completed
+    assert {k: chosen[k] for k in live} == live
+    newest = du_json(config, f"local:{container}", "--inventory", inventory)
+    assert newest["inventory_rule"] == "daily" and newest["blobs"] == 3
+
+
+@pytest.mark.parametrize("runs, inventory_arg, message", [
+    ([], "{inv}", "no inventory run"),
+    ([Run("daily", T0, [], status="Failed")], "{inv}", "no successful inventory run"),
+    ([Run("daily", T0, [])], "{inv}/weekly", "no inventory run of rule 'weekly'"),
+    ([Run("daily", T0, [], format="parquet")], "{inv}", "parquet reports"),
+    ([Run("daily", T0, [], prefix_match=["elsewhere/"])], "{inv}", "covers only elsewhere/"),
+    ([], "{inv}/a/b", "is not INVENTORY_CONTAINER"),
+])
+def test_unusable_inventories_are_clear_errors(world, runs, inventory_arg, message):
+    config, container, inventory, _, azurite = world
+    write(azurite, inventory, *runs)
+    result = run_blobs(config, "du", f"local:{container}", "--json", "--inventory", inventory_arg.format(inv=inventory))
+    assert result.returncode in (1, 2) and message in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_csv_records_whole_across_any_chunk_boundary():
+    text = 'Name,Content-Length\r\n"c/a,b",1\r\n"c/q""x""",2\r\n"c/line\nbreak",3\r\nc/plain,4\r\n'.encode()
+    expected = [["Name", "Content-Length"], ["c/a,b", "1"], ['c/q"x"', "2"], ["c/line\nbreak", "3"], ["c/plain", "4"]]
+
+    async def records(size: int):
+        async def chunks():
+            for i in range(0, len(text), size):
+                yield text[i:i + size]
+        return [r async for batch in _csv_records(chunks()) for r in batch]
+
+    for size in (1, 2, 3, 5, 7, 11, len(text)):
+        assert asyncio.run(records(size)) == expected, size

@@ -1,0 +1,127 @@
+"""The List Blobs scanner (no XML parser) reads every page exactly as the XML parser does, or hands it over.
+
+`parse_list_blobs` reads plain pages with `_scan_list_blobs` (the speed of a million-blob listing)
+and everything else with `_parse_tree`; the tree parser is checked against the SDK's own
+deserializer in tests/integration/test_listing_xml.py. Here: whatever the page, the scanner
+either declines or gives what the tree parser gives.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aztui.azure.listing_xml import _parse_tree, _scan_list_blobs, _Unusual, parse_list_blobs
+from tests.support.list_server import blob_name, blob_size, blob_tier, list_page
+
+
+def scanned(body: bytes):
+    try:
+        return _scan_list_blobs(body)
+    except _Unusual:
+        return None
+
+
+def page(items: str, *, marker: str = "<NextMarker/>", declaration: str = '<?xml version="1.0" encoding="utf-8"?>'):
+    return (f'{declaration}<EnumerationResults ServiceEndpoint="https://a/" ContainerName="c">'
+            f"<Blobs>{items}</Blobs>{marker}</EnumerationResults>").encode()
+
+
+FIELDS = {
+    "Creation-Time": "Mon, 01 Jan 2024 00:00:00 GMT",
+    "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT",
+    "Etag": "0x8DC0B2B2B2B2B2B",
+    "Content-Length": "1234",
+    "Content-Type": "text/plain",
+    "Content-MD5": "ndTkYSaMgDT1yFZOFVxnpg==",
+    "BlobType": "BlockBlob",
+    "AccessTier": "Cool",
+}
+# names with what XML escapes, entities, characters outside ASCII, percent signs
+names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), min_size=1,
+                max_size=12).filter(lambda n: all(c in "\t\n" or ord(c) >= 0x20 for c in n))
+
+
+def xml_text(value: str, entities: bool) -> str:
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value.replace("\n", "&#xA;").replace("\t", "&#9;") if entities else value
+
+
+@st.composite
+def blobs(draw) -> str:
+    name = draw(names)
+    encoded = draw(st.sampled_from(["", ' Encoded="true"', ' Encoded="false"', " Encoded='1'"]))
+    if "true" in encoded or "1" in encoded:
+        from urllib.parse import quote
+
+        name = quote(name, safe="")
+    fields = draw(st.lists(st.sampled_from(list(FIELDS)), unique=True))
+    if draw(st.booleans()):
+        fields.sort(key=list(FIELDS).index)  # the service's order, mostly
+    props = ""
+    for tag in fields:
+        form = draw(st.sampled_from(["full", "full", "full", "empty", "self-closing"]))
+        value = FIELDS[tag] if tag != "Content-Type" else draw(st.sampled_from(["text/plain", "a&b", "x<y"]))
+        props += (f"<{tag}>{xml_text(value, draw(st.booleans()))}</{tag}>" if form == "full"
+                  else f"<{tag}></{tag}>" if form == "empty" else f"<{tag} />")
+    return f"<Blob><Name{encoded}>{xml_text(name, draw(st.booleans()))}</Name><Properties>{props}</Properties></Blob>"
+
+
+@st.composite
+def prefixes(draw) -> str:
+    return f"<BlobPrefix><Name>{xml_text(draw(names), False)}/</Name></BlobPrefix>"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(blobs(), prefixes()), max_size=6),
+       st.sampled_from(["<NextMarker/>", "<NextMarker>2!100!MDAw</NextMarker>", "<NextMarker />", ""]))
+def test_the_scanner_reads_generated_pages_as_the_parser_does(items, marker):
+    body = page("".join(items), marker=marker)
+    result = scanned(body)
+    if result is not None:
+        assert result == _parse_tree(body)
+    assert parse_list_blobs(body) == _parse_tree(body)
+
+
+UNUSUAL = {
+    "metadata": page("<Blob><Name>m</Name><Properties><Etag>1</Etag></Properties><Metadata><Name>n</Name>"
+                     "<Etag>2</Etag></Metadata></Blob>"),
+    "comment": page("<!-- <Blob><Name>ghost</Name><Properties/></Blob> --><Blob><Name>a</Name><Properties>"
+                    "<Etag>1</Etag></Properties></Blob>"),
+    "cdata": page("<Blob><Name><![CDATA[<b>]]></Name><Properties><Etag>1</Etag></Properties></Blob>"),
+    "attribute on Blob": page('<Blob x="1"><Name>a</Name><Properties><Etag>1</Etag></Properties></Blob>'),
+    "carriage return": page("<Blob><Name>a\r\nb</Name><Properties><Etag>1</Etag></Properties></Blob>"),
+    "latin-1": page("<Blob><Name>\xe9</Name><Properties/></Blob>",
+                    declaration='<?xml version="1.0" encoding="iso-8859-1"?>').decode().encode("latin-1"),
+    "namespace": page('<Blob xmlns="urn:x"><Name>a</Name><Properties/></Blob>'),
+}
+
+
+def test_pages_it_cannot_read_safely_go_to_the_parser():
+    for label, body in UNUSUAL.items():
+        assert scanned(body) is None, label
+        assert parse_list_blobs(body) == _parse_tree(body), label
+
+
+def test_malformed_pages_still_raise():
+    from xml.etree.ElementTree import ParseError
+
+    import pytest
+
+    good = page("<Blob><Name>a</Name><Properties><Content-Length>1</Content-Length></Properties></Blob>")
+    for body in (good[:-30], b"", page("<Blob><Name>a</Name><Properties><Content-Length>1kB</Content-Length>"
+                                       "</Properties></Blob>")):
+        with pytest.raises((ParseError, ValueError)):
+            parse_list_blobs(body)
+
+
+def test_the_pages_the_service_writes_take_the_fast_path():
+    body = list_page(20_000, "big", "", "", "", 5000)
+    items, marker = scanned(body)
+    assert [(b.name, b.size, b.tier) for b in items] == [(blob_name(i), blob_size(i), blob_tier(i))
+                                                          for i in range(5000)]
+    assert marker == "i5000"
+    assert (items, marker) == _parse_tree(body)
+    folders = list_page(20_000, "big", "d0001/", "/", "", 5000)
+    assert scanned(folders) == _parse_tree(folders)
+    assert len(scanned(folders)[0]) == 100
