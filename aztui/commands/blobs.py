@@ -214,18 +214,20 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
     if not as_json:
         print(f"{'SIZE':>14}  {'LAST MODIFIED':<25}  {'TIER':<7}  NAME")
     continuation = None
+    folders: set[str] = set()  # a directory marker and its prefix may come on different pages
     while True:
         page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
                                      continuation=continuation)
+        items = _files_and_new_folders(page.items, folders)
         if writer:
             writer.add_encoded([_encode_json({"prefix": item.prefix}) if type(item) is PrefixInfo
-                                else blob_json_text(item) for item in page.items])
+                                else blob_json_text(item) for item in items])
         else:  # one write per page: stdout may be unbuffered (python -u, PYTHONUNBUFFERED)
             sys.stdout.write("".join(
                 f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}\n" if type(item) is PrefixInfo
                 else f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
                      f"{terminal_safe(item.name)}\n"
-                for item in page.items))
+                for item in items))
         sys.stdout.flush()
         if (continuation := page.continuation) is None:
             if writer:
@@ -233,6 +235,23 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
                 # no JSON reader takes the items so far for the whole listing (exit code 1 too)
                 writer.close()
             return EXIT_OK
+
+
+def _files_and_new_folders(items, folders: set[str]) -> list:
+    """A page without directory markers (hierarchical namespace: directories are not files) and
+    without folders already printed; `folders` collects the ones printed."""
+    from aztui.azure.blobs import PrefixInfo
+
+    kept = []
+    for item in items:
+        if type(item) is PrefixInfo:
+            if item.prefix in folders:
+                continue
+            folders.add(item.prefix)
+        elif item.metadata and item.is_directory:
+            continue
+        kept.append(item)
+    return kept
 
 
 # --- du -------------------------------------------------------------------------------------
@@ -263,9 +282,10 @@ async def run_du(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
                           "blobs": usage.blobs, "bytes": usage.bytes,
-                          "bytes_by_tier": usage.bytes_by_tier}, indent=2))
+                          "bytes_by_tier": usage.bytes_by_tier, "directories": usage.directories}, indent=2))
         return EXIT_OK
-    print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
+    directories = f", {usage.directories} directories" if usage.directories else ""
+    print(f"{_where(profile.name, location)}: {usage.blobs} blobs{directories}, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
@@ -342,9 +362,11 @@ def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
         data.update(executed=False, plan_file=str(saved_to) if saved_to else None)
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    print(f"Plan: delete {plan.count} blobs ({human_size(plan.bytes)}) from {plan.profile}:{plan.container}")
+    directories = f" and {plan.directories} directories" if plan.directories else ""
+    print(f"Plan: delete {plan.count} blobs{directories} ({human_size(plan.bytes)}) "
+          f"from {plan.profile}:{plan.container}")
     for item in plan.items:
-        print(f"  {item.size:>14}  {terminal_safe(item.name)}")
+        print(f"  {'directory' if item.directory else item.size:>14}  {terminal_safe(item.name)}")
     if saved_to:
         print(f"Saved the plan to {saved_to}. Nothing was deleted. "
               f"Delete exactly this plan with: aztui blobs rm --execute --plan-file {saved_to}")
@@ -356,24 +378,32 @@ async def _execute(store, plan, *, as_json: bool) -> int:
     from aztui.blobs.deletion import execute_delete
 
     report = await execute_delete(store, plan)
-    ok = not report.skipped and not report.failed
+    ok = not report.skipped and not report.failed  # a directory left in place is reported, not a failure
+    deleted = report.files_with("deleted")
+    directories_deleted = len(report.deleted) - len(deleted)
     if as_json:
         print(json.dumps({
             "executed": True, "profile": plan.profile, "container": plan.container,
-            "planned": plan.count, "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
+            "planned": plan.count, "deleted": len(deleted), "bytes_deleted": report.bytes_deleted,
             "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
             "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
+            "directories_planned": plan.directories, "directories_deleted": directories_deleted,
+            "directories_left": [{"name": o.name, "detail": o.detail} for o in report.directories_left],
             "journal": str(report.journal) if report.journal else None,
         }, indent=2, ensure_ascii=False))
         return EXIT_OK if ok else EXIT_FAILED
-    print(f"Deleted {len(report.deleted)} of {plan.count} planned blobs ({human_size(report.bytes_deleted)}) "
+    directories = (f" and {directories_deleted} of {plan.directories} directories" if plan.directories else "")
+    print(f"Deleted {len(deleted)} of {plan.count} planned blobs{directories} ({human_size(report.bytes_deleted)}) "
           f"from {plan.profile}:{plan.container}")
     for label, outcomes in (("skipped, changed since the plan", report.skipped),
-                            ("already gone", report.missing), ("failed", report.failed)):
+                            ("already gone", report.missing), ("failed", report.failed),
+                            ("directories left in place", report.directories_left)):
         if outcomes:
             print(f"{len(outcomes)} {label}:")
             for o in outcomes:
-                print(f"  {terminal_safe(o.name)}" + (f": {o.detail}" if label == "failed" else ""))
+                detail = (o.detail if label == "failed"
+                          else terminal_safe(o.detail) if o.status == "directory_left" else "")
+                print(f"  {terminal_safe(o.name)}" + (f": {detail}" if detail else ""))
     if report.journal:
         print(f"Journal: {report.journal}")
     return EXIT_OK if ok else EXIT_FAILED

@@ -210,6 +210,8 @@ class ContainersView(Pane):
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         items = list(event.items)
+        if not event.first:  # a directory marker's folder may come again on a later page (HNS)
+            items = [item for item in items if entry_key(item) not in self.by_key]
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True

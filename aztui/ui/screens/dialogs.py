@@ -78,16 +78,18 @@ class DeleteReview(DestructiveConfirm):
 
     def compose_body(self) -> ComposeResult:
         plan = self.plan
-        yield Label(Text(f"Delete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
-                    id="review-title")
+        directories = f" and {plan.directories:,} director{'y' if plan.directories == 1 else 'ies'}" \
+            if plan.directories else ""
+        yield Label(Text(f"Delete {count(plan.count, 'blob')}{directories} ({human_size(plan.bytes)})?",
+                         style="bold"), id="review-title")
         yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
                                    plain(self.profile.name, "bold")), id="review-where")
         names = Text()
         for item in plan.items[:REVIEW_NAMES]:
             names.append(f"  {item.name}", "")
             names.append(f"  {human_size(item.size)}\n", "dim")
-        if plan.count > REVIEW_NAMES:
-            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
+        if len(plan.items) > REVIEW_NAMES:
+            names.append(f"  … and {len(plan.items) - REVIEW_NAMES:,} more\n", "italic")
         yield Static(names, id="review-names")
         yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
                           "changed ones are skipped and reported.", style="dim"))
@@ -132,11 +134,15 @@ class DeleteReportScreen(ReportScreen):
         summary = Text()
         for label, outcomes, style in (("skipped, changed since the plan", report.skipped, "yellow"),
                                        ("missing, already gone", report.missing, "dim"),
-                                       ("failed", report.failed, "red")):
+                                       ("failed", report.failed, "red"),
+                                       ("directories left in place", getattr(report, "directories_left", []),
+                                        "yellow")):
+            if label.startswith("directories") and not outcomes:
+                continue
             summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
             for outcome in outcomes[:REVIEW_NAMES]:
                 summary.append(f"  {outcome.name}", style)
-                if outcome.status == "failed" and outcome.detail:
+                if outcome.status in ("failed", "directory_left") and outcome.detail:
                     summary.append(f"  {outcome.detail}", "dim")
                 summary.append("\n")
         yield Static(summary, id="report-summary")
@@ -171,6 +177,9 @@ class UsageReport(ModalScreen[None]):
         for tier, size in sorted(self.usage.bytes_by_tier.items()):
             table.add_row(plain(tier), Text(""), Text(f"{size:,}", justify="right"),
                           Text(human_size(size), justify="right"), key=tier)
+        if getattr(self.usage, "directories", 0):  # hierarchical namespace: not counted as blobs
+            table.add_row(plain("directories"), Text(f"{self.usage.directories:,}", justify="right"),
+                          Text(""), Text(""), key="directories")
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")
