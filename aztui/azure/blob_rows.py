@@ -32,6 +32,10 @@ class BlobInfo:
     tier: str | None                 # "Hot", "Cool", "Cold", "Archive" or None
     content_type: str | None
     metadata: dict = field(default_factory=dict)
+    # soft delete: only in listings that ask for deleted blobs (include=deleted)
+    deleted: bool = False
+    deleted_on: datetime | None = None
+    remaining_days: int | None = None    # days left before the service removes it for good
 
     @property
     def is_directory(self) -> bool:

@@ -141,6 +141,9 @@ def _blob_info(props: Any) -> BlobInfo:
         tier=_text(props.blob_tier),
         content_type=getattr(settings, "content_type", None),
         metadata=dict(props.metadata or {}),
+        deleted=bool(getattr(props, "deleted", False)),
+        deleted_on=getattr(props, "deleted_time", None),
+        remaining_days=getattr(props, "remaining_retention_days", None),
     )
 
 
@@ -439,7 +442,8 @@ class BlobStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def list_page(self, container: str, prefix: str = "", *, recursive: bool = False,
-                        page_size: int = 500, continuation: str | None = None) -> BlobPage:
+                        page_size: int = 500, continuation: str | None = None,
+                        include_deleted: bool = False) -> BlobPage:
         """One page of blobs under `prefix`: exactly one service call.
 
         Non-recursive pages stop at '/' and hold `PrefixInfo` folders (a page's folders come
@@ -448,6 +452,7 @@ class BlobStore:
         `hdi_isfolder=true`. In a non-recursive page such a marker is shown as its folder (once,
         also for an empty directory, which exists only as that blob); in a recursive page it
         stays a `BlobInfo` whose `is_directory` is true, for the caller to count or skip.
+        With `include_deleted`, soft-deleted blobs come too (`deleted` set).
 
         The request runs through the client's own pipeline, but the XML is parsed by
         `aztui.azure.listing_xml` straight into our items: the SDK's model layer was half
@@ -458,7 +463,8 @@ class BlobStore:
         from aztui.azure.listing_xml import fetch_list_blobs, list_blobs_params, parse_list_blobs
 
         params = list_blobs_params(prefix, delimiter=None if recursive else "/", max_results=page_size,
-                                   marker=continuation, include=("metadata",))
+                                   marker=continuation,
+                                   include=("metadata", "deleted") if include_deleted else ("metadata",))
         async with azure_errors(f"listing blobs in {container}/{prefix}"):
             body, response = await fetch_list_blobs(self._container(container), params)
             try:
@@ -468,6 +474,37 @@ class BlobStore:
 
                 raise DecodeError(f"the listing could not be read: {exc}", response=response) from None
             return BlobPage(tuple(items if recursive else directories_as_folders(items)), next_marker)
+
+    async def delete_retention_days(self) -> int | None:
+        """How many days deleted blobs stay recoverable (blob soft delete), read from the service
+        properties (Get Blob Service Properties, `DeleteRetentionPolicy`): 0 when soft delete is
+        off; None when the credential may not read them (a container SAS, a data-only role).
+        Read once per store."""
+        if not hasattr(self, "_retention"):
+            from aztui.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+            try:
+                async with azure_errors("reading the blob service properties"):
+                    policy = (await self.service.get_service_properties()).get("delete_retention_policy")
+            except (AuthenticationError, PermissionDeniedError, NotFoundError, ServiceError):
+                self._retention = None
+            else:
+                self._retention = int(policy.days or 0) if policy is not None and policy.enabled else 0
+        return self._retention
+
+    async def undelete_blob(self, container: str, name: str) -> Literal["undeleted", "missing"]:
+        """Undelete Blob: restore a soft-deleted blob (and its soft-deleted snapshots).
+
+        "missing": there is nothing to restore any more (its retention ran out). Other failures
+        raise a mapped `AztuiError` (a read-only profile's `ReadOnlyError` too)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        async with azure_errors(f"undeleting {container}/{name}"):
+            try:
+                await self._container(container).get_blob_client(name).undelete_blob()
+            except ResourceNotFoundError:
+                return "missing"
+        return "undeleted"
 
     async def get_details(self, container: str, name: str, *, etag: str | None = None) -> BlobDetails:
         """Properties, metadata and index tags of one blob (tags are {} where unsupported).

@@ -54,6 +54,15 @@ def _metadata(blob: Any) -> dict:
     return {} if metadata is None else {item.tag: item.text for item in metadata}
 
 
+def _soft_deleted(info: BlobInfo, props: Any) -> BlobInfo:
+    """A soft-deleted blob (List Blobs with include=deleted): when it was deleted, days left."""
+    from dataclasses import replace
+
+    when, days = props.findtext("DeletedTime"), props.findtext("RemainingRetentionDays")
+    return replace(info, deleted=True, deleted_on=rfc1123(when) if when else None,
+                   remaining_days=int(days) if days else None)
+
+
 def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
     """A List Blobs response body as (folders then blobs, next marker or None).
 
@@ -83,7 +92,7 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
                     when = dates[modified] = rfc1123(modified)
             else:
                 when = None
-            blobs.append(BlobInfo(
+            info = BlobInfo(
                 name=_name(element.find("Name")),
                 size=int(size) if size else 0,
                 last_modified=when,
@@ -91,7 +100,11 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
                 tier=props.findtext("AccessTier"),
                 content_type=props.findtext("Content-Type") or None,  # as the SDK's ContentSettings
                 metadata=_metadata(element),
-            ))
+            )
+            deleted = element.findtext("Deleted")  # only with include=deleted
+            if deleted is not None and deleted.lower() in _TRUE:
+                info = _soft_deleted(info, props)
+            blobs.append(info)
             element.clear()
         elif tag == "BlobPrefix" and len(element):
             prefixes.append(PrefixInfo(_name(element.find("Name"))))

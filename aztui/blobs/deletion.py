@@ -59,6 +59,8 @@ class DeletePlan:
     container: str
     items: tuple[PlannedDelete, ...]
     created_at: datetime
+    # days deleted blobs stay recoverable (soft delete): 0 off, None unknown; not in the checksum
+    recoverable_days: int | None = None
 
     @property
     def files(self) -> tuple[PlannedDelete, ...]:
@@ -87,7 +89,8 @@ class DeletePlan:
         return json.dumps({
             "format": PLAN_FORMAT, "profile": self.profile, "container": self.container,
             "created_at": self.created_at.isoformat(), "count": self.count, "bytes": self.bytes,
-            "directories": self.directories, "checksum": self.checksum(),
+            "directories": self.directories, "recoverable_days": self.recoverable_days,
+            "checksum": self.checksum(),
             "items": [{"name": i.name, "size": i.size, "etag": i.etag} | ({"directory": True} if i.directory else {})
                       for i in self.items],
         }, indent=1, ensure_ascii=False)
@@ -106,7 +109,10 @@ class DeletePlan:
                                           _flag(i.get("directory", False)))
                             for i in data["items"]),
                 created_at=datetime.fromisoformat(data["created_at"]),
+                recoverable_days=data.get("recoverable_days"),
             )
+            if plan.recoverable_days is not None:
+                _count(plan.recoverable_days)
             expected = data["checksum"]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise PlanFileError(f"the plan file cannot be read: {_reason(exc)}", hint=hint) from None
@@ -177,7 +183,8 @@ async def plan_delete(store: "BlobStore", container: str, *, names: Iterable[str
                                 hint="check the name; plan folders with prefixes") from None
         planned[name] = _planned(blob)
     items = tuple(sorted(planned.values(), key=lambda item: item.name))
-    return DeletePlan(store.profile.name, container, items, datetime.now(timezone.utc))
+    return DeletePlan(store.profile.name, container, items, datetime.now(timezone.utc),
+                      recoverable_days=await store.delete_retention_days())
 
 
 def _planned(blob) -> PlannedDelete:
