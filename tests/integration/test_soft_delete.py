@@ -163,3 +163,22 @@ async def test_cli_plans_say_recoverable_days_and_undelete_restores(server, writ
     result = json.loads(restored.stdout)
     assert restored.returncode == 0 and result["undeleted"] == 4 and result["journal"]
     assert server.live("logs") == ["keep.txt", "old/a.log", "old/b.log", "old/deep/c.log", "old/gone.log"]
+
+
+def test_cache_gc_plan_says_recoverable_days(azurite, gc_config, gc_layout, capsys):
+    from azure.storage.blob import BlobServiceClient, RetentionPolicy
+
+    from aztui.cli import main
+
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=True, days=5))
+    try:
+        code = main(["--config", str(gc_config), "cache", "gc", "cache", "--grace", "0s", "--json"])
+        data = json.loads(capsys.readouterr().out)
+        main(["--config", str(gc_config), "cache", "gc", "cache", "--grace", "0s"])
+        text = capsys.readouterr().out
+    finally:
+        service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=False))
+        service.close()
+    assert code == 0 and data["dry_run"] is True and data["recoverable_days"] == 5
+    assert "Soft delete is on: deleted blobs stay recoverable for 5 days." in text

@@ -64,7 +64,7 @@ class ContainersView(Pane):
         Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark the row for deletion"),
         Binding("x,delete", "delete", "Delete", id="delete", tooltip="Delete the marked rows or the current one"),
-        Binding("D", "toggle_deleted", "Deleted", id="show-deleted", show=False,
+        Binding("D", "toggle_deleted", "Show deleted", id="show-deleted", show=False,
                 tooltip="Show or hide soft-deleted blobs (blob soft delete) in the listing"),
         Binding("U", "undelete", "Undelete", id="undelete", show=False,
                 tooltip="Undelete the marked soft-deleted blobs or the current one"),
