@@ -205,6 +205,7 @@ class BlobStore:
         self._environ = environ
         self._stack: AsyncExitStack | None = None
         self._service: Any = None
+        self._retention: int | None | bool = False  # False: not read yet (see delete_retention_days)
 
     async def __aenter__(self) -> "BlobStore":
         stack = AsyncExitStack()
@@ -480,7 +481,7 @@ class BlobStore:
         properties (Get Blob Service Properties, `DeleteRetentionPolicy`): 0 when soft delete is
         off; None when the credential may not read them (a container SAS, a data-only role).
         Read once per store."""
-        if not hasattr(self, "_retention"):
+        if self._retention is False:
             from aztui.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
             try:
