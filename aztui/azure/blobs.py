@@ -17,14 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Literal, Mapping, Sequence
 
-from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
+from aztui.azure.blob_rows import BlobInfo, PrefixInfo, directories_as_folders, quoted_etag
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
 from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
 
-__all__ = ["BatchAnswer", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError",
-           "ContainerInfo", "PrefixInfo"]
+__all__ = ["BatchAnswer", "BatchRefusedError", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore",
+           "ChangedSinceListedError", "ContainerInfo", "PrefixInfo"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class BlobDetails:
 
 
 DeleteResult = Literal["deleted", "changed", "missing"]
+# a directory of a hierarchical-namespace account: also "not_empty" (something is in it now)
+DirectoryDeleteResult = Literal["deleted", "changed", "missing", "not_empty"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,36 @@ class BatchAnswer:
 
     status: int                      # 202 deleted, 404 missing, 412 changed (or missing), ...
     error_code: str = ""             # x-ms-error-code, else the reason phrase; "" when none
+
+# sub-responses of a Blob Batch that, when every one of them says the same, mean the account
+# refused the batch itself (on ADLS Gen2 accounts: 400, azure-sdk-for-js#9578)
+BATCH_REFUSALS = frozenset({400, 405, 501})
+# Delete Blob on a directory of a hierarchical-namespace account (azure-sdk-for-go#20665)
+NOT_ON_DIRECTORY = "OperationNotSupportedOnDirectory"
+# the answers of a non-empty directory: Delete Blob (az cli #23062) and the Data Lake endpoint
+DIRECTORY_NOT_EMPTY = frozenset({"DirectoryIsNotEmpty", "DirectoryNotEmpty"})
+
+
+class BatchRefusedError(ServiceError):
+    """Every delete of a Blob Batch was refused the same way: the account does not take batches."""
+
+    title = "Batch refused"
+
+
+def dfs_url(blob_url: str) -> str:
+    """The Data Lake (dfs) endpoint of the account of a blob endpoint, without a trailing '/'.
+
+    `https://acct.blob.core.windows.net` -> `https://acct.dfs.core.windows.net` (any realm, and
+    private endpoints `acct.privatelink.blob...`); emulator-style and custom URLs are kept as they are.
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(blob_url)
+    labels = parts.netloc.split(".")
+    if "blob" in labels[1:]:
+        labels[labels.index("blob", 1)] = "dfs"
+    return urlunsplit((parts.scheme, ".".join(labels), parts.path.rstrip("/"), "", ""))
+
 
 # answers to a tags request where the account has no index tags (HNS, premium, emulators)
 # or the credential may not read them (a SAS without 't'): the details show no tags
@@ -109,6 +141,9 @@ def _blob_info(props: Any) -> BlobInfo:
         tier=_text(props.blob_tier),
         content_type=getattr(settings, "content_type", None),
         metadata=dict(props.metadata or {}),
+        deleted=bool(getattr(props, "deleted", False)),
+        deleted_on=getattr(props, "deleted_time", None),
+        remaining_days=getattr(props, "remaining_retention_days", None),
     )
 
 
@@ -170,6 +205,7 @@ class BlobStore:
         self._environ = environ
         self._stack: AsyncExitStack | None = None
         self._service: Any = None
+        self._retention: int | None | bool = False  # False: not read yet (see delete_retention_days)
 
     async def __aenter__(self) -> "BlobStore":
         stack = AsyncExitStack()
@@ -207,7 +243,10 @@ class BlobStore:
 
     async def iter_blobs(self, container: str, prefix: str = "", *, recursive: bool = True,
                          page_size: int = 5000) -> AsyncIterator[BlobInfo | PrefixInfo]:
-        """Blobs under `prefix`; non-recursive listings stop at '/' and yield `PrefixInfo` folders."""
+        """Blobs under `prefix`; non-recursive listings stop at '/' and yield `PrefixInfo` folders.
+
+        Directory markers of a hierarchical-namespace account are folders: skipped in a
+        recursive listing (files only), yielded once as their folder in a non-recursive one."""
         client = self._container(container)
         async with azure_errors(f"listing blobs in {container}/{prefix}"):
             if recursive:
@@ -216,10 +255,17 @@ class BlobStore:
             else:
                 pages = client.walk_blobs(name_starts_with=prefix or None, include=["metadata"],
                                           delimiter="/", results_per_page=page_size)
+            folders: set[str] = set()  # a directory marker and its BlobPrefix are one folder
             async for item in pages:
                 if hasattr(item, "size"):
-                    yield _blob_info(item)
-                else:  # BlobPrefix
+                    info = _blob_info(item)
+                    if not info.is_directory:
+                        yield info
+                    elif not recursive and info.folder.prefix not in folders:
+                        folders.add(info.folder.prefix)
+                        yield info.folder
+                elif item.name not in folders:  # BlobPrefix
+                    folders.add(item.name)
                     yield PrefixInfo(item.name)
 
     async def get_blob(self, container: str, name: str) -> BlobInfo:
@@ -327,16 +373,87 @@ class BlobStore:
         async with azure_errors(f"deleting a batch of {len(specs)} blobs in {container}"):
             responses = [r async for r in await self._container(container).delete_blobs(
                 *specs, raise_on_any_failure=False)]
-        return [BatchAnswer(r.status_code, r.headers.get("x-ms-error-code") or r.reason or "")
-                for r in responses]
+        answers = [BatchAnswer(r.status_code, r.headers.get("x-ms-error-code") or r.reason or "")
+                   for r in responses]
+        if len(answers) == len(specs) and answers[0].status in BATCH_REFUSALS and len(set(answers)) == 1:
+            raise BatchRefusedError(
+                f"every delete of a batch of {len(specs)} in {container} was refused with HTTP "
+                f"{answers[0].status} {answers[0].error_code}".rstrip(),
+                hint="the account takes no Blob Batch requests (ADLS Gen2 accounts answer 400): "
+                     "delete one by one")
+        return answers
+
+    async def delete_directory_if_unchanged(self, container: str, name: str,
+                                            etag: str) -> DirectoryDeleteResult:
+        """Delete an empty directory of a hierarchical-namespace account (a `hdi_isfolder` marker).
+
+        First as a blob, guarded by `etag` (on accounts without a hierarchical namespace the
+        marker is a plain blob). Where Delete Blob answers 400 `OperationNotSupportedOnDirectory`,
+        the directory is deleted through the account's Data Lake endpoint with `recursive=false`:
+        only an empty directory goes, so nothing that was not planned is ever removed with it.
+        "not_empty": something is in it. Other failures raise a mapped `AztuiError`.
+        """
+        from azure.core import MatchConditions
+        from azure.core.exceptions import HttpResponseError, ResourceModifiedError, ResourceNotFoundError
+
+        client = self._container(container)
+        async with azure_errors(f"deleting directory {container}/{name}"):
+            try:
+                await client.delete_blob(name, etag=etag, match_condition=MatchConditions.IfNotModified)
+                return "deleted"
+            except ResourceNotFoundError:
+                return "missing"
+            except ResourceModifiedError:
+                try:  # 412 also answers If-Match on a blob that is gone
+                    await client.get_blob_client(name).get_blob_properties()
+                except ResourceNotFoundError:
+                    return "missing"
+                return "changed"
+            except HttpResponseError as exc:
+                code = getattr(exc, "error_code", None) or ""
+                if code in DIRECTORY_NOT_EMPTY:
+                    return "not_empty"
+                if exc.status_code != 400 or code != NOT_ON_DIRECTORY:
+                    raise
+        return await self._delete_dfs_directory(container, name)
+
+    async def _delete_dfs_directory(self, container: str, name: str) -> DirectoryDeleteResult:
+        """Data Lake Path - Delete (`DELETE {dfs}/{filesystem}/{path}?recursive=false`), sent through
+        the client's own pipeline (auth, retries, timeouts, TLS, the read-only transport): the
+        Data Lake SDK is not a dependency."""
+        from urllib.parse import quote
+
+        from azure.core.rest import HttpRequest
+
+        from aztui.azure.listing_xml import raise_storage_error
+
+        url = f"{dfs_url(self.service.url)}/{quote(container, safe='')}/{quote(name, safe='/')}"
+        request = HttpRequest("DELETE", url, params={"recursive": "false"},
+                              headers={"x-ms-version": self.service.api_version})
+        async with azure_errors(f"deleting directory {container}/{name} (Data Lake endpoint)"):
+            response = (await self.service._pipeline.run(request)).http_response
+            code = response.headers.get("x-ms-error-code") or ""
+            if response.status_code in (200, 202, 204):
+                return "deleted"
+            if response.status_code == 404:
+                return "missing"
+            if response.status_code == 409 and code in DIRECTORY_NOT_EMPTY:
+                return "not_empty"
+            raise_storage_error(response)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def list_page(self, container: str, prefix: str = "", *, recursive: bool = False,
-                        page_size: int = 500, continuation: str | None = None) -> BlobPage:
+                        page_size: int = 500, continuation: str | None = None,
+                        include_deleted: bool = False) -> BlobPage:
         """One page of blobs under `prefix`: exactly one service call.
 
         Non-recursive pages stop at '/' and hold `PrefixInfo` folders (a page's folders come
-        before its blobs, as the service returns them). Listings do not ask for
-        metadata (it would make every page heavier); `get_details` has it.
+        before its blobs, as the service returns them). Listings ask for metadata: on an ADLS
+        Gen2 account (hierarchical namespace) every directory is also a zero-length blob marked
+        `hdi_isfolder=true`. In a non-recursive page such a marker is shown as its folder (once,
+        also for an empty directory, which exists only as that blob); in a recursive page it
+        stays a `BlobInfo` whose `is_directory` is true, for the caller to count or skip.
+        With `include_deleted`, soft-deleted blobs come too (`deleted` set).
 
         The request runs through the client's own pipeline, but the XML is parsed by
         `aztui.azure.listing_xml` straight into our items: the SDK's model layer was half
@@ -347,7 +464,8 @@ class BlobStore:
         from aztui.azure.listing_xml import fetch_list_blobs, list_blobs_params, parse_list_blobs
 
         params = list_blobs_params(prefix, delimiter=None if recursive else "/", max_results=page_size,
-                                   marker=continuation)
+                                   marker=continuation,
+                                   include=("metadata", "deleted") if include_deleted else ("metadata",))
         async with azure_errors(f"listing blobs in {container}/{prefix}"):
             body, response = await fetch_list_blobs(self._container(container), params)
             try:
@@ -356,7 +474,38 @@ class BlobStore:
                 from azure.core.exceptions import DecodeError
 
                 raise DecodeError(f"the listing could not be read: {exc}", response=response) from None
-            return BlobPage(tuple(items), next_marker)
+            return BlobPage(tuple(items if recursive else directories_as_folders(items)), next_marker)
+
+    async def delete_retention_days(self) -> int | None:
+        """How many days deleted blobs stay recoverable (blob soft delete), read from the service
+        properties (Get Blob Service Properties, `DeleteRetentionPolicy`): 0 when soft delete is
+        off; None when the credential may not read them (a container SAS, a data-only role).
+        Read once per store."""
+        if self._retention is False:
+            from aztui.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+            try:
+                async with azure_errors("reading the blob service properties"):
+                    policy = (await self.service.get_service_properties()).get("delete_retention_policy")
+            except (AuthenticationError, PermissionDeniedError, NotFoundError, ServiceError):
+                self._retention = None
+            else:
+                self._retention = int(policy.days or 0) if policy is not None and policy.enabled else 0
+        return self._retention
+
+    async def undelete_blob(self, container: str, name: str) -> Literal["undeleted", "missing"]:
+        """Undelete Blob: restore a soft-deleted blob (and its soft-deleted snapshots).
+
+        "missing": there is nothing to restore any more (its retention ran out). Other failures
+        raise a mapped `AztuiError` (a read-only profile's `ReadOnlyError` too)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        async with azure_errors(f"undeleting {container}/{name}"):
+            try:
+                await self._container(container).get_blob_client(name).undelete_blob()
+            except ResourceNotFoundError:
+                return "missing"
+        return "undeleted"
 
     async def get_details(self, container: str, name: str, *, etag: str | None = None) -> BlobDetails:
         """Properties, metadata and index tags of one blob (tags are {} where unsupported).

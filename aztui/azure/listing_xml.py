@@ -49,9 +49,18 @@ def _name(element: Any) -> str:
 
 
 def _metadata(blob: Any) -> dict:
-    """`<Metadata>` (only there when asked for with include=metadata, which list_page does not)."""
+    """`<Metadata>` (there when asked for with include=metadata, as list_page does: directory markers)."""
     metadata = blob.find("Metadata")
     return {} if metadata is None else {item.tag: item.text for item in metadata}
+
+
+def _soft_deleted(info: BlobInfo, props: Any) -> BlobInfo:
+    """A soft-deleted blob (List Blobs with include=deleted): when it was deleted, days left."""
+    from dataclasses import replace
+
+    when, days = props.findtext("DeletedTime"), props.findtext("RemainingRetentionDays")
+    return replace(info, deleted=True, deleted_on=rfc1123(when) if when else None,
+                   remaining_days=int(days) if days else None)
 
 
 def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
@@ -95,7 +104,7 @@ def _parse_tree(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
                     when = dates[modified] = rfc1123(modified)
             else:
                 when = None
-            blobs.append(BlobInfo(
+            info = BlobInfo(
                 name=_name(element.find("Name")),
                 size=int(size) if size else 0,
                 last_modified=when,
@@ -103,7 +112,11 @@ def _parse_tree(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
                 tier=props.findtext("AccessTier"),
                 content_type=props.findtext("Content-Type") or None,  # as the SDK's ContentSettings
                 metadata=_metadata(element),
-            ))
+            )
+            deleted = element.findtext("Deleted")  # only with include=deleted
+            if deleted is not None and deleted.lower() in _TRUE:
+                info = _soft_deleted(info, props)
+            blobs.append(info)
             element.clear()
         elif tag == "BlobPrefix" and len(element):
             prefixes.append(PrefixInfo(_name(element.find("Name"))))
@@ -262,8 +275,10 @@ _ERROR_MAP_NAMES = {401: "ClientAuthenticationError", 404: "ResourceNotFoundErro
 
 
 def list_blobs_params(prefix: str | None, *, delimiter: str | None, max_results: int,
-                      marker: str | None) -> dict[str, str]:
-    """The query of a List Blobs call, quoted and ordered as the SDK's request builder does."""
+                      marker: str | None, include: tuple[str, ...] = ()) -> dict[str, str]:
+    """The query of a List Blobs call, quoted and ordered as the SDK's request builder does.
+
+    `include` names extra data sets ("metadata", "deleted"), sent comma-separated as the SDK does."""
     params = {"restype": "container", "comp": "list"}
     if prefix:
         params["prefix"] = quote(prefix, safe="")
@@ -272,6 +287,8 @@ def list_blobs_params(prefix: str | None, *, delimiter: str | None, max_results:
     if marker:
         params["marker"] = quote(marker, safe="")
     params["maxresults"] = str(int(max_results))
+    if include:
+        params["include"] = quote(",".join(include), safe=",")
     return params
 
 
@@ -282,7 +299,6 @@ async def fetch_list_blobs(client: Any, params: Mapping[str, str]) -> tuple[byte
     SDK's `list_blobs` raises (`process_storage_error` over the generated code's error map):
     same class, status, error code, message and details; only `.model` is left unset.
     """
-    from azure.core import exceptions
     from azure.core.rest import HttpRequest
 
     # Private SDK names, kept to this one function (tests/integration/test_listing_xml.py checks they exist):
@@ -290,17 +306,24 @@ async def fetch_list_blobs(client: Any, params: Mapping[str, str]) -> tuple[byte
     # it is run without a `stream` option so that the transport reads the whole body inside the
     # retry policy while the ContentDecodePolicy skips its XML parse (send_request would ask for
     # that parse, done again by us). `process_storage_error` is how the SDK turns an HTTP error
-    # into the storage exception (error code, message, class); it has no public equivalent.
-    from azure.storage.blob._shared.response_handlers import process_storage_error
-
+    # into the storage exception (error code, message, class); it has no public equivalent
+    # (`raise_storage_error` uses it).
     request = HttpRequest("GET", client.url, params=dict(params),
                           headers={"x-ms-version": client.api_version, "Accept": "application/xml"})
     response = (await client._pipeline.run(request)).http_response
     if response.status_code != 200:
-        error_map = {status: getattr(exceptions, name) for status, name in _ERROR_MAP_NAMES.items()}
-        try:
-            exceptions.map_error(status_code=response.status_code, response=response, error_map=error_map)
-            raise exceptions.HttpResponseError(response=response)
-        except exceptions.HttpResponseError as error:
-            process_storage_error(error)
+        raise_storage_error(response)
     return response.content, response
+
+
+def raise_storage_error(response: Any) -> None:
+    """Raise for an error answer what the SDK's own operations raise (see `fetch_list_blobs`)."""
+    from azure.core import exceptions
+    from azure.storage.blob._shared.response_handlers import process_storage_error
+
+    error_map = {status: getattr(exceptions, name) for status, name in _ERROR_MAP_NAMES.items()}
+    try:
+        exceptions.map_error(status_code=response.status_code, response=response, error_map=error_map)
+        raise exceptions.HttpResponseError(response=response)
+    except exceptions.HttpResponseError as error:
+        process_storage_error(error)

@@ -69,7 +69,7 @@ def save_checkpoint(profile: str, usage: Usage) -> Path:
     _write(path, {"version": VERSION, "profile": profile, "container": usage.container,
                   "prefix": usage.prefix, "marker": usage.continuation, "blobs": usage.blobs,
                   "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
-                  "saved_at": datetime.now(timezone.utc).isoformat()})
+                  "directories": usage.directories, "saved_at": datetime.now(timezone.utc).isoformat()})
     return path
 
 
@@ -85,7 +85,7 @@ def load_checkpoint(profile: str, container: str, prefix: str) -> Usage | None:
             raise ValueError("it is for another folder")
         return Usage(container, prefix, int(data["blobs"]), int(data["bytes"]),
                      {str(k): int(v) for k, v in data["bytes_by_tier"].items()}, complete=False,
-                     continuation=data["marker"])
+                     continuation=data["marker"], directories=int(data.get("directories", 0)))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise AztuiError(f"the checkpoint {path} is not one aztui wrote ({exc})", title="Checkpoint unreadable",
                          hint=f"delete {path} to start the scan over") from None

@@ -8,6 +8,12 @@ Every delete is guarded by the ETag read at planning time (If-Match): a blob rew
 is skipped and reported, a blob added under a planned folder since is never touched. Plans
 save to JSON with a checksum, so a reviewed plan file cannot be edited and then executed.
 Each execution writes a journal (JSON lines, owner-only) of what happened to every blob.
+
+ADLS Gen2 accounts (hierarchical namespace) keep each directory as a zero-length marker blob
+(`hdi_isfolder=true`). A planned folder's directories are planned too (`directory=True`) and
+deleted after every file, deepest first, each only while empty (see
+`BlobStore.delete_directory_if_unchanged`); one that cannot go is left in place and reported
+(`directory_left`), which does not fail the run: the files, what was asked for, are gone.
 No Textual here: the TUI and the headless `aztui blobs rm` both drive these functions.
 """
 
@@ -41,6 +47,10 @@ class PlannedDelete:
     name: str
     size: int
     etag: str  # as read when planning; the delete only happens while the blob still has it
+    directory: bool = False  # a directory marker (hierarchical namespace): deleted after the files
+
+    def checksum_row(self) -> list:
+        return [self.name, self.size, self.etag] + ([True] if self.directory else [])
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,21 @@ class DeletePlan:
     container: str
     items: tuple[PlannedDelete, ...]
     created_at: datetime
+    # days deleted blobs stay recoverable (soft delete): 0 off, None unknown; not in the checksum
+    recoverable_days: int | None = None
+
+    @property
+    def files(self) -> tuple[PlannedDelete, ...]:
+        return tuple(item for item in self.items if not item.directory)
 
     @property
     def count(self) -> int:
-        return len(self.items)
+        """Blobs to delete, directories not counted (as `du` counts)."""
+        return sum(not item.directory for item in self.items)
+
+    @property
+    def directories(self) -> int:
+        return sum(item.directory for item in self.items)
 
     @property
     def bytes(self) -> int:
@@ -60,7 +81,7 @@ class DeletePlan:
 
     def checksum(self) -> str:
         """sha256 over profile, container and every item: what a saved plan must still match."""
-        body = json.dumps([self.profile, self.container, [[i.name, i.size, i.etag] for i in self.items]],
+        body = json.dumps([self.profile, self.container, [i.checksum_row() for i in self.items]],
                           separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(body.encode()).hexdigest()
 
@@ -68,8 +89,10 @@ class DeletePlan:
         return json.dumps({
             "format": PLAN_FORMAT, "profile": self.profile, "container": self.container,
             "created_at": self.created_at.isoformat(), "count": self.count, "bytes": self.bytes,
+            "directories": self.directories, "recoverable_days": self.recoverable_days,
             "checksum": self.checksum(),
-            "items": [{"name": i.name, "size": i.size, "etag": i.etag} for i in self.items],
+            "items": [{"name": i.name, "size": i.size, "etag": i.etag} | ({"directory": True} if i.directory else {})
+                      for i in self.items],
         }, indent=1, ensure_ascii=False)
 
     @classmethod
@@ -82,10 +105,14 @@ class DeletePlan:
                 raise ValueError(f"format is {data.get('format')!r}, expected {PLAN_FORMAT!r}")
             plan = cls(
                 profile=_string(data["profile"]), container=_string(data["container"]),
-                items=tuple(PlannedDelete(_string(i["name"]), _count(i["size"]), _string(i["etag"]))
+                items=tuple(PlannedDelete(_string(i["name"]), _count(i["size"]), _string(i["etag"]),
+                                          _flag(i.get("directory", False)))
                             for i in data["items"]),
                 created_at=datetime.fromisoformat(data["created_at"]),
+                recoverable_days=data.get("recoverable_days"),
             )
+            if plan.recoverable_days is not None:
+                _count(plan.recoverable_days)
             expected = data["checksum"]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise PlanFileError(f"the plan file cannot be read: {_reason(exc)}", hint=hint) from None
@@ -107,6 +134,12 @@ def _count(value: object) -> int:
     return value
 
 
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
 def _reason(exc: Exception) -> str:
     return f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
 
@@ -120,7 +153,9 @@ async def plan_delete(store: "BlobStore", container: str, *, names: Iterable[str
     """The blobs to delete, with the size and ETag each has now.
 
     `names` are exact blob names (a missing one is a `NotFoundError` naming it); `prefixes` are
-    virtual folders ("raw" means "raw/"), every blob under them listed now.
+    virtual folders ("raw" means "raw/"), every blob under them listed now. On a
+    hierarchical-namespace account the folders' directories are planned too, the folder's own
+    included (`raw` itself), as `directory=True` items.
     """
     planned: dict[str, PlannedDelete] = {}
     for prefix in prefixes:
@@ -132,9 +167,12 @@ async def plan_delete(store: "BlobStore", container: str, *, names: Iterable[str
             page = await store.list_page(container, _folder(prefix), recursive=True, page_size=5000,
                                          continuation=continuation)
             for blob in page.items:
-                planned[blob.name] = PlannedDelete(blob.name, blob.size, blob.etag)
+                planned[blob.name] = _planned(blob)
             if (continuation := page.continuation) is None:
                 break
+        own = await _directory_marker(store, container, _folder(prefix).rstrip("/"))
+        if own is not None:
+            planned[own.name] = own
     for name in dict.fromkeys(names):
         if name in planned:
             continue
@@ -143,12 +181,26 @@ async def plan_delete(store: "BlobStore", container: str, *, names: Iterable[str
         except NotFoundError:
             raise NotFoundError(f"there is no blob {name!r} in container {container!r}",
                                 hint="check the name; plan folders with prefixes") from None
-        planned[name] = PlannedDelete(blob.name, blob.size, blob.etag)
+        planned[name] = _planned(blob)
     items = tuple(sorted(planned.values(), key=lambda item: item.name))
-    return DeletePlan(store.profile.name, container, items, datetime.now(timezone.utc))
+    return DeletePlan(store.profile.name, container, items, datetime.now(timezone.utc),
+                      recoverable_days=await store.delete_retention_days())
 
 
-DeleteStatus = Literal["deleted", "skipped_changed", "missing", "failed"]
+def _planned(blob) -> PlannedDelete:
+    return PlannedDelete(blob.name, blob.size, blob.etag, directory=blob.is_directory)
+
+
+async def _directory_marker(store: "BlobStore", container: str, name: str) -> PlannedDelete | None:
+    """The directory `name` itself, where it is a directory marker (hierarchical namespace)."""
+    try:
+        blob = await store.get_blob(container, name)
+    except NotFoundError:
+        return None
+    return _planned(blob) if blob.is_directory else None
+
+
+DeleteStatus = Literal["deleted", "skipped_changed", "missing", "failed", "directory_left"]
 
 
 @dataclass
@@ -182,6 +234,15 @@ class DeleteReport:
     @property
     def failed(self) -> list[DeleteOutcome]:
         return self._with("failed")
+
+    @property
+    def directories_left(self) -> list[DeleteOutcome]:
+        """Directories (hierarchical namespace) left in place: not a failure, the files are gone."""
+        return self._with("directory_left")
+
+    def files_with(self, status: str) -> list[DeleteOutcome]:
+        directories = {item.name for item in self.plan.items if item.directory}
+        return [o for o in self._with(status) if o.name not in directories]
 
     @property
     def bytes_deleted(self) -> int:
@@ -218,30 +279,77 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
     report = DeleteReport(plan)
     if not plan.items:
         return report
-    log = Journal(Path(journal) if journal else default_journal_path(plan),
-                  {"journal": "aztui-delete", "plan_checksum": plan.checksum(), "profile": plan.profile,
-                   "container": plan.container, "count": plan.count, "bytes": plan.bytes,
-                   "started_at": utc_now()})
+    header = {"journal": "aztui-delete", "plan_checksum": plan.checksum(), "profile": plan.profile,
+              "container": plan.container, "count": plan.count, "bytes": plan.bytes, "started_at": utc_now()}
+    if plan.directories:
+        header["directories"] = plan.directories
+    log = Journal(Path(journal) if journal else default_journal_path(plan), header)
     report.journal = log.path
-    todo = iter(plan.items)
 
-    async def worker() -> None:
-        for item in todo:  # shared iterator: each item is taken by exactly one worker
-            outcome = await _delete_one(store, plan.container, item)
-            report.outcomes.append(outcome)
-            log.record({"name": outcome.name, "status": outcome.status, "detail": outcome.detail})
-            if progress:
-                progress(outcome)
+    def record(outcome: DeleteOutcome) -> None:
+        report.outcomes.append(outcome)
+        log.record({"name": outcome.name, "status": outcome.status, "detail": outcome.detail})
+        if progress:
+            progress(outcome)
+
+    async def files(item: PlannedDelete) -> None:
+        record(await _delete_one(store, plan.container, item))
+
+    async def directory(item: PlannedDelete) -> None:
+        record(await _delete_directory(store, plan.container, item, report))
 
     try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(concurrency, plan.count))):
-                group.create_task(worker())
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
+        await _each(plan.files, files, concurrency)
+        # then the directories, deepest first: a directory goes only once it is empty
+        for depth in sorted({_depth(i) for i in plan.items if i.directory}, reverse=True):
+            await _each([i for i in plan.items if i.directory and _depth(i) == depth], directory, concurrency)
     finally:
         log.close()
     return report
+
+
+def _depth(item: PlannedDelete) -> int:
+    return item.name.rstrip("/").count("/")
+
+
+async def _each(items, action, concurrency: int) -> None:
+    """`await action(item)` for every item, `concurrency` at a time; the first error stops all."""
+    todo = iter(items)
+
+    async def worker() -> None:
+        for item in todo:  # shared iterator: each item is taken by exactly one worker
+            await action(item)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(1, min(concurrency, len(items)))):
+                group.create_task(worker())
+    except BaseExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
+
+
+async def _delete_directory(store: "BlobStore", container: str, item: PlannedDelete,
+                            report: DeleteReport) -> DeleteOutcome:
+    """A planned directory: deleted once empty, else left in place and reported (never "failed")."""
+    inside = item.name.rstrip("/") + "/"
+    kept = [o for o in report.outcomes
+            if o.name.startswith(inside) and o.status in ("skipped_changed", "failed", "directory_left")]
+    if kept:
+        return DeleteOutcome(item.name, "directory_left",
+                             f"left in place: {len(kept)} planned item(s) in it were not deleted")
+    try:
+        result = await store.delete_directory_if_unchanged(container, item.name, item.etag)
+    except ReadOnlyError:
+        raise
+    except AztuiError as error:
+        return DeleteOutcome(item.name, "directory_left", f"left in place: {error.render()}")
+    if result == "not_empty":
+        return DeleteOutcome(item.name, "directory_left", "left in place: it is not empty (added since the plan)")
+    if result == "changed":
+        return DeleteOutcome(item.name, "directory_left", "left in place: it changed after the plan was made")
+    if result == "missing":
+        return DeleteOutcome(item.name, "missing", "the directory was already gone")
+    return DeleteOutcome(item.name, "deleted")
 
 
 async def _delete_one(store: "BlobStore", container: str, item: PlannedDelete) -> DeleteOutcome:

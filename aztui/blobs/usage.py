@@ -7,6 +7,9 @@ each page (`complete=False` until the last page, whose totals are also the resul
 Cancelling the task stops the scan between pages. A partial `Usage` carries the listing marker
 of the next page (`continuation`): `measure_usage(..., resume=partial)` continues from there
 (`aztui.blobs.checkpoints` keeps one on disk).
+
+On an ADLS Gen2 account (hierarchical namespace) directories are zero-length marker blobs
+(`hdi_isfolder=true`): they are counted as `directories`, never as blobs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Usage:
     bytes_by_tier: dict[str, int] = field(default_factory=dict)  # "Hot", "Cool", "Cold", "Archive", "Unknown"
     complete: bool = True
     continuation: str | None = None  # while incomplete: the marker of the next page to count
+    directories: int = 0             # directory markers (hierarchical namespace), not in `blobs`
 
 
 async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
@@ -38,16 +42,20 @@ async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
     """Count the blobs under `prefix` and add up their sizes, in total and per access tier;
     with `resume` (a partial `Usage` of the same container and prefix), from where it stopped;
     with `folders`, every blob is also added to that breakdown."""
-    blobs = total = 0
+    blobs = total = directories = 0
     by_tier: dict[str, int] = {}
     continuation: str | None = None
     if resume is not None:
         blobs, total, by_tier = resume.blobs, resume.bytes, dict(resume.bytes_by_tier)
+        directories = resume.directories
         continuation = resume.continuation
     while True:
         page = await store.list_page(container, prefix, recursive=True, page_size=page_size,
                                      continuation=continuation)
         for blob in page.items:
+            if blob.is_directory:
+                directories += 1
+                continue
             blobs += 1
             total += blob.size
             tier = blob.tier or NO_TIER
@@ -56,7 +64,7 @@ async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
                 folders.add(blob.name, blob.size, tier)
         continuation = page.continuation
         usage = Usage(container, prefix, blobs, total, dict(by_tier), complete=continuation is None,
-                      continuation=continuation)
+                      continuation=continuation, directories=directories)
         if progress:
             progress(usage)
         if continuation is None:

@@ -1,4 +1,4 @@
-"""`aztui blobs ls | du | rm`: the Containers pane's work, headless.
+"""`aztui blobs ls | du | rm | undelete`: the Containers pane's work, headless.
 
 Targets are `PROFILE[:CONTAINER[/PATH]]` (see `aztui.commands.targets`). Output is a readable table or,
 with --json, JSON on stdout; `ls --json` streams one array, page by page, so memory stays
@@ -101,12 +101,27 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     rm.add_argument("--plan-file", metavar="F", type=Path,
                     help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
     rm.add_argument("--json", action="store_true", help="print JSON")
+
+    undelete = actions.add_parser(
+        "undelete", help="restore soft-deleted blobs: a dry run unless --execute", formatter_class=raw,
+        description="Plan the undelete of soft-deleted blobs (exact names, or every deleted blob below "
+                    "folders with --prefix) and print the plan. Nothing is restored without --execute. "
+                    "Needs blob soft delete on the account (see the recoverable days of any delete plan).",
+        epilog="examples:\n"
+               "  aztui blobs undelete prod:backups/2024/a.tar            dry run: print the plan\n"
+               "  aztui blobs undelete prod:backups/2024 --prefix --execute   restore a whole folder\n\n"
+               "A journal of every undelete is written (owner-only) to the user state dir, aztui/journals/.\n"
+               + TARGET_HELP)
+    undelete.add_argument("targets", nargs="*", metavar="PROFILE:CONTAINER/PATH")
+    undelete.add_argument("--prefix", action="store_true", help="each PATH is a folder: every deleted blob below it")
+    undelete.add_argument("--execute", action="store_true", help="really undelete (default: dry run)")
+    undelete.add_argument("--json", action="store_true", help="print JSON")
     return blobs
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `aztui blobs ...`; AztuiErrors propagate to the caller, which renders them."""
-    command = {"ls": run_ls, "du": run_du, "rm": run_rm}[args.blobs_command]
+    command = {"ls": run_ls, "du": run_du, "rm": run_rm, "undelete": run_undelete}[args.blobs_command]
     try:
         return asyncio.run(command(args))
     except BrokenPipeError:  # `aztui blobs ls ... | head`
@@ -227,18 +242,20 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
     if not as_json:
         print(f"{'SIZE':>14}  {'LAST MODIFIED':<25}  {'TIER':<7}  NAME")
     continuation = None
+    folders: set[str] = set()  # a directory marker and its prefix may come on different pages
     while True:
         page = await store.list_page(container, prefix, recursive=recursive, page_size=page_size,
                                      continuation=continuation)
+        items = _files_and_new_folders(page.items, folders)
         if writer:
             writer.add_encoded([_encode_json({"prefix": item.prefix}) if type(item) is PrefixInfo
-                                else blob_json_text(item) for item in page.items])
+                                else blob_json_text(item) for item in items])
         else:  # one write per page: stdout may be unbuffered (python -u, PYTHONUNBUFFERED)
             sys.stdout.write("".join(
                 f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}\n" if type(item) is PrefixInfo
                 else f"{item.size:>14}  {iso(item.last_modified) or '':<25}  {item.tier or '':<7}  "
                      f"{terminal_safe(item.name)}\n"
-                for item in page.items))
+                for item in items))
         sys.stdout.flush()
         if (continuation := page.continuation) is None:
             if writer:
@@ -246,6 +263,23 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
                 # no JSON reader takes the items so far for the whole listing (exit code 1 too)
                 writer.close()
             return EXIT_OK
+
+
+def _files_and_new_folders(items, folders: set[str]) -> list:
+    """A page without directory markers (hierarchical namespace: directories are not files) and
+    without folders already printed; `folders` collects the ones printed."""
+    from aztui.azure.blobs import PrefixInfo
+
+    kept = []
+    for item in items:
+        if type(item) is PrefixInfo:
+            if item.prefix in folders:
+                continue
+            folders.add(item.prefix)
+        elif item.metadata and item.is_directory:
+            continue
+        kept.append(item)
+    return kept
 
 
 # --- du -------------------------------------------------------------------------------------
@@ -294,12 +328,14 @@ async def run_du(args: argparse.Namespace) -> int:
     checkpoints.remember_total(profile.name, usage)
     if args.json:
         data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
-                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier}
+                "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
+                "directories": usage.directories}
         if folders is not None:
             data["folders"] = _folder_rows_json(folders, args.depth)
         print(json.dumps(data, indent=2))  # as du always printed it
         return EXIT_OK
-    print(f"{_where(profile.name, location)}: {usage.blobs} blobs, {human_size(usage.bytes)} "
+    directories = f", {usage.directories} directories" if usage.directories else ""
+    print(f"{_where(profile.name, location)}: {usage.blobs} blobs{directories}, {human_size(usage.bytes)} "
           f"({usage.bytes} bytes)")
     for tier, size in sorted(usage.bytes_by_tier.items()):
         print(f"  {tier:<8} {human_size(size):>12}  ({size} bytes)")
@@ -470,9 +506,14 @@ def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
         data.update(executed=False, plan_file=str(saved_to) if saved_to else None)
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    print(f"Plan: delete {plan.count} blobs ({human_size(plan.bytes)}) from {plan.profile}:{plan.container}")
+    directories = f" and {plan.directories} directories" if plan.directories else ""
+    print(f"Plan: delete {plan.count} blobs{directories} ({human_size(plan.bytes)}) "
+          f"from {plan.profile}:{plan.container}")
     for item in plan.items:
-        print(f"  {item.size:>14}  {terminal_safe(item.name)}")
+        print(f"  {'directory' if item.directory else item.size:>14}  {terminal_safe(item.name)}")
+    from aztui.blobs.soft_delete import recoverable_text
+
+    print(recoverable_text(plan.recoverable_days))
     if saved_to:
         print(f"Saved the plan to {saved_to}. Nothing was deleted. "
               f"Delete exactly this plan with: aztui blobs rm --execute --plan-file {saved_to}")
@@ -484,20 +525,80 @@ async def _execute(store, plan, *, as_json: bool) -> int:
     from aztui.blobs.deletion import execute_delete
 
     report = await execute_delete(store, plan)
-    ok = not report.skipped and not report.failed
+    ok = not report.skipped and not report.failed  # a directory left in place is reported, not a failure
+    deleted = report.files_with("deleted")
+    directories_deleted = len(report.deleted) - len(deleted)
     if as_json:
         print(json.dumps({
             "executed": True, "profile": plan.profile, "container": plan.container,
-            "planned": plan.count, "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
+            "planned": plan.count, "deleted": len(deleted), "bytes_deleted": report.bytes_deleted,
             "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
+            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
+            "directories_planned": plan.directories, "directories_deleted": directories_deleted,
+            "directories_left": [{"name": o.name, "detail": o.detail} for o in report.directories_left],
+            "recoverable_days": plan.recoverable_days,
+            "journal": str(report.journal) if report.journal else None,
+        }, indent=2, ensure_ascii=False))
+        return EXIT_OK if ok else EXIT_FAILED
+    directories = (f" and {directories_deleted} of {plan.directories} directories" if plan.directories else "")
+    print(f"Deleted {len(deleted)} of {plan.count} planned blobs{directories} ({human_size(report.bytes_deleted)}) "
+          f"from {plan.profile}:{plan.container}")
+    for label, outcomes in (("skipped, changed since the plan", report.skipped),
+                            ("already gone", report.missing), ("failed", report.failed),
+                            ("directories left in place", report.directories_left)):
+        if outcomes:
+            print(f"{len(outcomes)} {label}:")
+            for o in outcomes:
+                detail = (o.detail if label == "failed"
+                          else terminal_safe(o.detail) if o.status == "directory_left" else "")
+                print(f"  {terminal_safe(o.name)}" + (f": {detail}" if detail else ""))
+    if report.journal:
+        print(f"Journal: {report.journal}")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+# --- undelete -------------------------------------------------------------------------------
+
+async def run_undelete(args: argparse.Namespace) -> int:
+    from aztui.blobs.soft_delete import execute_undelete, plan_undelete
+
+    profile_name, container, names, prefixes = _rm_targets(args.targets, folders=args.prefix)
+    profile = load_profile(args, profile_name)
+    locations = [resolve(Target(profile_name, container, path), profile) for path in names + prefixes]
+    container = locations[0].container
+    if container is None or any(not loc.prefix for loc in locations):
+        raise TargetError("undelete needs a container and a path in it",
+                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
+    paths = [loc.prefix for loc in locations]
+    async with _open(profile) as store:
+        plan = await plan_undelete(store, container, names=paths[:len(names)], prefixes=paths[len(names):])
+        if args.execute:
+            report = await execute_undelete(store, plan)
+            return _print_undelete_report(report, as_json=args.json)
+    if args.json:
+        print(json.dumps({**plan.as_json(), "executed": False}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Plan: undelete {plan.count} blobs ({human_size(plan.bytes)}) in {plan.profile}:{plan.container}")
+    for item in plan.items:
+        left = f"{item.remaining_days} days left" if item.remaining_days is not None else ""
+        print(f"  {item.size:>14}  {iso(item.deleted_on) or '':<25}  {left:<13}  {terminal_safe(item.name)}")
+    print("Dry run: nothing was restored. Add --execute to undelete.")
+    return EXIT_OK
+
+
+def _print_undelete_report(report, *, as_json: bool) -> int:
+    plan = report.plan
+    ok = not report.failed
+    if as_json:
+        print(json.dumps({
+            "executed": True, "profile": plan.profile, "container": plan.container, "planned": plan.count,
+            "undeleted": len(report.undeleted), "missing": [o.name for o in report.missing],
             "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
             "journal": str(report.journal) if report.journal else None,
         }, indent=2, ensure_ascii=False))
         return EXIT_OK if ok else EXIT_FAILED
-    print(f"Deleted {len(report.deleted)} of {plan.count} planned blobs ({human_size(report.bytes_deleted)}) "
-          f"from {plan.profile}:{plan.container}")
-    for label, outcomes in (("skipped, changed since the plan", report.skipped),
-                            ("already gone", report.missing), ("failed", report.failed)):
+    print(f"Undeleted {len(report.undeleted)} of {plan.count} planned blobs in {plan.profile}:{plan.container}")
+    for label, outcomes in (("nothing left to restore", report.missing), ("failed", report.failed)):
         if outcomes:
             print(f"{len(outcomes)} {label}:")
             for o in outcomes:

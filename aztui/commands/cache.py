@@ -246,17 +246,20 @@ async def run_gc(args: argparse.Namespace) -> int:
         plan = plan_cache_gc(snap, policy, datetime.now(timezone.utc))
         if args.execute:
             return await _execute(store, plan, args)
+        recoverable_days = await store.delete_retention_days()  # soft delete: how long deletes can be undone
     if args.plan_file:
         save_plan(args.plan_file, plan.to_json())
-    _print_plan(plan, snap, as_json=args.json, saved_to=args.plan_file)
+    _print_plan(plan, snap, as_json=args.json, saved_to=args.plan_file, recoverable_days=recoverable_days)
     return EXIT_OK if plan.delete else EXIT_NOTHING
 
 
-def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
+def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None, recoverable_days: int | None = None) -> None:
+    from aztui.blobs.soft_delete import recoverable_text
+
     if as_json:
         data = {"dry_run": True, **plan.to_dict(), "plan_file": str(saved_to) if saved_to else None,
                 "anomalies": [{"kind": a.kind, "subject": a.subject, "detail": a.detail}
-                              for a in snap.anomalies]}
+                              for a in snap.anomalies], "recoverable_days": recoverable_days}
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
     where = f"{plan.profile}:{plan.container}/{plan.prefix}".rstrip("/")
@@ -270,6 +273,7 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None) -> None:
         print(f"Nothing to delete: {terminal_safe(plan.empty_reason)}.")
     elif plan.kept_summary:
         print(f"Kept: {terminal_safe('; '.join(plan.kept_summary))}.")
+    print(recoverable_text(recoverable_days))
     if saved_to:
         print(f"Saved the plan to {saved_to}. Nothing was deleted. Delete exactly this plan with: "
               f"aztui cache gc {plan.profile} --execute --plan-file {saved_to}")

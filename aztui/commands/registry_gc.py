@@ -94,12 +94,17 @@ async def _run(args: argparse.Namespace, upload_age) -> int:
         registry.require_layout()
         snapshot = await load_snapshot(registry)
         plan = plan_registry_gc(snapshot, delete_untagged=args.delete_untagged, upload_age=upload_age)
+        recoverable_days = await registry.store.delete_retention_days()  # soft delete
         result: dict[str, Any] = {"profile": profile.name, "container": registry.container,
-                                  "dry_run": not args.execute, **plan.to_dict()}
+                                  "dry_run": not args.execute, **plan.to_dict(),
+                                  "recoverable_days": recoverable_days}
         code = EXIT_FAILED if plan.problems else EXIT_OK
         if not args.json:
+            from aztui.blobs.soft_delete import recoverable_text
+
             for line in summary_lines(plan):
                 print(line)
+            print(recoverable_text(recoverable_days))
             for problem in plan.problems:
                 print(f"problem: {problem}", file=sys.stderr)
         if args.execute and not plan.problems and not plan.empty:

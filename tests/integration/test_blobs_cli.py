@@ -130,7 +130,7 @@ def test_du_json_counts_blobs_bytes_and_tiers(setup):
     config, container, key, _ = setup
     data = json.loads(check(run_blobs(config, "du", f"local:{container}/raw", "--json"), secret=key).stdout)
     assert data == {"profile": "local", "container": container, "prefix": "raw/", "blobs": 4, "bytes": 21,
-                    "bytes_by_tier": {"Hot": 19, "Cool": 2}}
+                    "bytes_by_tier": {"Hot": 19, "Cool": 2}, "directories": 0}
     text = check(run_blobs(config, "du", "reg"), secret=key)
     assert f"reg:{container}/raw: 4 blobs, 21 B (21 bytes)" in text.stdout and text.stderr == ""
 

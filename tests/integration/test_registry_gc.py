@@ -105,11 +105,13 @@ def test_cli_json_dry_run_and_stale_uploads(pushed_registry):
         next(m for m in report["delete_manifests"] if m["digest"] == data.digests["nginx_old"]).items()
     assert report["bytes_reclaimed"] == sum(report["blob_sizes"].values()) + report["upload_bytes"]
     assert report["stale_uploads"] == [] and report["marked_count"] > 0
+    assert report["recoverable_days"] == 0  # Azurite: soft delete off
     stale = json.loads(run_gc(data.config, "v3", "--json", "--upload-age", "0s").stdout)["stale_uploads"]
     assert [(u["repository"], u["uuid"]) for u in stale] == [("tools", data.upload_uuid)]
     text = run_gc(data.config, "v3")
     assert text.returncode == 0 and "blob eligible for deletion: sha256:" in text.stdout
     assert "dry run: nothing deleted" in text.stdout
+    assert "Soft delete is off: deleted blobs cannot be recovered." in text.stdout
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ from aztui.ui.widgets.listing import (
     entry_key,
     entry_row,
     is_blob,
+    is_deleted,
     is_folder,
     matches,
     sort_entries,
@@ -41,7 +42,7 @@ DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
 DEFAULT_MAX_ROWS = 50_000
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
-MUTATING_ACTIONS = frozenset({"delete", "mark"})
+MUTATING_ACTIONS = frozenset({"delete", "mark", "undelete"})
 
 
 class ContainersView(Pane):
@@ -64,6 +65,10 @@ class ContainersView(Pane):
         Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark the row for deletion"),
         Binding("x,delete", "delete", "Delete", id="delete", tooltip="Delete the marked rows or the current one"),
+        Binding("D", "toggle_deleted", "Show deleted", id="show-deleted", show=False,
+                tooltip="Show or hide soft-deleted blobs (blob soft delete) in the listing"),
+        Binding("U", "undelete", "Undelete", id="undelete", show=False,
+                tooltip="Undelete the marked soft-deleted blobs or the current one"),
         Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, close the filter", show=False),
     ]
 
@@ -106,6 +111,8 @@ class ContainersView(Pane):
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
         self.marked: set[str] = set()
         self.filter_text = ""
+        self.show_deleted = False   # D: soft-deleted blobs listed too (include=deleted)
+        self.undeleting = False     # the plan under way restores blobs rather than deleting them
 
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
@@ -136,6 +143,7 @@ class ContainersView(Pane):
         """`load` shows `profile`'s account, or straight its container and prefix when it names one;
         the same profile again (refresh) reloads the folder shown."""
         here = self.location if self.profile == profile else None
+        self.show_deleted = self.show_deleted and here is not None
         prefix = f"{profile.prefix.strip('/')}/" if profile.prefix.strip("/") else ""
         self.root = Location(profile.container, prefix) if profile.container else Location()
         self.location = here or self.root
@@ -198,7 +206,8 @@ class ContainersView(Pane):
                     # a screenful first: the first rows paint sooner, the table measures fewer rows
                     size = min(self.page_size, FIRST_PAGE_SIZE) if first else self.page_size
                     page = await store.list_page(location.container, location.listing_prefix,
-                                                 page_size=size, continuation=continuation)
+                                                 page_size=size, continuation=continuation,
+                                                 include_deleted=self.show_deleted)
                     self.post_message(self.PageLoaded(location, page.items, page.continuation, first))
                     rows += len(page.items)
                     continuation, first = page.continuation, False
@@ -212,6 +221,8 @@ class ContainersView(Pane):
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         items = list(event.items)
+        if not event.first:  # a directory marker's folder may come again on a later page (HNS)
+            items = [item for item in items if entry_key(item) not in self.by_key]
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True
@@ -289,6 +300,8 @@ class ContainersView(Pane):
             parts.append(f"only the {len(self.entries):,} loaded rows are sorted, more on the server: L loads all")
         elif self.continuation is not None:
             parts.append("more on the server (scroll or L loads them)")
+        if self.show_deleted:
+            parts.append("soft-deleted blobs shown (D hides them, U undeletes)")
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
         if self.capped:
@@ -340,6 +353,9 @@ class ContainersView(Pane):
     def action_details(self) -> None:
         entry = self.current_entry()
         if entry is None or not is_blob(entry):
+            return
+        if is_deleted(entry):
+            self.notify("A soft-deleted blob: U undeletes it.")
             return
         from aztui.ui.screens.blob_details import BlobDetailsScreen
 
@@ -487,7 +503,7 @@ class ContainersView(Pane):
         targets = [self.by_key[key] for key in self.marked if key in self.by_key]
         if not targets and self.current_entry() is not None:
             targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e)))
+        names = tuple(sorted(e.name for e in targets if is_blob(e) and not is_deleted(e)))
         prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
         if not names and not prefixes:
             self.notify("Nothing to delete: mark rows with space, or put the cursor on a blob or folder.")
@@ -497,11 +513,50 @@ class ContainersView(Pane):
     def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
         from aztui.blobs.deletion import plan_delete
 
+        self.undeleting = False
+        self.PROGRESS = type(self).PROGRESS
         self.plan("Planning the delete…", profile,
                   partial(plan_delete, container=container, names=names, prefixes=prefixes))
 
     def delete_flow(self) -> DeleteFlow:
+        if self.undeleting:
+            from aztui.blobs.soft_delete import execute_undelete
+            from aztui.ui.screens.dialogs import UndeleteReportScreen, UndeleteReview
+
+            return DeleteFlow(UndeleteReview, UndeleteReportScreen, execute_undelete)
         from aztui.blobs.deletion import execute_delete
         from aztui.ui.screens.dialogs import DeleteReportScreen, DeleteReview
 
         return DeleteFlow(DeleteReview, DeleteReportScreen, execute_delete)
+
+    def executing(self, plan) -> tuple[str, int | None]:
+        if self.undeleting:
+            return f"Undeleting {plan.count:,} blob{'s' if plan.count != 1 else ''}…", plan.count
+        return super().executing(plan)
+
+    # --- soft delete: show deleted blobs, undelete them ---------------------------------------
+
+    def action_toggle_deleted(self) -> None:
+        if self.profile is None or self.location.container is None:
+            self.notify("Open a container first: D lists its soft-deleted blobs too.")
+            return
+        self.show_deleted = not self.show_deleted
+        self.go(self.location)
+
+    def action_undelete(self) -> None:
+        if self.profile is None or self.profile.read_only:
+            return  # hidden by check_action; and the client layer refuses anyway
+        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        if not targets and self.current_entry() is not None:
+            targets = [self.current_entry()]
+        names = tuple(sorted(e.name for e in targets if is_blob(e) and is_deleted(e)))
+        if not names:
+            hint = "" if self.show_deleted else " (D shows them)"
+            self.notify(f"Nothing to undelete: mark or put the cursor on a soft-deleted blob{hint}.")
+            return
+        from aztui.blobs.soft_delete import plan_undelete
+
+        self.undeleting = True
+        self.PROGRESS = "Undeleting: {done:,} of {total:,}"
+        self.plan("Planning the undelete…", self.profile,
+                  partial(plan_undelete, container=self.location.container, names=names))

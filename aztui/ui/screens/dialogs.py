@@ -30,6 +30,7 @@ class DestructiveConfirm(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="close")]
     DIALOG_ID = "review"
+    CONFIRM_LABEL, CONFIRM_VARIANT = "Delete", "error"
 
     def __init__(self, plan, profile: Profile) -> None:
         super().__init__()
@@ -46,7 +47,8 @@ class DestructiveConfirm(ModalScreen[bool]):
                 yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
                 yield Input(placeholder=self.profile.name, id="confirm-name")
             with Horizontal(classes="buttons"):
-                yield Button("Delete", variant="error", id="confirm", disabled=self.profile.protected)
+                yield Button(self.CONFIRM_LABEL, variant=self.CONFIRM_VARIANT, id="confirm",
+                             disabled=self.profile.protected)
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
@@ -78,19 +80,48 @@ class DeleteReview(DestructiveConfirm):
 
     def compose_body(self) -> ComposeResult:
         plan = self.plan
-        yield Label(Text(f"Delete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
-                    id="review-title")
+        directories = f" and {plan.directories:,} director{'y' if plan.directories == 1 else 'ies'}" \
+            if plan.directories else ""
+        yield Label(Text(f"Delete {count(plan.count, 'blob')}{directories} ({human_size(plan.bytes)})?",
+                         style="bold"), id="review-title")
         yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
                                    plain(self.profile.name, "bold")), id="review-where")
         names = Text()
         for item in plan.items[:REVIEW_NAMES]:
             names.append(f"  {item.name}", "")
             names.append(f"  {human_size(item.size)}\n", "dim")
-        if plan.count > REVIEW_NAMES:
-            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
+        if len(plan.items) > REVIEW_NAMES:
+            names.append(f"  … and {len(plan.items) - REVIEW_NAMES:,} more\n", "italic")
         yield Static(names, id="review-names")
         yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
                           "changed ones are skipped and reported.", style="dim"))
+        days = getattr(plan, "recoverable_days", None)
+        if hasattr(plan, "recoverable_days"):
+            from aztui.blobs.soft_delete import recoverable_text
+
+            yield Static(Text(recoverable_text(days), style="bold" if days else "dim"), id="review-recoverable")
+
+
+class UndeleteReview(DestructiveConfirm):
+    """Shows an undelete plan (soft-deleted blobs to restore): count, bytes, the first names."""
+
+    CONFIRM_LABEL, CONFIRM_VARIANT = "Undelete", "warning"
+
+    def compose_body(self) -> ComposeResult:
+        plan = self.plan
+        yield Label(Text(f"Undelete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
+                    id="review-title")
+        yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
+                                   plain(self.profile.name, "bold")), id="review-where")
+        names = Text()
+        for item in plan.items[:REVIEW_NAMES]:
+            names.append(f"  {item.name}", "")
+            left = f"  {item.remaining_days} d left" if item.remaining_days is not None else ""
+            names.append(f"  {human_size(item.size)}{left}\n", "dim")
+        if plan.count > REVIEW_NAMES:
+            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
+        yield Static(names, id="review-names")
+        yield Static(Text("Undelete restores each soft-deleted blob with its content and metadata.", style="dim"))
 
 
 class ReportScreen(ModalScreen[None]):
@@ -132,11 +163,38 @@ class DeleteReportScreen(ReportScreen):
         summary = Text()
         for label, outcomes, style in (("skipped, changed since the plan", report.skipped, "yellow"),
                                        ("missing, already gone", report.missing, "dim"),
+                                       ("failed", report.failed, "red"),
+                                       ("directories left in place", getattr(report, "directories_left", []),
+                                        "yellow")):
+            if label.startswith("directories") and not outcomes:
+                continue
+            summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
+            for outcome in outcomes[:REVIEW_NAMES]:
+                summary.append(f"  {outcome.name}", style)
+                if outcome.status in ("failed", "directory_left") and outcome.detail:
+                    summary.append(f"  {outcome.detail}", "dim")
+                summary.append("\n")
+        yield Static(summary, id="report-summary")
+        if report.journal:
+            yield Static(Text(f"journal: {report.journal}", style="dim"))
+
+
+class UndeleteReportScreen(ReportScreen):
+    """What an undelete did: restored, nothing left to restore, failed."""
+
+    DIALOG_ID = "delete-report"
+
+    def compose_body(self) -> ComposeResult:
+        report = self.report
+        yield Label(Text(f"Undeleted {len(report.undeleted):,} of {count(report.plan.count, 'blob')}",
+                         style="bold"))
+        summary = Text()
+        for label, outcomes, style in (("nothing left to restore", report.missing, "dim"),
                                        ("failed", report.failed, "red")):
             summary.append(f"{len(outcomes):,} {label}\n", style if outcomes else "")
             for outcome in outcomes[:REVIEW_NAMES]:
                 summary.append(f"  {outcome.name}", style)
-                if outcome.status == "failed" and outcome.detail:
+                if outcome.detail:
                     summary.append(f"  {outcome.detail}", "dim")
                 summary.append("\n")
         yield Static(summary, id="report-summary")
@@ -171,6 +229,9 @@ class UsageReport(ModalScreen[None]):
         for tier, size in sorted(self.usage.bytes_by_tier.items()):
             table.add_row(plain(tier), Text(""), Text(f"{size:,}", justify="right"),
                           Text(human_size(size), justify="right"), key=tier)
+        if getattr(self.usage, "directories", 0):  # hierarchical namespace: not counted as blobs
+            table.add_row(plain("directories"), Text(f"{self.usage.directories:,}", justify="right"),
+                          Text(""), Text(""), key="directories")
         self.query_one("#close", Button).focus()
 
     @on(Button.Pressed, "#close")

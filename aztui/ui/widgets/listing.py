@@ -62,7 +62,7 @@ def entry_key(entry) -> str:
     if hasattr(entry, "prefix"):
         return f"p:{entry.prefix}"
     if hasattr(entry, "size"):
-        return f"b:{entry.name}"
+        return f"d:{entry.name}" if getattr(entry, "deleted", False) else f"b:{entry.name}"
     return f"c:{entry.name}"
 
 
@@ -76,6 +76,11 @@ def is_folder(entry) -> bool:
 
 def is_blob(entry) -> bool:
     return hasattr(entry, "size")
+
+
+def is_deleted(entry) -> bool:
+    """A soft-deleted blob (listed when the pane shows deleted blobs)."""
+    return getattr(entry, "deleted", False)
 
 
 def matches(entry, location: Location, needle: str) -> bool:
@@ -110,5 +115,9 @@ def entry_row(entry, location: Location, marked: bool) -> tuple[Text, ...]:
     if is_folder(entry):
         return (mark, plain(name, "bold cyan"), Text("folder", style="dim", justify="right"),
                 Text(""), Text(""))
+    if is_deleted(entry):  # soft-deleted: dim and struck, with the days it stays recoverable
+        left = f"deleted, {entry.remaining_days} d left" if entry.remaining_days is not None else "deleted"
+        return (mark, plain(name, "dim strike"), Text(human_size(entry.size), style="dim", justify="right"),
+                plain(left, "red"), plain(when(entry.deleted_on or entry.last_modified), "dim"))
     return (mark, plain(name), Text(human_size(entry.size), justify="right"), plain(entry.tier or ""),
             plain(when(entry.last_modified)))
