@@ -131,9 +131,12 @@ class _Unusual(Exception):
     """The body is not one `_scan_list_blobs` reads: `_parse_tree` reads it instead."""
 
 
-# what the scanner leaves to the XML parser: markup that can hide tags or change text, metadata and
-# tags (element names of the user's choosing), namespaces, CRs (XML turns CR LF into LF)
-_UNUSUAL = ("<!", "<?", "<Metadata", "<Tags", "xmlns", "\r")
+# what the scanner leaves to the XML parser: markup that can hide tags or change text, tags (element
+# names of the user's choosing), namespaces, CRs (XML turns CR LF into LF), soft-deleted blobs.
+# Metadata (also names of the user's choosing) is cut out first by `_cut_metadata`.
+_UNUSUAL = ("<!", "<?", "<Tags", "xmlns", "\r", "<Deleted")
+_METADATA = re.compile(r"<Metadata ?/>|<Metadata>(.*?)</Metadata>", re.S)
+_METADATA_ITEM = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>([^<]*)</\1>|<([A-Za-z_][A-Za-z0-9_]*) ?/>")
 # every element named "Blob..." must be one of these, written just so
 _BLOB_TAGS = ("<Blob>", "<Blobs", "<BlobPrefix>", "<BlobType")
 # a blob as the service writes it, up to its content type: one match instead of a search per field
@@ -203,6 +206,32 @@ def _name_at(text: str, at: int, end: int) -> str:
     return unquote(value) if flag and flag.lower() in _TRUE else value
 
 
+def _cut_metadata(text: str) -> tuple[str, list[dict]]:
+    """The text with each blob's `<Metadata>` section replaced by `<Metadata/>`, and the sections'
+    contents in order. Raises `_Unusual` for anything but plain `<key>text</key>` entries."""
+    found: list[dict] = []
+
+    def cut(match: re.Match) -> str:
+        inner = match[1] or ""
+        items: dict = {}
+        at = 0
+        for item in _METADATA_ITEM.finditer(inner):
+            if item.start() != at:
+                raise _Unusual
+            at = item.end()
+            if item[1] is not None:
+                value = item[2]
+                items[item[1]] = (_ENTITY.sub(_entity, value) if "&" in value else value) or None
+            else:
+                items[item[3]] = None  # an empty element, as the XML parser reads it
+        if at != len(inner):
+            raise _Unusual
+        found.append(items)
+        return "<Metadata/>"
+
+    return _METADATA.sub(cut, text), found
+
+
 def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None] | None:
     """`parse_list_blobs` without an XML parser, for the pages the service sends: None (or `_Unusual`)
     for any other body. The tags it looks for cannot hide in text (a '<' there is escaped), so
@@ -220,6 +249,12 @@ def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
     if not text.rstrip().endswith("</EnumerationResults>") or any(mark in text for mark in _UNUSUAL) \
             or text.count("<Blob") != sum(text.count(tag) for tag in _BLOB_TAGS):
         return None
+    metadata: list[dict] = []
+    if "<Metadata" in text:  # asked for by list_page (directory markers); most blobs have none
+        text, metadata = _cut_metadata(text)
+        if text.count("<Metadata") != len(metadata):
+            raise _Unusual
+    next_metadata = iter(metadata)
     items: list[BlobInfo | PrefixInfo] = []
     at = text.find("<BlobPrefix>")
     while at >= 0:
@@ -256,9 +291,10 @@ def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
                 when = dates[modified] = rfc1123(modified)
         else:
             when = None
+        meta = next(next_metadata) if metadata and text.find("<Metadata/>", field, end) >= 0 else {}
         items.append(BlobInfo(name, int(size) if size else 0, when,
                               f'"{etag}"' if etag and etag[0] != '"' and etag[:3] != 'W/"' else quoted_etag(etag),
-                              tier, content_type or None, {}))
+                              tier, content_type or None, meta))
         at = text.find("<Blob>", end)
     marker = text.find("<NextMarker", max(text.find("</Blobs>", end), end))
     next_marker = None

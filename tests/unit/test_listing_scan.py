@@ -64,7 +64,23 @@ def blobs(draw) -> str:
         value = FIELDS[tag] if tag != "Content-Type" else draw(st.sampled_from(["text/plain", "a&b", "x<y"]))
         props += (f"<{tag}>{xml_text(value, draw(st.booleans()))}</{tag}>" if form == "full"
                   else f"<{tag}></{tag}>" if form == "empty" else f"<{tag} />")
-    return f"<Blob><Name{encoded}>{xml_text(name, draw(st.booleans()))}</Name><Properties>{props}</Properties></Blob>"
+    return (f"<Blob><Name{encoded}>{xml_text(name, draw(st.booleans()))}</Name><Properties>{props}</Properties>"
+            f"{draw(metadata())}</Blob>")
+
+
+# metadata keys of the user's choosing, the scanner's own tag names among them
+keys = st.sampled_from(["hdi_isfolder", "Name", "Blob", "Etag", "Properties", "AccessTier", "Metadata", "k_1"])
+
+
+@st.composite
+def metadata(draw) -> str:
+    form = draw(st.sampled_from(["none", "none", "self-closing", "empty", "items"]))
+    if form != "items":
+        return {"none": "", "self-closing": draw(st.sampled_from(["<Metadata />", "<Metadata/>"])),
+                "empty": "<Metadata></Metadata>"}[form]
+    items = draw(st.dictionaries(keys, st.one_of(names, st.just("")), max_size=3))
+    return "<Metadata>" + "".join(f"<{k}>{xml_text(v, draw(st.booleans()))}</{k}>" if v else f"<{k} />"
+                                  for k, v in items.items()) + "</Metadata>"
 
 
 @st.composite
@@ -84,8 +100,6 @@ def test_the_scanner_reads_generated_pages_as_the_parser_does(items, marker):
 
 
 UNUSUAL = {
-    "metadata": page("<Blob><Name>m</Name><Properties><Etag>1</Etag></Properties><Metadata><Name>n</Name>"
-                     "<Etag>2</Etag></Metadata></Blob>"),
     "comment": page("<!-- <Blob><Name>ghost</Name><Properties/></Blob> --><Blob><Name>a</Name><Properties>"
                     "<Etag>1</Etag></Properties></Blob>"),
     "cdata": page("<Blob><Name><![CDATA[<b>]]></Name><Properties><Etag>1</Etag></Properties></Blob>"),
@@ -101,6 +115,18 @@ def test_pages_it_cannot_read_safely_go_to_the_parser():
     for label, body in UNUSUAL.items():
         assert scanned(body) is None, label
         assert parse_list_blobs(body) == _parse_tree(body), label
+
+
+def test_metadata_is_read_on_the_fast_path():
+    """list_page asks for metadata (ADLS Gen2 directory markers): those pages must not fall back."""
+    body = page("<Blob><Name>a</Name><Properties><Etag>1</Etag></Properties><Metadata><hdi_isfolder>true"
+                "</hdi_isfolder></Metadata></Blob><Blob><Name>a/b</Name><Properties><Etag>2</Etag></Properties>"
+                "<Metadata /></Blob><Blob><Name>m</Name><Properties><Etag>3</Etag></Properties><Metadata>"
+                "<Name>n</Name><Etag>2&amp;3</Etag></Metadata></Blob>")
+    items, _ = scanned(body)
+    assert [b.metadata for b in items] == [{"hdi_isfolder": "true"}, {}, {"Name": "n", "Etag": "2&3"}]
+    assert [b.is_directory for b in items] == [True, False, False]
+    assert (items, None) == _parse_tree(body)
 
 
 def test_malformed_pages_still_raise():
