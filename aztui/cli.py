@@ -86,7 +86,8 @@ def add_demo_parser(commands) -> None:
     demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
     demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
     demo.add_argument("--no-tui", action="store_true",
-                      help="seed, write the demo profiles file, print its path and stop")
+                      help="no TUI: seed, write the demo profiles file, print its path and commands to "
+                           "try, and keep Azurite serving until Ctrl-C (then exit 130)")
     demo.add_argument("--config-out", metavar="PATH", help="where to write the demo profiles file")
 
 
@@ -128,7 +129,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from aztui.demo.run import run_demo
 
         config_out = Path(args.config_out) if args.config_out else None
-        return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)
+        return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui, serve=args.no_tui)
     if args.command == "profiles":
         return run_profiles_command(args)
     if args.command == "blobs":
