@@ -17,7 +17,7 @@ from aztui.errors import AztuiError
 from aztui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 COMMANDS = ("profiles", "blobs", "cache", "registry", "demo")
-OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file")
+OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file", "--view-max")
 
 
 def command_in(argv: list[str]) -> str | None:
@@ -59,6 +59,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--log-file", metavar="PATH",
                         help="log file (default: $AZTUI_LOG_FILE, else the user log dir); never the terminal")
     parser.add_argument("--verbose", action="store_true", help="log debug records, SDK requests included")
+    parser.add_argument("--view-max", metavar="SIZE",
+                        help="largest blob the TUI's v opens in $PAGER (default: $AZTUI_VIEW_MAX, else 10MiB)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:  # in this order in `--help`
         if name not in wanted:
@@ -157,9 +159,12 @@ def open_tui(args: argparse.Namespace) -> int:
     profile_set = load_profile_set(args)
     if args.profile:
         profile_set.get(args.profile)  # an unknown or invalid name fails here, with "did you mean"
+    from aztui.blobs.viewing import parse_size, view_max
     from aztui.ui.app import create_app
 
-    create_app(profile_set, profile_name=args.profile).run()
+    app = create_app(profile_set, profile_name=args.profile)
+    app.view_max = parse_size(args.view_max) if args.view_max else view_max()  # bad sizes: exit 2 here
+    app.run()
     return EXIT_OK
 
 

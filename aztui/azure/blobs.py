@@ -24,7 +24,7 @@ from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
 
 __all__ = ["BatchAnswer", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore", "ChangedSinceListedError",
-           "ContainerInfo", "PrefixInfo", "TierResult"]
+           "ContainerInfo", "PrefixInfo", "TierResult", "blob_url"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,23 @@ def _tier(name: str | None) -> Any:
 
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"  # what the SDK uploads without content settings
+
+
+def blob_url(profile: Profile, container: str | None = None, name: str = "",
+             environ: Mapping[str, str] = os.environ) -> str:
+    """The plain URL of the account, a container or a blob: never a SAS or any other query."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from aztui.azure.credentials import plan_auth
+
+    account_url = plan_auth(profile, environ).account_url or ""
+    parts = urlsplit(account_url)
+    path = parts.path.rstrip("/")
+    if container:
+        path += "/" + quote(container, safe="$")
+        if name:
+            path += "/" + quote(name, safe="/~")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 class ChangedSinceListedError(ServiceError):

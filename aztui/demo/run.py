@@ -123,6 +123,7 @@ def commands_to_try(config_out: Path) -> list[str]:
     return [f"aztui --config {config} blobs ls demo",
             f"aztui --config {config} blobs ls demo:backups --recursive",
             f"aztui --config {config} blobs du demo:datasets/raw --json",
+            f"aztui --config {config} blobs tier demo:backups/postgres --prefix --tier Cool   # a dry run",
             f"aztui --config {config} cache ls demo-cache",
             f"aztui --config {config} registry ls demo-registry",
             f"aztui --config {config}                 # the TUI on this demo"]
