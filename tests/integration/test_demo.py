@@ -302,13 +302,20 @@ def test_demo_no_tui_serves_until_ctrl_c(tmp_path):
         output = "\n".join(lines)
         assert "until Ctrl-C" in output, output
         azurite_pid = int(re.search(r"\(pid (\d+)\)", output)[1])
-        pasted = next(line.strip() for line in lines if line.strip().endswith("demo:backups --recursive"))
-        words = shlex.split(pasted)  # the path has a space: it must come quoted
-        assert words[0] == "aztui"
-        listed = subprocess.run([sys.executable, "-m", "aztui", *words[1:]], capture_output=True,
-                                text=True, env=env, timeout=60)
-        assert listed.returncode == 0, listed.stderr
-        assert "postgres/2025-10-01/full.dump.gz" in listed.stdout, listed.stdout
+        pasted = [line.strip() for line in lines if line.startswith("  aztui --config")]
+        assert len(pasted) >= 5
+        outputs = {}
+        for command in pasted:
+            words = shlex.split(command, comments=True)  # as a shell reads it; the path has a space
+            if words[-1].startswith("--config") or len(words) == 3:
+                continue  # the TUI itself
+            assert words[0] == "aztui"
+            done = subprocess.run([sys.executable, "-m", "aztui", *words[1:]], capture_output=True,
+                                  text=True, env=env, timeout=60)
+            assert done.returncode == 0, (command, done.stderr)
+            outputs[" ".join(words[3:])] = done.stdout
+        assert "postgres/2025-10-01/full.dump.gz" in outputs["blobs ls demo:backups --recursive"]
+        assert "Dry run" in outputs["blobs tier demo:backups/postgres --prefix --tier Cool"]
         os.kill(azurite_pid, 0)  # still serving after the command
         demo.send_signal(signal.SIGINT)
         rest, _ = demo.communicate(timeout=30)
