@@ -268,7 +268,7 @@ class AztuiApp(App[None]):
             if target is not None:
                 go_to(self, target)
 
-        self.push_screen(JumpBar(known_targets(self)), chosen)
+        self.push_screen(JumpBar(known_targets(self), self.containers.profile), chosen)
 
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen

@@ -38,6 +38,7 @@ async def jump(pilot, text: str, *, complete: bool = False) -> None:
     pilot.app.screen.query_one("#jump-input", Input).value = text
     await pilot.pause()
     if complete:
+        await settle(pilot)  # the containers read for completion
         await pilot.press("tab")
     await pilot.press("enter")
     await settle(pilot)
@@ -58,6 +59,17 @@ async def test_jump_to_a_container_a_folder_a_profile_and_a_pane(profiles, layou
         assert app.profile.name == "other"
         await jump(pilot, "cache")
         assert app.query_one(TabbedContent).active == "cache-pane"
+
+
+async def test_completion_reads_the_containers_from_inside_a_folder(profiles, layout):
+    app, running = start(profiles, "account")
+    async with running as pilot:
+        await settle(pilot)
+        await jump(pilot, f"{layout}/logs/")
+        assert app.containers.location.prefix == "logs/"
+        await jump(pilot, layout[:8], complete=True)  # the pane shows a folder: the bar read the containers
+        here = app.containers.location
+        assert (here.container, here.prefix) == (layout, "")
 
 
 async def test_escape_closes_the_jump_bar_without_moving(profiles, layout):

@@ -598,7 +598,7 @@ class ContainersView(Pane):
         else:
             text = name or container
         self.app.copy_to_clipboard(text)
-        self.set_status(f"Copied the {'URL' if what == 'url' else 'name'} to the clipboard: {text}")
+        self.set_status(f"Copied the {'URL' if what == 'url' else 'name'}: {text}")
 
     def action_view(self) -> None:
         """Download the blob (up to the view limit) to a private temp file and open it in $PAGER."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -23,10 +23,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from aztui.errors import AztuiError
+from aztui.ui.lazy import opened_blob_store
 from aztui.ui.widgets.listing import Location
 
 PANE_NAMES = ("containers", "registry", "cache")
 MAX_SUGGESTIONS = 12
+MAX_CONTAINERS = 5000  # containers read for completion when the bar opens
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,10 @@ def go_to(app, target: JumpTarget) -> None:
 
 
 def matching(targets: list[JumpTarget], text: str) -> list[JumpTarget]:
-    """Targets starting with `text` first, then those containing it (case-insensitive)."""
+    """Targets starting with `text` first (shortest first: the nearest completion), then those
+    containing it (case-insensitive)."""
     needle = text.strip().lower()
-    starts = [t for t in targets if t.value.lower().startswith(needle)]
+    starts = sorted((t for t in targets if t.value.lower().startswith(needle)), key=lambda t: len(t.value))
     contains = [t for t in targets if needle in t.value.lower() and t not in starts]
     return (starts + contains)[:MAX_SUGGESTIONS]
 
@@ -103,9 +107,11 @@ class JumpBar(ModalScreen["JumpTarget | None"]):
                 Binding("tab", "complete", "Complete", id="jump-complete", show=False),
                 Binding("down", "move(1)", "Next", show=False), Binding("up", "move(-1)", "Previous", show=False)]
 
-    def __init__(self, targets: list[JumpTarget]) -> None:
+    def __init__(self, targets: list[JumpTarget], profile=None) -> None:
+        """`profile`: the active storage profile, whose containers are read for completion."""
         super().__init__()
         self.targets = targets
+        self.profile = profile
 
     def compose(self) -> ComposeResult:
         with Vertical(id="jump", classes="dialog"):
@@ -117,6 +123,24 @@ class JumpBar(ModalScreen["JumpTarget | None"]):
     def on_mount(self) -> None:
         self._suggest("")
         self.query_one("#jump-input", Input).focus()
+        if self.profile is not None and self.profile.kind != "acr":
+            self._read_containers()
+
+    @work(exclusive=True, exit_on_error=False, group="jump")
+    async def _read_containers(self) -> None:
+        """The account's containers (the pane may be deep in one), added to the suggestions."""
+        names: list[str] = []
+        try:
+            async with opened_blob_store(self.profile) as store:
+                async for info in store.iter_containers():
+                    names.append(info.name)
+                    if len(names) >= MAX_CONTAINERS:
+                        break
+        except AztuiError:
+            return  # completion only: the jump itself says what is wrong
+        known = set(self.targets)
+        self.targets += [t for t in (JumpTarget("path", f"{name}/") for name in names) if t not in known]
+        self._suggest(self.query_one("#jump-input", Input).value)
 
     def _suggest(self, text: str) -> None:
         options = self.query_one("#jump-suggestions", OptionList)

@@ -84,7 +84,8 @@ class TierReview(DestructiveConfirm):
         if plan.already:
             notes.append(f"{count(len(plan.already), 'blob')} already {plan.tier}: left alone.")
         if plan.rehydrations:
-            notes.append(f"{count(plan.rehydrations, 'blob')} leave Archive: rehydration takes hours "
+            verb = "leaves" if plan.rehydrations == 1 else "leave"
+            notes.append(f"{count(plan.rehydrations, 'blob')} {verb} Archive: rehydration takes hours "
                          "(High priority: usually under one).")
         if plan.tier == "Archive":
             notes.append("Archived blobs cannot be read until rehydrated, which takes hours.")
