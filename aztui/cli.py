@@ -17,7 +17,7 @@ from aztui.errors import AztuiError
 from aztui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 COMMANDS = ("profiles", "blobs", "cache", "registry", "demo")
-OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file")
+OPTIONS_WITH_VALUE = ("--config", "--profile", "--log-file", "--view-max")
 
 
 def command_in(argv: list[str]) -> str | None:
@@ -59,6 +59,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--log-file", metavar="PATH",
                         help="log file (default: $AZTUI_LOG_FILE, else the user log dir); never the terminal")
     parser.add_argument("--verbose", action="store_true", help="log debug records, SDK requests included")
+    parser.add_argument("--view-max", metavar="SIZE",
+                        help="largest blob the TUI's v opens in $PAGER (default: $AZTUI_VIEW_MAX, else 10MiB)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:  # in this order in `--help`
         if name not in wanted:
@@ -86,7 +88,8 @@ def add_demo_parser(commands) -> None:
     demo = commands.add_parser("demo", help="start a local Azurite with sample data and open the TUI on it")
     demo.add_argument("--blobs", type=int, default=3000, help="how many sample blobs to seed (default 3000)")
     demo.add_argument("--no-tui", action="store_true",
-                      help="seed, write the demo profiles file, print its path and stop")
+                      help="no TUI: seed, write the demo profiles file, print its path and commands to "
+                           "try, and keep Azurite serving until Ctrl-C (then exit 130)")
     demo.add_argument("--config-out", metavar="PATH", help="where to write the demo profiles file")
 
 
@@ -128,7 +131,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from aztui.demo.run import run_demo
 
         config_out = Path(args.config_out) if args.config_out else None
-        return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui)
+        return run_demo(config_out=config_out, blobs=args.blobs, headless=args.no_tui, serve=args.no_tui)
     if args.command == "profiles":
         return run_profiles_command(args)
     if args.command == "blobs":
@@ -156,9 +159,12 @@ def open_tui(args: argparse.Namespace) -> int:
     profile_set = load_profile_set(args)
     if args.profile:
         profile_set.get(args.profile)  # an unknown or invalid name fails here, with "did you mean"
+    from aztui.blobs.viewing import parse_size, view_max
     from aztui.ui.app import create_app
 
-    create_app(profile_set, profile_name=args.profile).run()
+    app = create_app(profile_set, profile_name=args.profile)
+    app.view_max = parse_size(args.view_max) if args.view_max else view_max()  # bad sizes: exit 2 here
+    app.run()
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ from aztui.errors import AztuiError, ServiceError
 from aztui.profiles.model import Profile
 
 __all__ = ["BatchAnswer", "BatchRefusedError", "BlobDetails", "BlobInfo", "BlobPage", "BlobStore",
-           "ChangedSinceListedError", "ContainerInfo", "PrefixInfo"]
+           "ChangedSinceListedError", "ContainerInfo", "PrefixInfo", "TierResult", "blob_url"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,14 @@ class ContainerInfo:
     public_access: str | None        # None (private), "container" or "blob"
     lease_state: str | None
     metadata: dict = field(default_factory=dict)
+    # read by `get_container_details` only (listings leave them None)
+    etag: str | None = None
+    lease_status: str | None = None
+    lease_duration: str | None = None
+    immutable_storage_with_versioning: bool | None = None
+    has_immutability_policy: bool | None = None
+    has_legal_hold: bool | None = None
+    default_encryption_scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,13 @@ class BlobDetails:
     archive_status: str | None       # rehydration in progress, e.g. "rehydrate-pending-to-hot"
     version_id: str | None
     server_encrypted: bool | None
+    rehydrate_priority: str | None = None  # "Standard" or "High" while rehydrating from Archive
 
 
 DeleteResult = Literal["deleted", "changed", "missing"]
 # a directory of a hierarchical-namespace account: also "not_empty" (something is in it now)
 DirectoryDeleteResult = Literal["deleted", "changed", "missing", "not_empty"]
+TierResult = Literal["set", "rehydrating", "changed", "missing"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,23 @@ def _tier(name: str | None) -> Any:
 
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"  # what the SDK uploads without content settings
+
+
+def blob_url(profile: Profile, container: str | None = None, name: str = "",
+             environ: Mapping[str, str] = os.environ) -> str:
+    """The plain URL of the account, a container or a blob: never a SAS or any other query."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from aztui.azure.credentials import plan_auth
+
+    account_url = plan_auth(profile, environ).account_url or ""
+    parts = urlsplit(account_url)
+    path = parts.path.rstrip("/")
+    if container:
+        path += "/" + quote(container, safe="$")
+        if name:
+            path += "/" + quote(name, safe="/~")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 class ChangedSinceListedError(ServiceError):
@@ -358,6 +385,49 @@ class BlobStore:
                 return "missing"
             return "changed"
 
+    async def set_tier_if_unchanged(self, container: str, name: str, etag: str, tier: str, *,
+                                    rehydrate_priority: str | None = None) -> TierResult:
+        """Set the access tier of a blob only if its ETag is still `etag`.
+
+        Set Blob Tier takes no If-Match (only a lease and x-ms-if-tags; it does not change the
+        ETag either), so the ETag is read just before: "changed" or "missing" sends nothing.
+        "set" (200: done) or "rehydrating" (202: an Archive blob is on its way to an online tier).
+        Other failures raise a mapped `AztuiError` (a read-only profile's `ReadOnlyError` too).
+        """
+        from azure.core.exceptions import ResourceNotFoundError
+
+        client = self._container(container).get_blob_client(name)
+        async with azure_errors(f"setting the tier of {container}/{name}"):
+            try:
+                props = await client.get_blob_properties()
+            except ResourceNotFoundError:
+                return "missing"
+            if quoted_etag(props.etag) != quoted_etag(etag):
+                return "changed"
+            priority = {"rehydrate_priority": rehydrate_priority} if rehydrate_priority else {}
+            statuses: list[int] = []  # the SDK returns None: the status comes from the response hook
+            await client.set_standard_blob_tier(
+                _tier(tier), **priority,
+                raw_response_hook=lambda response: statuses.append(response.http_response.status_code))
+        return "rehydrating" if statuses[-1:] == [202] else "set"
+
+    async def get_container_details(self, name: str) -> ContainerInfo:
+        """One container's properties: public access, lease, metadata, ETag, last modified."""
+        async with azure_errors(f"reading the properties of container {name}"):
+            props = await self._container(name).get_container_properties()
+        info = _container_info(props)
+        return ContainerInfo(name=name, last_modified=info.last_modified, public_access=info.public_access,
+                             lease_state=info.lease_state, metadata=info.metadata,
+                             etag=quoted_etag(getattr(props, "etag", None)) or None,
+                             lease_status=_text(getattr(props.lease, "status", None)),
+                             lease_duration=_text(getattr(props.lease, "duration", None)),
+                             immutable_storage_with_versioning=getattr(
+                                 props, "immutable_storage_with_versioning_enabled", None),
+                             has_immutability_policy=getattr(props, "has_immutability_policy", None),
+                             has_legal_hold=getattr(props, "has_legal_hold", None),
+                             default_encryption_scope=getattr(getattr(props, "encryption_scope", None),
+                                                              "default_encryption_scope", None))
+
     async def delete_batch_if_unchanged(self, container: str,
                                         blobs: Sequence[tuple[str, str]]) -> list[BatchAnswer]:
         """One Blob Batch request deleting each `(name, etag)` only while it still has that ETag.
@@ -545,6 +615,7 @@ class BlobStore:
             archive_status=_text(props.archive_status),
             version_id=props.version_id,
             server_encrypted=props.server_encrypted,
+            rehydrate_priority=_text(getattr(props, "rehydrate_priority", None)),
         )
 
     async def download_to(self, container: str, name: str, path: Path, *, overwrite: bool = False,

@@ -1,4 +1,4 @@
-"""`aztui blobs ls | du | rm | undelete`: the Containers pane's work, headless.
+"""`aztui blobs ls | du | rm | undelete | tier`: the Containers pane's work, headless.
 
 Targets are `PROFILE[:CONTAINER[/PATH]]` (see `aztui.commands.targets`). Output is a readable table or,
 with --json, JSON on stdout; `ls --json` streams one array, page by page, so memory stays
@@ -116,12 +116,37 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     undelete.add_argument("--prefix", action="store_true", help="each PATH is a folder: every deleted blob below it")
     undelete.add_argument("--execute", action="store_true", help="really undelete (default: dry run)")
     undelete.add_argument("--json", action="store_true", help="print JSON")
+    add_tier_parser(actions)
     return blobs
+
+
+def add_tier_parser(actions: Any) -> argparse.ArgumentParser:
+    tier = actions.add_parser(
+        "tier", help="change the access tier of blobs: a dry run unless --execute",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Plan a change of access tier (Hot, Cool, Cold, Archive) for blobs (exact names, or "
+                    "whole folders with --prefix) and print the plan. Nothing changes without --execute. "
+                    "Set Blob Tier takes no If-Match, so each blob's ETag is read again right before its "
+                    "tier is set: a blob changed since the plan is skipped and reported. Leaving Archive "
+                    "starts a rehydration (hours) at --rehydrate-priority.",
+        epilog="examples:\n"
+               "  aztui blobs tier prod:backups/2024 --prefix --tier Archive      dry run: print the plan\n"
+               "  aztui blobs tier prod:backups/old.tar --tier Hot --rehydrate-priority High --execute\n\n"
+               "All targets must name the same profile and container. A journal of every change is\n"
+               "written (owner-only) to the user state dir, aztui/journals/.\n" + TARGET_HELP)
+    tier.add_argument("targets", nargs="*", metavar="PROFILE:CONTAINER/PATH")
+    tier.add_argument("--tier", required=True, metavar="TIER", help="Hot, Cool, Cold or Archive")
+    tier.add_argument("--rehydrate-priority", metavar="P",
+                      help="Standard (default) or High: how fast an Archive blob comes back online")
+    tier.add_argument("--prefix", action="store_true", help="each PATH is a folder: every blob below it")
+    tier.add_argument("--execute", action="store_true", help="really change the tiers (default: dry run)")
+    tier.add_argument("--json", action="store_true", help="print JSON")
+    return tier
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `aztui blobs ...`; AztuiErrors propagate to the caller, which renders them."""
-    command = {"ls": run_ls, "du": run_du, "rm": run_rm, "undelete": run_undelete}[args.blobs_command]
+    command = {"ls": run_ls, "du": run_du, "rm": run_rm, "undelete": run_undelete, "tier": run_tier}[args.blobs_command]
     try:
         return asyncio.run(command(args))
     except BrokenPipeError:  # `aztui blobs ls ... | head`
@@ -606,3 +631,89 @@ def _print_undelete_report(report, *, as_json: bool) -> int:
     if report.journal:
         print(f"Journal: {report.journal}")
     return EXIT_OK if ok else EXIT_FAILED
+
+
+# --- tier -----------------------------------------------------------------------------------
+
+async def run_tier(args: argparse.Namespace) -> int:
+    """`blobs tier`: plan, print; with --execute, change exactly the plan. Exit 0, 1 (any skipped or
+    failed), 2 (bad input)."""
+    from aztui.blobs.tiering import plan_tier, priority_name, tier_name
+
+    tier = tier_name(args.tier)  # bad input fails before the profiles file is read
+    priority = priority_name(args.rehydrate_priority, tier)
+    if not args.targets:
+        raise TargetError("name the blobs whose tier to change",
+                          hint="aztui blobs tier PROFILE:CONTAINER/PATH ... --tier Cool")
+    targets = [parse_target(text) for text in args.targets]
+    first = targets[0]
+    for text, target in zip(args.targets, targets):
+        if (target.profile, target.container) != (first.profile, first.container):
+            raise TargetError(f"target {text!r} is in another profile or container than {args.targets[0]!r}",
+                              hint="one tier command changes one container; run it once per container")
+        if not target.prefix.strip("/"):
+            raise TargetError(f"target {text!r} names no blob or folder",
+                              hint="write PROFILE:CONTAINER/PATH (a folder with --prefix)")
+    profile = load_profile(args, first.profile)
+    locations = [resolve(target, profile) for target in targets]
+    container = locations[0].container
+    if container is None or any(not loc.prefix for loc in locations):
+        raise TargetError("tier needs a container and a path in it",
+                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
+    paths = [loc.prefix for loc in locations]
+    async with _open(profile) as store:
+        plan = await plan_tier(store, container, tier, rehydrate_priority=priority,
+                               names=[] if args.prefix else paths, prefixes=paths if args.prefix else [])
+        if args.execute:
+            return await _execute_tier(store, plan, as_json=args.json)
+    _print_tier_plan(plan, as_json=args.json)
+    return EXIT_OK
+
+
+def _tier_change(plan) -> str:
+    priority = f", rehydrate priority {plan.rehydrate_priority}" if plan.rehydrate_priority else ""
+    return f"{plan.tier}{priority}"
+
+
+def _print_tier_plan(plan, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({**plan.to_dict(), "executed": False}, indent=2, ensure_ascii=False))
+        return
+    print(f"Plan: set {plan.count} blobs ({human_size(plan.bytes)}) in {plan.profile}:{plan.container} "
+          f"to {_tier_change(plan)}")
+    for item in plan.items:
+        print(f"  {item.tier or '?':<8} → {plan.tier:<8} {item.size:>14}  {terminal_safe(item.name)}")
+    if plan.rehydrations:
+        print(f"{plan.rehydrations} of them leave Archive: each is rehydrated, which takes hours.")
+    if plan.already:
+        print(f"{len(plan.already)} already {plan.tier}, left alone.")
+    print("Dry run: no tier was changed. Add --execute to change them.")
+
+
+async def _execute_tier(store, plan, *, as_json: bool) -> int:
+    from aztui.blobs.tiering import execute_tier
+
+    report = await execute_tier(store, plan)
+    if as_json:
+        print(json.dumps({
+            "executed": True, "profile": plan.profile, "container": plan.container, "tier": plan.tier,
+            "rehydrate_priority": plan.rehydrate_priority, "planned": plan.count,
+            "changed": len(report.done), "rehydrating": [o.name for o in report.with_status("rehydrating")],
+            "already_in_tier": list(plan.already),
+            "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
+            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
+            "journal": str(report.journal) if report.journal else None,
+        }, indent=2, ensure_ascii=False))
+        return EXIT_OK if report.ok else EXIT_FAILED
+    print(f"Set {len(report.done)} of {plan.count} planned blobs in {plan.profile}:{plan.container} "
+          f"to {_tier_change(plan)}")
+    for label, outcomes in (("rehydrating (hours)", report.with_status("rehydrating")),
+                            ("skipped, changed since the plan", report.skipped),
+                            ("already gone", report.missing), ("failed", report.failed)):
+        if outcomes:
+            print(f"{len(outcomes)} {label}:")
+            for o in outcomes:
+                print(f"  {terminal_safe(o.name)}" + (f": {o.detail}" if label == "failed" else ""))
+    if report.journal:
+        print(f"Journal: {report.journal}")
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Callable
 
 from aztui.demo.sample_data import CACHE_NAMES, seed_demo_data
 from aztui.errors import AztuiError
-from aztui.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from aztui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from aztui.units import human_size
 
 # --- profiles ----------------------------------------------------------------------------
@@ -72,10 +74,12 @@ def write_private(path: Path, text: str) -> None:
 # --- the command -------------------------------------------------------------------------
 
 def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: bool = False,
-             say: Callable[[str], None] = print) -> int:
+             serve: bool = False, say: Callable[[str], None] = print) -> int:
     """Start Azurite, seed it, write the demo profiles, open the TUI; always stop Azurite.
 
-    `headless=True` stops after printing the profiles file path and a summary.
+    `headless=True` opens no TUI: with `serve` (`aztui demo --no-tui`) Azurite keeps serving,
+    and commands to try are printed, until Ctrl-C or SIGTERM (exit 130) or until Azurite
+    dies (exit 1); without it, it stops after printing the profiles file path and a summary.
     Returns a process exit code.
     """
     from aztui.demo.azurite import start_azurite
@@ -93,7 +97,7 @@ def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: boo
         say(f"Seeded {summary.total_blobs} blobs ({human_size(summary.total_bytes)}):\n{summary.render()}")
         say(f"Profiles file: {config_out}")
         if headless:
-            return EXIT_OK
+            return serve_until_interrupted(server, config_out, say) if serve else EXIT_OK
         from aztui.ui.app import create_app
 
         app = create_app(profile_set, profile_name="demo")
@@ -111,6 +115,30 @@ def run_demo(*, config_out: Path | None = None, blobs: int = 3000, headless: boo
             server.stop()
         if previous_sigterm is not None:
             signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def commands_to_try(config_out: Path) -> list[str]:
+    """Headless commands that work on the demo data when pasted into a shell."""
+    config = shlex.quote(str(config_out))
+    return [f"aztui --config {config} blobs ls demo",
+            f"aztui --config {config} blobs ls demo:backups --recursive",
+            f"aztui --config {config} blobs du demo:datasets/raw --json",
+            f"aztui --config {config} blobs tier demo:backups/postgres --prefix --tier Cool   # a dry run",
+            f"aztui --config {config} cache ls demo-cache",
+            f"aztui --config {config} registry ls demo-registry",
+            f"aztui --config {config}                 # the TUI on this demo"]
+
+
+def serve_until_interrupted(server, config_out: Path, say: Callable[[str], None]) -> int:
+    """Keep Azurite serving until Ctrl-C (or SIGTERM): the caller's `finally` stops it."""
+    say("Azurite keeps serving the demo until Ctrl-C. Try, in another terminal:")
+    for command in commands_to_try(config_out):
+        say(f"  {command}")
+    say(f"(or: export AZTUI_CONFIG={shlex.quote(str(config_out))})")
+    sys.stdout.flush()  # the lines above must reach a pipe before the wait
+    code = server.process.wait()  # Ctrl-C raises KeyboardInterrupt here
+    say(f"Azurite exited on its own (exit code {code}):\n{server.log().strip()[-500:]}")
+    return EXIT_FAILED
 
 
 def _raise_on_sigterm():

@@ -32,12 +32,19 @@ if TYPE_CHECKING:
 PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
 
 
+def jump_provider():
+    """The palette's jump targets (`screens/jump.py`), imported when the palette first opens."""
+    from aztui.ui.screens.jump import JumpProvider
+
+    return JumpProvider
+
+
 class AztuiApp(App[None]):
     """The terminal admin tool; works on one profile at a time, switchable with `p`."""
 
     TITLE = "aztui"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {ActionsProvider}
+    COMMANDS = App.COMMANDS | {ActionsProvider, jump_provider}
     # binding ids are what `[keymap]` in the profiles file remaps, e.g. `profiles = "o"`
     BINDINGS = [
         Binding("1", "show_pane('containers')", "Containers", id="pane-containers",
@@ -51,6 +58,8 @@ class AztuiApp(App[None]):
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Reload the current pane"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Every key binding"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit aztui"),
+        Binding("colon", "jump", "Jump", id="jump", show=False,
+                tooltip="Jump to a container, container/path/, a profile or a pane (with completion)"),
     ]
 
     # always_update: choosing the active profile again reloads it
@@ -248,6 +257,18 @@ class AztuiApp(App[None]):
                 ("Cache pane", CacheView.BINDINGS),
                 ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),
                 ("Profile test", ProfileDoctorScreen.BINDINGS)]
+
+    def action_jump(self) -> None:
+        from aztui.ui.screens.jump import JumpBar, go_to, known_targets
+
+        if isinstance(self.screen, JumpBar):
+            return
+
+        def chosen(target) -> None:
+            if target is not None:
+                go_to(self, target)
+
+        self.push_screen(JumpBar(known_targets(self), self.containers.profile), chosen)
 
     def action_help(self) -> None:
         from aztui.ui.screens.help import HelpScreen

@@ -276,3 +276,55 @@ def _wait_or_terminate(pid: int, timeout: float = 30) -> int:
         time.sleep(0.1)
     os.kill(pid, signal.SIGTERM)
     return os.waitpid(pid, 0)[1]
+
+
+@pytest.mark.slow
+def test_demo_no_tui_serves_until_ctrl_c(tmp_path):
+    """`aztui demo --no-tui` keeps Azurite up: a printed command works when pasted; Ctrl-C stops it."""
+    import shlex
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    demo = subprocess.Popen([sys.executable, "-m", "aztui", "demo", "--no-tui", "--blobs", "120",
+                             "--config-out", str(tmp_path / "demo profiles.toml")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(line.startswith("(or: export") for line in lines):
+            line = demo.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+        output = "\n".join(lines)
+        assert "until Ctrl-C" in output, output
+        azurite_pid = int(re.search(r"\(pid (\d+)\)", output)[1])
+        pasted = [line.strip() for line in lines if line.startswith("  aztui --config")]
+        assert len(pasted) >= 5
+        outputs = {}
+        for command in pasted:
+            words = shlex.split(command, comments=True)  # as a shell reads it; the path has a space
+            if words[-1].startswith("--config") or len(words) == 3:
+                continue  # the TUI itself
+            assert words[0] == "aztui"
+            done = subprocess.run([sys.executable, "-m", "aztui", *words[1:]], capture_output=True,
+                                  text=True, env=env, timeout=60)
+            assert done.returncode == 0, (command, done.stderr)
+            outputs[" ".join(words[3:])] = done.stdout
+        assert "postgres/2025-10-01/full.dump.gz" in outputs["blobs ls demo:backups --recursive"]
+        assert "Dry run" in outputs["blobs tier demo:backups/postgres --prefix --tier Cool"]
+        os.kill(azurite_pid, 0)  # still serving after the command
+        demo.send_signal(signal.SIGINT)
+        rest, _ = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode == 130, rest
+    assert "Stopping Azurite..." in rest
+    assert "Traceback" not in output + rest
+    with pytest.raises(ProcessLookupError):
+        os.kill(azurite_pid, 0)

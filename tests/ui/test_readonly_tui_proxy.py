@@ -367,6 +367,7 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
     from aztui.ui.panes.registry import RegistryView
     from aztui.ui.screens.blob_details import BlobDetailsScreen
     from aztui.ui.screens.help import HelpScreen
+    from aztui.ui.screens.jump import JumpBar
     from aztui.ui.screens.manifest_details import ManifestDetailsScreen
     from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
     from aztui.ui.screens.profile_picker import ProfilePicker
@@ -422,6 +423,11 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
             await pilot.press("d")
             await d.answer()
         await d.drive(HelpScreen, help_screen)
+
+        async def jump_bar():
+            await opened(on_blob, "colon", JumpBar)
+
+        await d.drive(JumpBar, jump_bar)
         await d.drive(ProfilePicker, picker)
         await d.palette(picker)
 
@@ -521,12 +527,12 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
 # Bindings of screens a read-only profile never reaches through the UI (the gates before them hold:
 # GC, delete and lock are hidden and inert): the test below drives them behind the gates.
 BEHIND_THE_GATES = {("GcPlanScreen", "gc-execute"), ("GcPlanScreen", "gc-switch"), ("GcPlanScreen", "close"),
-                    ("GcPolicyForm", "close"), ("DestructiveConfirm", "close"),
+                    ("GcPolicyForm", "close"), ("DestructiveConfirm", "close"), ("TierPrompt", "close"),
                     ("RegistryWorkPlanScreen", "registry-work-execute"),
                     ("RegistryWorkPlanScreen", "registry-work-switch"), ("RegistryWorkPlanScreen", "close"),
                     ("_PolicyForm", "close")}
 # what an execution did: a read-only profile's executions are refused before there is a report
-NO_REPORT_WHEN_REFUSED = {("ReportScreen", "close"), ("DeleteReportScreen", "close"),
+NO_REPORT_WHEN_REFUSED = {("ReportScreen", "close"), ("DeleteReportScreen", "close"), ("TierReportScreen", "close"),
                           ("RegistryDeleteReportScreen", "close"), ("GcReportScreen", "close")}
 
 
@@ -542,6 +548,7 @@ async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
     GC and lock steps the panes would run next still send no write, and say why they stop."""
     from aztui.registry.delete import RegistryDeletePlan, Target
     from aztui.ui.screens.gc_plan import GcPlanScreen, GcPolicyForm, policy_from_form
+    from aztui.ui.screens.tiering import TierPrompt
 
     before = await snapshot(azurite, world.data, world.cache)
     notes: list = []
@@ -561,6 +568,23 @@ async def test_writes_behind_the_ui_gates_never_reach_the_wire(azurite, world):
             else:
                 await d.restore()
         assert "Read-only profile: profile 'ro'" in "\n".join(shown_errors(notes))
+
+        # Containers: the tier prompt (T is hidden and inert here), then a tier plan reviewed (Escape
+        # once, then Set): the executor refuses before any request
+        app.push_screen(TierPrompt("top.txt"))
+        await d.settle()
+        await d.restore()
+        refusals = len(shown_errors(notes))
+        for answer_yes in (False, True):
+            private(app.containers, "_plan_tier")(app.profile, world.data, ("top.txt",), ("data/",), "Cool", None)
+            await d.settle()
+            assert "TierReview" in type(app.screen).__name__, app.screen
+            if answer_yes:
+                await d.answer()
+            else:
+                await d.restore()
+        assert "Read-only profile: profile 'ro' is read-only, so aztui changes no tier" in "\n".join(
+            shown_errors(notes)[refusals:])
 
         # Cache: the GC policy form (Escape once, then a policy), then every key of the plan screen;
         # its hidden Delete… run all the same, confirmed

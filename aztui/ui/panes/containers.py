@@ -42,7 +42,7 @@ DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
 DEFAULT_MAX_ROWS = 50_000
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
-MUTATING_ACTIONS = frozenset({"delete", "mark", "undelete"})
+MUTATING_ACTIONS = frozenset({"delete", "mark", "undelete", "tier"})
 
 
 class ContainersView(Pane):
@@ -61,7 +61,8 @@ class ContainersView(Pane):
         sort_binding("z", "size", "Size", "size"),
         sort_binding("m", "modified", "Modified", "last modified"),
         Binding("L", "load_all", "Load all", id="load-all", tooltip="Load every remaining page", show=False),
-        Binding("i", "details", "Details", id="details", tooltip="Properties, metadata and preview of the blob"),
+        Binding("i", "details", "Details", id="details",
+                tooltip="Properties of the blob (and a preview) or container; blobs and bytes of a folder"),
         Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark the row for deletion"),
         Binding("x,delete", "delete", "Delete", id="delete", tooltip="Delete the marked rows or the current one"),
@@ -70,6 +71,14 @@ class ContainersView(Pane):
         Binding("U", "undelete", "Undelete", id="undelete", show=False,
                 tooltip="Undelete the marked soft-deleted blobs or the current one"),
         Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, close the filter", show=False),
+        Binding("T", "tier", "Tier", id="tier", show=False,
+                tooltip="Change the access tier of the marked blobs or the current one (plan, review, confirm)"),
+        Binding("y", "copy('name')", "Copy name", id="copy-name", show=False,
+                tooltip="Copy the name of the blob, folder or container to the clipboard"),
+        Binding("Y", "copy('url')", "Copy URL", id="copy-url", show=False,
+                tooltip="Copy the URL of the blob, folder or container (never a SAS) to the clipboard"),
+        Binding("v", "view", "View", id="view", show=False,
+                tooltip="Open the blob in $PAGER (up to --view-max, default 10 MiB)"),
     ]
 
     # --- messages: what happened ----------------------------------------------------------
@@ -112,7 +121,7 @@ class ContainersView(Pane):
         self.marked: set[str] = set()
         self.filter_text = ""
         self.show_deleted = False   # D: soft-deleted blobs listed too (include=deleted)
-        self.undeleting = False     # the plan under way restores blobs rather than deleting them
+        self.flow = "delete"   # the plan flow under way: "delete", "undelete" or "tier" (see `use_flow`)
 
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
@@ -352,7 +361,10 @@ class ContainersView(Pane):
 
     def action_details(self) -> None:
         entry = self.current_entry()
-        if entry is None or not is_blob(entry):
+        if entry is None or self.profile is None:
+            return
+        if self.location.container is None or is_folder(entry):
+            self.show_place_details(entry)
             return
         if is_deleted(entry):
             self.notify("A soft-deleted blob: U undeletes it.")
@@ -513,13 +525,14 @@ class ContainersView(Pane):
     def _plan(self, profile: Profile, container: str, names: tuple, prefixes: tuple) -> None:
         from aztui.blobs.deletion import plan_delete
 
-        self.undeleting = False
-        self.PROGRESS = type(self).PROGRESS
+        self.use_flow("delete")
         self.plan("Planning the delete…", profile,
                   partial(plan_delete, container=container, names=names, prefixes=prefixes))
 
     def delete_flow(self) -> DeleteFlow:
-        if self.undeleting:
+        if self.flow == "tier":
+            return self.tier_flow()
+        if self.flow == "undelete":
             from aztui.blobs.soft_delete import execute_undelete
             from aztui.ui.screens.dialogs import UndeleteReportScreen, UndeleteReview
 
@@ -528,11 +541,6 @@ class ContainersView(Pane):
         from aztui.ui.screens.dialogs import DeleteReportScreen, DeleteReview
 
         return DeleteFlow(DeleteReview, DeleteReportScreen, execute_delete)
-
-    def executing(self, plan) -> tuple[str, int | None]:
-        if self.undeleting:
-            return f"Undeleting {plan.count:,} blob{'s' if plan.count != 1 else ''}…", plan.count
-        return super().executing(plan)
 
     # --- soft delete: show deleted blobs, undelete them ---------------------------------------
 
@@ -556,7 +564,175 @@ class ContainersView(Pane):
             return
         from aztui.blobs.soft_delete import plan_undelete
 
-        self.undeleting = True
-        self.PROGRESS = "Undeleting: {done:,} of {total:,}"
+        self.use_flow("undelete")
         self.plan("Planning the undelete…", self.profile,
                   partial(plan_undelete, container=self.location.container, names=names))
+
+    # --- i on a container or folder -----------------------------------------------------------
+
+    def show_place_details(self, entry) -> None:
+        """`i` on a container: its properties; on a folder: its blobs and bytes, counted now."""
+        from aztui.ui.screens.place_details import ContainerDetailsScreen, FolderDetailsScreen
+
+        if self.location.container is None:
+            self.app.push_screen(ContainerDetailsScreen(self.profile, entry.name))
+        else:
+            self.app.push_screen(FolderDetailsScreen(self.profile, self.location.container, entry.prefix))
+
+    # --- access tiers (T) ---------------------------------------------------------------------
+
+    def use_flow(self, kind: str) -> None:
+        """The plan → review → execute → report flow the next plan runs: "delete", "undelete" or "tier"."""
+        self.flow = kind
+        cls = type(self)
+        self.EMPTY_PLAN = "Nothing to change: every blob is in that tier." if kind == "tier" else cls.EMPTY_PLAN
+        self.PROGRESS = {"tier": "Setting tiers: {done:,} of {total:,}",
+                         "undelete": "Undeleting: {done:,} of {total:,}"}.get(kind, cls.PROGRESS)
+
+    def tier_flow(self) -> DeleteFlow:
+        from aztui.blobs.tiering import execute_tier
+        from aztui.ui.screens.tiering import TierReportScreen, TierReview
+
+        return DeleteFlow(TierReview, TierReportScreen, execute_tier)
+
+    def executing(self, plan) -> tuple[str, int | None]:
+        if self.flow == "tier":
+            return f"Setting the tier of {plan.count:,} blob{'s' * (plan.count != 1)} to {plan.tier}…", plan.count
+        if self.flow == "undelete":
+            return f"Undeleting {plan.count:,} blob{'s' * (plan.count != 1)}…", plan.count
+        return super().executing(plan)
+
+    def action_tier(self) -> None:
+        if self.profile is None or self.profile.read_only:
+            return  # hidden by check_action; and the executor refuses anyway
+        if self.location.container is None:
+            self.notify("Open a container to change the tier of blobs in it.")
+            return
+        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        if not targets and self.current_entry() is not None:
+            targets = [self.current_entry()]
+        names = tuple(sorted(e.name for e in targets if is_blob(e)))
+        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        if not names and not prefixes:
+            self.notify("Nothing to change: mark rows with space, or put the cursor on a blob or folder.")
+            return
+        from aztui.ui.screens.tiering import TierPrompt
+
+        what = (names + prefixes)[0] if len(names) + len(prefixes) == 1 else f"{len(names) + len(prefixes)} rows"
+        profile, container = self.profile, self.location.container
+
+        def picked(choice) -> None:
+            if choice and profile is self.profile:
+                tier, priority = choice
+                self._plan_tier(profile, container, names, prefixes, tier, priority)
+
+        self.app.push_screen(TierPrompt(what), picked)
+
+    def _plan_tier(self, profile: Profile, container: str, names: tuple, prefixes: tuple, tier: str,
+                   priority: str | None) -> None:
+        from aztui.blobs.tiering import plan_tier
+
+        self.use_flow("tier")
+        self.plan("Planning the tier change…", profile,
+                  partial(plan_tier, container=container, tier=tier, rehydrate_priority=priority,
+                          names=names, prefixes=prefixes))
+
+    # --- y / Y: copy; v: view in $PAGER -------------------------------------------------------
+
+    def action_copy(self, what: str) -> None:
+        """Copy the current row's name or plain URL (OSC 52) and say so in the status line."""
+        entry = self.current_entry()
+        if entry is None or self.profile is None:
+            return
+        container = self.location.container or entry.name
+        name = "" if self.location.container is None else (entry.prefix if is_folder(entry) else entry.name)
+        if what == "url":
+            from aztui.azure.blobs import blob_url
+
+            try:
+                text = blob_url(self.profile, container, name)
+            except AztuiError as error:
+                self.app.notify_error(error)
+                return
+        else:
+            text = name or container
+        self.app.copy_to_clipboard(text)
+        self.set_status(f"Copied the {'URL' if what == 'url' else 'name'}: {text}")
+
+    def action_view(self) -> None:
+        """Download the blob (up to the view limit) to a private temp file and open it in $PAGER."""
+        entry = self.current_entry()
+        if entry is None or self.profile is None or not is_blob(entry) or self.location.container is None:
+            self.notify("v opens a blob: put the cursor on one.")
+            return
+        import os
+
+        from aztui.blobs.tiering import archive_note
+        from aztui.blobs.viewing import pager_command
+
+        if self.app.is_headless and not os.environ.get("PAGER"):  # no terminal for less to take over
+            self.notify("v needs a terminal for the pager (or $PAGER set).", severity="warning")
+            return
+        limit = getattr(self.app, "view_max", None)
+        try:
+            if limit is None:
+                from aztui.blobs.viewing import view_max
+
+                limit = view_max()
+            pager = pager_command()
+        except AztuiError as error:
+            self.app.notify_error(error)
+            return
+        note = archive_note(entry.tier, None, None)
+        if note:
+            self.notify(note, severity="warning", markup=False)
+            return
+        if entry.size > limit:
+            self.notify(f"{entry.name} is {human_size(entry.size)}, more than the {human_size(limit)} v opens. "
+                        "Download it with d (in i), or raise the limit: aztui --view-max SIZE "
+                        "(or $AZTUI_VIEW_MAX).", severity="warning", markup=False)
+            return
+        container, profile = self.location.container, self.profile
+
+        async def downloaded(store) -> ContainersView.ViewReady:
+            import tempfile
+            from pathlib import Path
+
+            folder = Path(tempfile.mkdtemp(prefix="aztui-view-"))  # 0700: only the user reads it
+            path = folder / (entry.name.rsplit("/", 1)[-1] or "blob")
+            try:
+                await store.download_to(container, entry.name, path, etag=entry.etag)
+            except BaseException:
+                _remove(folder)
+                raise
+            return self.ViewReady(folder, path, pager)
+
+        self.run_work(f"Downloading {entry.name} to view it… (Esc cancels)", profile, downloaded, group="view")
+
+    @dataclass
+    class ViewReady(Message):
+        folder: object
+        path: object
+        pager: list
+
+    def on_containers_view_view_ready(self, event: ViewReady) -> None:
+        """Hand the terminal to the pager; the temp folder goes once the pager exits."""
+        import subprocess
+
+        self.work_bar.finish()
+        try:
+            if self.app.is_headless:  # no terminal to hand over (tests): just run it, without input
+                subprocess.run([*event.pager, str(event.path)], check=False, stdin=subprocess.DEVNULL)
+            else:
+                with self.app.suspend():
+                    subprocess.run([*event.pager, str(event.path)], check=False)
+        except Exception as exc:  # SuspendNotSupported, a pager that cannot start
+            self.notify(f"Could not open the pager: {exc}", severity="error", markup=False)
+        finally:
+            _remove(event.folder)
+
+
+def _remove(folder) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, Static
 
+from aztui.blobs.tiering import archive_note
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
@@ -59,6 +60,7 @@ def detail_rows(details) -> list[tuple[str, object]]:
         ("Blob type", details.blob_type),
         ("Tier", (info.tier or "") + (" (inferred)" if details.access_tier_inferred else "")),
         ("Archive status", details.archive_status),
+        ("Rehydrate priority", getattr(details, "rehydrate_priority", None)),
         ("Last modified", when(info.last_modified)), ("Created", when(details.created)),
         ("ETag", info.etag), ("Version", details.version_id),
         ("Lease", " / ".join(v for v in (details.lease_state, details.lease_status, details.lease_duration)
@@ -127,18 +129,33 @@ class BlobDetailsScreen(Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="details")
     async def _load(self) -> None:
+        """The properties first, then the preview: a preview that cannot be read (an archived or
+        rehydrating blob, a read refused) still leaves every property on screen."""
         try:
             async with opened_blob_store(self.profile) as store:
                 # the listing's ETag: never show another blob's data, or a newer one than the row says
                 details = await store.get_details(self.container, self.blob.name, etag=self.blob.etag)
-                preview = await store.read_blob(self.container, self.blob.name, etag=self.blob.etag,
-                                                length=min(PREVIEW_BYTES, details.info.size))
+                self.post_message(self.DetailsLoaded(details, None))
+                note = archive_note(details.info.tier, details.archive_status, details.rehydrate_priority)
+                if note:
+                    self.post_message(self.PreviewLoaded(Text(note, style="italic")))
+                    return
+                try:
+                    preview = await store.read_blob(self.container, self.blob.name, etag=self.blob.etag,
+                                                    length=min(PREVIEW_BYTES, details.info.size))
+                except AztuiError as error:
+                    self.post_message(self.PreviewLoaded(Text(f"No preview: {error.title}. {error.message}")))
+                    return
+                self.post_message(self.PreviewLoaded(preview_text(preview, details.info.size)))
         except AztuiError as error:
             self.query_one("#properties", DataTable).loading = False
             self.query_one("#preview", Static).update(Text(f"Could not load: {error.title}"))
             self.app.notify_error(error)
-            return
-        self.post_message(self.DetailsLoaded(details, preview))
+
+    class PreviewLoaded(Message):
+        def __init__(self, text: Text) -> None:
+            super().__init__()
+            self.text = text
 
     def on_blob_details_screen_details_loaded(self, event: DetailsLoaded) -> None:
         self.details = event.details
@@ -146,8 +163,10 @@ class BlobDetailsScreen(Screen[None]):
         table.loading = False
         for name, value in detail_rows(event.details):
             table.add_row(Text(name, style="bold"), plain(value), key=name)
-        self.query_one("#preview", Static).update(preview_text(event.preview, event.details.info.size))
         table.focus()
+
+    def on_blob_details_screen_preview_loaded(self, event: PreviewLoaded) -> None:
+        self.query_one("#preview", Static).update(event.text)
 
     def action_close(self) -> None:
         """Esc: cancel a running download first; else back to the listing."""
