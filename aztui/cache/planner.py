@@ -154,6 +154,9 @@ class GcPlan:
     policy: dict = field(default_factory=dict, compare=False)
     ignore_unreadable: bool = False      # the executor's re-read follows the same rule
     kept_summary: tuple[str, ...] = field(default=(), compare=False)  # why things stay, counted
+    # days deleted blobs stay recoverable (soft delete): 0 off, None unknown or not read; the UI's plan
+    # screen says it (the CLI reads it itself); neither in the checksum nor in the plan file
+    recoverable_days: int | None = field(default=None, compare=False)
 
     @property
     def bytes_reclaimed(self) -> int:

@@ -223,9 +223,10 @@ async def run_gc(args: argparse.Namespace) -> int:
         from aztui.cache.executor import resume
 
         async with _open(profile) as store:
+            recoverable_days = await store.delete_retention_days()
             report = await resume(args.resume, store, batch_size=args.batch_size,
                                   concurrency=args.concurrency)
-        return _print_report(report, as_json=args.json)
+        return _print_report(report, as_json=args.json, recoverable_days=recoverable_days)
 
     if args.execute and args.plan_file:
         try:
@@ -284,11 +285,14 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None, recoverable
 async def _execute(store, plan, args: argparse.Namespace) -> int:
     from aztui.cache.executor import execute_cache_gc
 
+    recoverable_days = await store.delete_retention_days()  # soft delete: for how long the deletes can be undone
     report = await execute_cache_gc(store, plan, batch_size=args.batch_size, concurrency=args.concurrency)
-    return _print_report(report, as_json=args.json)
+    return _print_report(report, as_json=args.json, recoverable_days=recoverable_days)
 
 
-def _print_report(report, *, as_json: bool) -> int:
+def _print_report(report, *, as_json: bool, recoverable_days: int | None = None) -> int:
+    from aztui.blobs.soft_delete import recoverable_text
+
     plan = report.plan
     code = EXIT_PARTLY if report.failed else EXIT_OK if report.deleted else EXIT_NOTHING
     if as_json:
@@ -297,10 +301,12 @@ def _print_report(report, *, as_json: bool) -> int:
             "deleted": len(report.deleted), "bytes_deleted": report.bytes_deleted,
             "outcomes": [o.to_dict() for o in report.outcomes],
             "failed": len(report.failed), "journal": str(report.journal) if report.journal else None,
+            "recoverable_days": recoverable_days,
         }, indent=2, ensure_ascii=False))
         return code
     print(f"Deleted {report.deleted_what()} ({human_size(report.bytes_deleted)}) "
           f"from {plan.profile}:{plan.container}")
+    print(recoverable_text(recoverable_days))
     for status, label in (("dropped_raced", "cache manifests dropped (written during the sweep, they "
                                             "referenced blobs it deleted; builds see a cache miss)"),
                           ("saved", "saved (referenced again since the plan)"),

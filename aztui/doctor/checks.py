@@ -56,6 +56,7 @@ PROBE_FOLDER = ".aztui-probe"
 MAX_SKEW_S = 15 * 60       # Azure refuses signed requests beyond this
 WARN_SKEW_S = 5 * 60       # Entra tokens and SAS start times get fragile beyond this
 FIRST_PAGE = 20            # items listed per check
+MARKER_PAGES = 5           # pages followed while a listing holds ADLS Gen2 directory markers only
 GC_KINDS = ("buildkit-cache", "distribution")
 _SYNC_CLOCK = "sync this machine's clock (e.g. `timedatectl set-ntp true`, or your NTP service)"
 
@@ -497,8 +498,19 @@ class _Doctor:
         return f"container {container} exists"
 
     async def _first_page(self, store, prefix: str, *, size: int = FIRST_PAGE) -> list[str]:
-        page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=size)
-        return [item.name for item in page.items]
+        """The names of the first blobs under `prefix`. ADLS Gen2 directory markers (zero-length
+        blobs, `hdi_isfolder=true`) are neither manifests nor artifacts: they are skipped, and a page
+        of markers only (each directory sorts before its content) is followed by the next, at most
+        MARKER_PAGES times."""
+        continuation = None
+        for _ in range(MARKER_PAGES):
+            page = await store.list_page(self.profile.container, prefix, recursive=True, page_size=size,
+                                         continuation=continuation)
+            names = [item.name for item in page.items if not item.is_directory]
+            if names or page.continuation is None:
+                return names
+            continuation = page.continuation
+        return []
 
     async def _read_manifest(self, store) -> str | _Verdict:
         profile = self.profile

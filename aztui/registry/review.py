@@ -53,6 +53,7 @@ class RegistryWork:
     headline: str
     policy: str
     files: int                        # blobs the executor deletes (its progress total)
+    recoverable_days: int | None = None  # soft delete, for the plan screen: 0 off, None unknown or not read
 
     @property
     def count(self) -> int:

@@ -123,3 +123,29 @@ async def test_content_is_skipped_when_access_failed(azurite, write_profiles, co
     report = await run_doctor(write_profiles, toml("p", **registry_keys(azurite, container_name)))
     assert statuses(report)["authorization"] == "fail"
     assert report.step("content").status == "skipped" and report.verdict == "failed"
+
+
+async def test_adls_gen2_directory_markers_are_neither_manifests_nor_artifacts(azurite, write_profiles,
+                                                                                container_name):
+    """On a hierarchical-namespace account each directory is also a zero-length blob marked
+    hdi_isfolder=true, and it sorts before what it holds: the doctor reads and counts files only."""
+    from aztui.azure.blobs import BlobStore
+    from tests.support.profiles import azurite_profile
+
+    await seed(azurite, container_name, {"manifests/ci/main": b'{"layers": []}',
+                                         "zenml/run-1/deep/artifact.bin": b"x"})
+    async with BlobStore(azurite_profile(azurite, name="admin")) as store:
+        for marker in ("manifests", "manifests/ci", "zenml", "zenml/run-1", "zenml/run-1/deep"):
+            await store.upload_blob(container_name, marker, b"", metadata={"hdi_isfolder": "true"})
+    keys = dict(account_name=azurite.account, account_key=azurite.key, max_retries=0)
+    text = (toml("cache", **cache_keys(azurite, container_name, name="other"))
+            + toml("artifacts", path=f"az://{container_name}/zenml", account_url=azurite.blob_endpoint,
+                   kind="artifact-store", **keys))
+
+    cache = await run_doctor(write_profiles, text, "cache")
+    assert "read cache manifest manifests/ci/main (14 bytes)" in cache.step("authorization").detail
+    assert cache.step("content").detail.endswith("found only other cache names: ci/main")
+
+    artifacts = await run_doctor(write_profiles, text, "artifacts")
+    assert artifacts.step("content").status == "ok", artifacts.step("content").detail
+    assert artifacts.step("content").detail == f"found artifacts under {container_name}/zenml/"

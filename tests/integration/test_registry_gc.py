@@ -151,6 +151,7 @@ def test_execute_sweeps_and_the_registry_still_serves_every_tag(pushed_registry,
     report = json.loads(result.stdout)
     assert report["executed"]["steps"]["blobs"] == {"deleted": len(report["delete_blobs"])}
     assert report["executed"]["steps"]["manifests"] == {"deleted": 2}   # revision + tag index link
+    assert report["dry_run"] is False and report["recoverable_days"] == 0  # Azurite: soft delete off
     journals = [Path(j) for j in report["executed"]["journals"]]
     assert journals and all(j.exists() and j.stat().st_mode & 0o077 == 0 for j in journals)
     again = json.loads(run_gc(config, "v3", "--json", "--delete-untagged", "--upload-age", "0s").stdout)

@@ -165,7 +165,7 @@ async def test_cli_plans_say_recoverable_days_and_undelete_restores(server, writ
     assert server.live("logs") == ["keep.txt", "old/a.log", "old/b.log", "old/deep/c.log", "old/gone.log"]
 
 
-def test_cache_gc_plan_says_recoverable_days(azurite, gc_config, gc_layout, capsys):
+def test_cache_gc_plan_and_report_say_recoverable_days(azurite, gc_config, gc_layout, capsys):
     from azure.storage.blob import BlobServiceClient, RetentionPolicy
 
     from aztui.cli import main
@@ -177,8 +177,18 @@ def test_cache_gc_plan_says_recoverable_days(azurite, gc_config, gc_layout, caps
         data = json.loads(capsys.readouterr().out)
         main(["--config", str(gc_config), "cache", "gc", "cache", "--grace", "0s"])
         text = capsys.readouterr().out
+        executed_code = main(["--config", str(gc_config), "cache", "gc", "cache", "--grace", "0s", "--execute",
+                              "--json"])
+        executed = json.loads(capsys.readouterr().out)
+        service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=True, days=1))
+        main(["--config", str(gc_config), "cache", "gc", "cache", "--grace", "0s", "--execute"])
+        executed_text = capsys.readouterr().out
     finally:
         service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=False))
         service.close()
     assert code == 0 and data["dry_run"] is True and data["recoverable_days"] == 5
     assert "Soft delete is on: deleted blobs stay recoverable for 5 days." in text
+    assert executed_code == 0 and executed["dry_run"] is False and executed["deleted"] == len(data["delete"]) > 0
+    assert executed["recoverable_days"] == 5
+    assert executed_text.startswith("Deleted 0 of 0 planned blobs and 0 of 0 manifests")  # the first run took them all
+    assert "Soft delete is on: deleted blobs stay recoverable for 1 day." in executed_text

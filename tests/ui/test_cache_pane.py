@@ -209,6 +209,32 @@ async def test_gc_plans_confirms_deletes_the_orphan_and_keeps_referenced_blobs(a
 
 
 @pytest.mark.slow
+async def test_the_plan_says_for_how_long_deleted_blobs_stay_recoverable(azurite, profiles, layout):
+    """The soft-delete retention, read with the plan in its worker; Azurite's default is off."""
+    from azure.storage.blob import RetentionPolicy
+
+    app, running = start(profiles, "cache")
+    async with running as pilot:
+        await settle(pilot)
+        await plan_gc(pilot)
+        assert text_of(app, "#plan-recoverable") == "Soft delete is off: deleted blobs cannot be recovered."
+        await pilot.press("escape")
+        await settle(pilot)
+    async with BlobStore(cache_profile(azurite, layout["container"])) as store:
+        await store.service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=True, days=4))
+    try:
+        app, running = start(profiles, "cache")  # a fresh store: the retention is read once per store
+        async with running as pilot:
+            await settle(pilot)
+            await plan_gc(pilot)
+            assert text_of(app, "#plan-recoverable") == \
+                "Soft delete is on: deleted blobs stay recoverable for 4 days."
+    finally:
+        async with BlobStore(cache_profile(azurite, layout["container"])) as store:
+            await store.service.set_service_properties(delete_retention_policy=RetentionPolicy(enabled=False))
+
+
+@pytest.mark.slow
 async def test_the_default_grace_keeps_a_young_orphan_and_says_why(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:

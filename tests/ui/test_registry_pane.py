@@ -544,6 +544,7 @@ async def test_distribution_gc_and_purge_policy_plan_confirm_report(pushed_regis
         kept = _table_rows(app.screen, "#plan-keep")
         assert {row[2] for row in kept} == {f"team/api/server@{short_digest(d[c])}" for c in ("child_amd64", "child_arm64")}
         assert all("child of index" in row[1] for row in kept)
+        assert text_of(app, "#plan-recoverable") == "Soft delete is off: deleted blobs cannot be recovered."
         await pilot.press("x")
         await settle(pilot)
         assert isinstance(app.screen, RegistryWorkConfirm)
@@ -568,6 +569,7 @@ async def test_distribution_gc_and_purge_policy_plan_confirm_report(pushed_regis
         reasons = {row[0]: row[2] for row in _table_rows(plan_screen, "#plan-delete")}
         assert reasons["blob"] == "referenced by no manifest that stays" and "older than" in reasons["upload"]
         assert "no tag points at it" in reasons["manifest"]           # nginx's first `latest`
+        assert plan_screen.work.recoverable_days == 0  # read with the plan: Azurite's soft delete is off
         planned_blobs = {item.name for item in plan_screen.work.delete if item.kind == "blob"}
         api_v1 = data.manifest(d["api_v1"])
         assert {d["api_v1"], api_v1["config"]["digest"], api_v1["layers"][1]["digest"]} <= planned_blobs

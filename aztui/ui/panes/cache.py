@@ -4,7 +4,7 @@
 `CacheRead`. The pane reads lazily: `load` only remembers the profile, `ensure_loaded` (the
 app calls it when the pane is shown) reads it.
 
-GC: `g` → policy form → plan (worker, on a fresh read) → plan screen → confirm → execute
+GC: `g` → policy form → plan (worker, on a fresh read, with the soft-delete retention) → plan screen → confirm → execute
 (worker, progress bar, Esc cancels) → report → reload. In the anomalies view, `b` opens the same
 form with "drop broken cache names" ticked (manifests naming a missing blob). Read-only profiles
 hide both.
@@ -12,7 +12,7 @@ hide both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 
@@ -298,7 +298,9 @@ class CacheView(Pane):
 
         snapshot = await read_cache(store)  # fresh: the plan's ETags must be current
         self.post_message(self.CacheRead(profile, snapshot))
-        return plan_cache_gc(snapshot, policy, datetime.now(timezone.utc))
+        plan = plan_cache_gc(snapshot, policy, datetime.now(timezone.utc))
+        # soft delete, for the plan screen: read here, in the planning worker, never on the UI thread
+        return replace(plan, recoverable_days=await store.delete_retention_days())
 
     def delete_flow(self) -> DeleteFlow:
         from aztui.cache.executor import execute_cache_gc

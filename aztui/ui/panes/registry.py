@@ -22,7 +22,7 @@ import asyncio
 import importlib
 import sys
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from rich.text import Text
@@ -657,7 +657,9 @@ class RegistryView(Pane):
         what = "the GC: reading every link and manifest" if kind == "gc" else "the purge: reading tags and manifests"
 
         async def planned(registry) -> RegistryWork:
-            return await planner(registry, policy)
+            work = await planner(registry, policy)
+            # soft delete, for the plan screen: read here, in the planning worker
+            return replace(work, recoverable_days=await registry.store.delete_retention_days())
 
         self.plan(f"Planning {what}…", self.profile, planned)
 

@@ -65,6 +65,13 @@ def policy_summary(policy: dict) -> str:
     return ", ".join(parts)
 
 
+def recoverable_line(days: int | None, *, id: str) -> Static:
+    """The soft-delete line of a plan screen, as the Containers delete review says it."""
+    from aztui.blobs.soft_delete import recoverable_text
+
+    return Static(Text(recoverable_text(days), style="bold" if days else "dim"), id=id)
+
+
 class GcPolicyForm(ModalScreen[object]):
     """The GC policy; dismisses with a `GcPolicy`, or None on Escape.
 
@@ -165,6 +172,7 @@ class GcPlanScreen(Screen[bool]):
                                      (f". Keeps {plan.keep_count:,}.", "bold"))
         yield Static(Text.assemble(headline, "  policy: ", plain(policy_summary(plan.policy), "dim")),
                      id="plan-summary")
+        yield recoverable_line(plan.recoverable_days, id="plan-recoverable")
         yield Label(Text(f"To delete ({plan.count:,})", style="bold underline"), classes="section")
         yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
         yield Label(Text(f"Kept ({plan.keep_count:,})", style="bold underline"), classes="section")

@@ -19,6 +19,7 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.registry.review import GcPolicy, RegistryWork, WorkReport, short
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
+from aztui.ui.screens.gc_plan import recoverable_line
 from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import human_size, plain
 
@@ -159,6 +160,7 @@ class RegistryWorkPlanScreen(Screen[bool]):
                                   plain(self.profile.name, "bold")), id="plan-title")
         yield Static(Text.assemble((work.headline, "bold"), "  policy: ", plain(work.policy, "dim")),
                      id="plan-summary")
+        yield recoverable_line(work.recoverable_days, id="plan-recoverable")
         yield Label(Text(f"To delete ({work.count:,})", style="bold underline"), classes="section")
         yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
         yield Label(Text(f"Kept ({len(work.keep):,})", style="bold underline"), classes="section")
