@@ -366,6 +366,7 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
     from aztui.ui.panes.containers import ContainersView
     from aztui.ui.panes.registry import RegistryView
     from aztui.ui.screens.blob_details import BlobDetailsScreen
+    from aztui.ui.screens.breakdown import BreakdownScreen
     from aztui.ui.screens.help import HelpScreen
     from aztui.ui.screens.jump import JumpBar
     from aztui.ui.screens.manifest_details import ManifestDetailsScreen
@@ -423,6 +424,15 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
             await pilot.press("d")
             await d.answer()
         await d.drive(HelpScreen, help_screen)
+
+        async def breakdown():  # u on a folder: its size and where the space goes
+            if not isinstance(app.screen, BreakdownScreen):
+                await containers_at("ro", "p:data/")
+                await pilot.press("u")
+                await d.settle()
+            assert isinstance(app.screen, BreakdownScreen), app.screen
+
+        await d.drive(BreakdownScreen, breakdown)
 
         async def jump_bar():
             await opened(on_blob, "colon", JumpBar)

@@ -67,6 +67,9 @@ class BreakdownScreen(UsageReport):
         for tier, tier_bytes in sorted(by_tier.items()):
             table.add_row(plain(tier), Text(""), Text(f"{tier_bytes:,}", justify="right"),
                           Text(human_size(tier_bytes), justify="right"), key=tier)
+        if folder == self.usage.prefix and self.usage.directories:  # hierarchical namespace: not blobs
+            table.add_row(plain("directories"), Text(f"{self.usage.directories:,}", justify="right"),
+                          Text(""), Text(""), key="directories")
         rows = self.query_one("#breakdown-table", DataTable)
         rows.clear()
         for row in self.folders.children(folder):
