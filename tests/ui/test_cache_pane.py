@@ -75,8 +75,8 @@ async def blob_names(azurite, container: str) -> set[str]:
 
 
 async def plan_gc(pilot, **fields: str) -> GcPlanScreen:
-    """g, fill the policy form (grace defaults to 0s here), Enter: the plan screen."""
-    await pilot.press("g")
+    """x, fill the policy form (grace defaults to 0s here), Enter: the plan screen."""
+    await pilot.press("x")
     await settle(pilot)
     form = pilot.app.screen
     assert isinstance(form, GcPolicyForm)
@@ -247,7 +247,7 @@ async def test_an_invalid_policy_is_shown_inline(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
         await settle(pilot)
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         form = app.screen
         form.query_one("#policy-max-age", Input).value = "soon"
@@ -300,7 +300,7 @@ async def test_read_only_profiles_hide_gc(azurite, profiles, layout):
         assert list(rows(app)) == ["n:app", "n:ci/main"]  # browsing works
         active = {b.binding.id: b.enabled for b in app.screen.active_bindings.values()}
         assert "cache-gc" not in active and "cache-orphans" in active  # hidden, not just disabled
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         assert not isinstance(app.screen, GcPolicyForm)
         titles = [title for title, _, _ in ActionsProvider(app.screen)._actions()]

@@ -120,7 +120,7 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         assert "1 untagged" in text_of(app, "#registry-status")
 
         # x and l do nothing here: no review screen, no request
-        await pilot.press("x", "l")
+        await pilot.press("x", "L")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)
 
@@ -247,10 +247,10 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert await tags_at_server(p, "app") == {"v1", "v2"}
         assert sorted(column(app, "#registry-tags", "Tag")) == ["v1", "v2"]
 
-        # lock the manifest of v1 (l), then delete is refused with a clear error, before any DELETE
+        # lock the manifest of v1 (L), then delete is refused with a clear error, before any DELETE
         v1 = registry.digests["app:v1"]
         await cursor_to(pilot, v1, "#registry-manifests")
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "--rl"
         assert acr.flags[("app", "digest", v1)] == {"can_delete": False, "can_write": False}
@@ -264,9 +264,9 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert "unlock" in refused[-1]
         assert [w for w in writes(acr) if w[0] == "DELETE"] == deletes_before
 
-        # unlock (l again) and the manifest delete goes through, with its tag
+        # unlock (L again) and the manifest delete goes through, with its tag
         await cursor_to(pilot, v1, "#registry-manifests")
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "dwrl"
         await cursor_to(pilot, v1, "#registry-manifests")
@@ -325,12 +325,12 @@ async def test_acr_read_only_profile_offers_no_delete_or_lock_and_sends_no_write
         assert column(app, "#registry-repositories", "Repository") == ["app", "multi", "tools/lint"]
         assert not {"delete", "lock", "lock_delete"} & action_names(app)
         await cursor_to(pilot, "app", "#registry-repositories")
-        await pilot.press("x", "l", "D", "delete")
+        await pilot.press("x", "L", "D", "delete")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         await cursor_to(pilot, "v1", "#registry-tags")
-        await pilot.press("x", "l", "D")
+        await pilot.press("x", "L", "D")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)
         assert not {"delete", "lock", "lock_delete"} & action_names(app)

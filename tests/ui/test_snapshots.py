@@ -179,7 +179,7 @@ async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profil
         await settle(pilot)
         check("cache", app.export_screenshot(), server.key)
 
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         app.screen.query_one("#policy-grace", Input).value = "0s"  # the demo's orphan is minutes old
         await pilot.press("enter")
