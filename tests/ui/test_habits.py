@@ -6,6 +6,7 @@ remapping by binding id, and the footer and help at 80×24.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from textual.widgets import DataTable
@@ -390,3 +391,65 @@ def test_the_keymap_catalog_of_profiles_validate_is_the_apps_bindings():
                 ids.setdefault(binding.id, []).append(binding.key)
         actual[place] = {binding_id: ",".join(keys) for binding_id, keys in ids.items()}
     assert actual == PLACES
+
+
+def on_screen(app, widget) -> bool:
+    """The whole widget is inside the terminal (and its dialog)."""
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= app.size.height and region.right <= app.size.width
+
+
+async def test_at_80x24_tables_give_up_low_priority_columns_and_dialogs_keep_their_buttons(demo_file):
+    from textual.widgets import Button, Input
+
+    app, running = start(demo_file, "demo-cache", size=SMALL)
+    async with running as pilot:
+        await settle(pilot)
+        table = app.query_one("#cache-table", DataTable)
+        await pilot.press("enter")  # the layers of the first name: a 71-character digest per row
+        await settle(pilot)
+        assert set(table.hidden_columns) == {"Also used by", "Size", "Uploaded"}
+        assert "sha256:" in screen_lines(app)[7] and len(screen_lines(app)[7].rstrip()) <= 80
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Last export" in header(table) and "Last export" not in table.hidden_columns
+
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#policy-max-age", Input).value = "not a duration"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#policy-error").display
+        for button in app.screen.query(Button):
+            assert on_screen(app, button), button
+
+        await pilot.press("escape")
+        app.activate("demo-registry")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        manifests = app.registry.manifests_table
+        assert "Tags" not in manifests.hidden_columns and "Media type" in manifests.hidden_columns
+        assert any("untagged" in line for line in screen_lines(app))
+    app, running = start(demo_file, "demo-cache", size=(140, 36))
+    async with running as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one("#cache-table", DataTable).hidden_columns == ["Also used by"]
+        assert any(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d\s*$", line.rstrip("▌ ")) for line in screen_lines(app))
+
+
+async def test_the_doctor_lines_up_durations_and_details(demo_file):
+    app, running = start(demo_file, "demo", size=SMALL)
+    async with running as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        steps = [line for line in screen_lines(app) if re.search(r"\d ms", line)]
+        assert len(steps) >= 4
+        columns = {line.index(" ms") for line in steps}
+        assert len(columns) == 1  # the durations end in one column
+        for line in steps:
+            after = line[line.index(" ms") + 3:]
+            assert after.startswith("  ") or not after.strip(), line  # never "435 ms127.0.0.1"

@@ -40,6 +40,9 @@ from aztui.ui.widgets.text import plain, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
 MUTATING_ACTIONS = frozenset({"gc"})
+DROP_ORDER = {  # the columns a narrow terminal gives up first; never the name or blob
+    "names": ("Shared", "Unique", "Layers", "Size"), "layers": ("Also used by", "Size", "Uploaded"),
+    "orphans": ("Age", "Size", "Uploaded"), "anomalies": ("Detail",)}
 VIEW_TITLES = {"names": "cache names", "orphans": "orphan blobs (no manifest references them)",
                "anomalies": "anomalies"}
 
@@ -196,6 +199,7 @@ class CacheView(Pane):
         table.clear(columns=True)
         for column in VIEW_COLUMNS[self.view]:
             table.add_column(column, key=column)
+        table.drop_order = DROP_ORDER[self.view]
         for row in self.rows():
             table.add_row(*row.cells, key=row.key)
         columns = VIEW_COLUMNS[self.view]

@@ -180,6 +180,7 @@ class ContainersView(Pane):
         columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
         for column in columns:
             table.add_column(column, key=column)
+        table.drop_order = ("Lease", "Public access") if location.container is None else ("Tier", "Size")
         self.show_sort_in_header()
         self.show_loading(True, table)
         self.fetching, self.loading_all = True, False

@@ -61,6 +61,11 @@ REPOSITORY_COLUMNS = ("Repository", "Tags", "Manifests", "Last update", "Can dwr
 TAG_COLUMNS = ("Tag", "Digest", "Created", "Updated", "Can dwrl")
 MANIFEST_COLUMNS = ("Digest", "Size", "Platform", "Media type", "Created", "Updated", "Tags", "Can dwrl")
 SORT_LABELS = {"name": "name", "updated": "last update", "created": "created"}
+DROP_ORDER = {  # the columns a narrow terminal gives up first; never the name, digest or tags
+    "#registry-repositories": ("Can dwrl", "Manifests", "Tags"),
+    "#registry-tags": ("Can dwrl", "Created", "Digest"),
+    "#registry-manifests": ("Media type", "Can dwrl", "Created", "Platform", "Size"),
+}
 FLAG_LETTERS = (("can_delete", "d"), ("can_write", "w"), ("can_read", "r"), ("can_list", "l"))
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
@@ -203,6 +208,7 @@ class RegistryView(Pane):
             table = self.query_one(table_id, DataTable)
             for column in columns:
                 table.add_column(column, key=column)
+            table.drop_order = DROP_ORDER[table_id]
         self.show_text(NOT_A_REGISTRY)
 
     @property

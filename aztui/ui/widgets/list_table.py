@@ -5,6 +5,10 @@ help could not list them. Here every cursor binding has an id (`cursor-down = "n
 the vi keys come with the arrows: `j`/`k`, `g`/`G` and Home/End (top, bottom), ctrl+d/ctrl+u (half
 a page). Enter, Left and Right are left to the pane, which binds them to open and up (with
 `l`/`h`), so they can be remapped there too.
+
+On a narrow terminal the table gives up columns in its `drop_order` (low priority first) until the
+rest fits, so the identifying column and timestamps are never cut at the edge; they come back when
+there is room. `show_sort` marks the sorted column's header with ▲ or ▼.
 """
 
 from __future__ import annotations
@@ -40,6 +44,45 @@ class ListTable(DataTable, inherit_bindings=False):
         options.setdefault("cursor_type", "row")
         options.setdefault("zebra_stripes", True)
         super().__init__(**options)
+        self.drop_order: tuple[str, ...] = ()  # column keys to hide first when the columns do not fit
+
+    async def _on_idle(self, event) -> None:
+        await super()._on_idle(event)  # column widths are measured here
+        self.fit()
+
+    def on_resize(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """Hide the fewest columns of `drop_order` so that the others fit the width; show the rest."""
+        available = self.scrollable_content_region.width
+        if not available or not self.columns:
+            return
+        padding = 2 * self.cell_padding
+        widths = {key.value: column.content_width + padding for key, column in self.columns.items()}
+        hidden: set[str] = set()
+        for key in self.drop_order:
+            if sum(w for k, w in widths.items() if k not in hidden) <= available:
+                break
+            if key in widths:
+                hidden.add(key)
+        changed = False
+        for key, column in self.columns.items():
+            if key.value not in self.drop_order:
+                continue  # a column the table never gives up keeps its own width
+            hide = key.value in hidden
+            if hide == column.auto_width:  # hidden columns are the ones not sized by their content
+                column.auto_width, column.width = not hide, 0 if hide else column.content_width
+                changed = True
+        if changed:
+            self._require_update_dimensions = True
+            self.refresh()
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """The keys of the columns given up for lack of width."""
+        return [key.value for key, column in self.columns.items()
+                if key.value in self.drop_order and not column.auto_width]
 
     def action_half_page(self, direction: int) -> None:
         """Move the cursor half the visible rows down (1) or up (-1)."""
