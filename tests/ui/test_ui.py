@@ -150,6 +150,8 @@ async def test_blob_names_are_shown_literally(profiles_file, seeded_container):
     async with running as pilot:
         await settle(pilot)
         assert MARKUP_NAME in table_cells(app)
+        await pilot.press("1")  # a Distribution profile opens on the Registry pane
+        await settle(pilot)
         table = app.query_one("#listing", DataTable)
         lines = [table.render_line(y).text for y in range(table.size.height)]
         assert any(MARKUP_NAME in line for line in lines), lines
