@@ -74,14 +74,14 @@ def start(notes: list):
 
 def column(app, table_id: str, label: str) -> list[str]:
     table = app.query_one(table_id, DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     index = labels.index(label)
     return [table.get_row_at(i)[index].plain for i in range(table.row_count)]
 
 
 def row_of(app, table_id: str, key: str) -> dict[str, str]:
     table = app.query_one(table_id, DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     return dict(zip(labels, (cell.plain for cell in table.get_row(key))))
 
 

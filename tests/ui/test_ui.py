@@ -61,7 +61,7 @@ async def seeded_container(azurite, container_name):
 def table_cells(app: AztuiApp) -> list[str]:
     """The plain text of the name column of the Containers pane's table."""
     table = app.query_one("#listing", DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     column = labels.index("Container") if "Container" in labels else labels.index("Name")
     cells = [table.get_row_at(i)[column] for i in range(table.row_count)]
     return [cell.plain if isinstance(cell, Text) else str(cell) for cell in cells]
