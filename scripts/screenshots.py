@@ -96,7 +96,10 @@ async def shoot(profiles_file: Path) -> list[Path]:
 
 
 async def shoot_registry(app, pilot) -> list[Path]:
-    """The demo's Distribution registry, read from storage: repositories, then one repository."""
+    """The demo's Distribution registry, read from storage: repositories, one repository, an image's
+    detail and a purge plan (closed: nothing is deleted)."""
+    from textual.widgets import Input
+
     saved = []
     app.activate("demo-registry")
     await pilot.press("2")
@@ -105,6 +108,22 @@ async def shoot_registry(app, pilot) -> list[Path]:
     await pilot.press("enter")
     await settle(pilot)
     saved.append(Path(app.save_screenshot("registry-repository.svg", str(OUT))))
+    app.registry.manifests_table.focus()  # Enter on a manifest: the image's layers, config, platforms
+    await pilot.press("enter")
+    await settle(pilot)
+    saved.append(Path(app.save_screenshot("manifest-details.svg", str(OUT))))
+    await pilot.press("escape")
+    await pilot.press("backspace")
+    await settle(pilot)
+    await pilot.press("P")  # retention on Distribution: keep the newest tag of every repository
+    await settle(pilot)
+    app.screen.query_one("#policy-filter", Input).value = ".*:.*"
+    app.screen.query_one("#policy-keep", Input).value = "1"
+    await pilot.click("#plan")
+    await settle(pilot)
+    saved.append(Path(app.save_screenshot("registry-purge-plan.svg", str(OUT))))
+    await pilot.press("escape")  # close the plan: nothing is deleted
+    await settle(pilot)
     return saved
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aztui.errors import ProfileError
+from aztui.profiles.keymap import check_keymap
 from aztui.profiles.model import Profile
 from aztui.profiles.reader import ProfileReader, did_you_mean, show, split_cache_spec, suggest, type_name
 from aztui.profiles.toml_lines import scan_key_lines
@@ -304,6 +305,8 @@ class _Document:
             else:
                 self.add(f"expected a string (a key such as \"ctrl+r\"), got {type_name(keys)}",
                          at=("keymap", action), key=f"keymap.{action}")
+        check_keymap(valid, lambda action, message, hint, severity: self.add(
+            message, at=("keymap", action), key=f"keymap.{action}", hint=hint, severity=severity), did_you_mean)
         return valid
 
     def _default_profile(self, name: Any, tables: dict) -> str | None:

@@ -13,7 +13,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Header, Label, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import Header, Label, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from aztui.errors import AztuiError
@@ -22,6 +23,7 @@ from aztui.ui.commands import ActionsProvider
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.containers import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.footer import Footer
+from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.text import account_label, plain
 from aztui.ui.workers import as_aztui_error
 
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     from aztui.ui.panes.registry import RegistryView
 
 PANES = {"containers": "containers-pane", "registry": "registry-pane", "cache": "cache-pane"}
+KIND_PANES = {"acr": "registry", "distribution": "registry", "buildkit-cache": "cache"}  # else containers
+
+
+def kind_pane(profile: Profile) -> str:
+    """The pane a profile opens on: the one of its kind."""
+    return KIND_PANES.get(profile.kind, "containers")
 
 
 def jump_provider():
@@ -80,16 +88,32 @@ class AztuiApp(App[None]):
             yield Label(Text("No profile. Press p to choose one."), id="profile-label")
             yield Label("PROTECTED", id="protected-badge")
             yield Label("READ-ONLY", id="read-only-badge")
-        with TabbedContent(id="panes"):
+        with TabbedContent(id="panes", initial=PANES[self.start_pane()]):
             with TabPane("1 Containers", id="containers-pane"):
                 yield ContainersView(page_size=self.page_size, max_rows=self.max_rows, id="containers")
             # the Registry and Cache views are built the first time they are needed (see `show_view`):
             # the first frame shows the Containers pane only, and paints sooner without them
             yield TabPane("2 Registry", id="registry-pane")
             yield TabPane("3 Cache", id="cache-pane")
-        yield Footer()
+        yield Footer(compact=True)  # more keys fit on a small terminal
+
+    def get_default_screen(self) -> Screen:
+        """The main screen, without Textual's auto focus: it would focus a widget of a pane that is
+        about to be hidden (and so switch back to its tab); the panes focus their own tables."""
+        screen = Screen(id="_default")
+        screen.AUTO_FOCUS = ""
+        return screen
+
+    def start_pane(self) -> str:
+        """The pane of the profile the app starts on (the tab bar cannot switch before it is mounted)."""
+        try:
+            return kind_pane(self.profile_set.get(self.start_profile or self.profile_set.default_profile))
+        except Exception:  # no or a broken start profile: `activate` reports it
+            return "containers"
 
     def on_mount(self) -> None:
+        # the tab bar never takes the focus (1/2/3 switch panes): Tab stays in the pane, with its keys
+        self.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.open_profile_set(self.profile_set, self.start_profile)
 
     def open_profile_set(self, profile_set, name: str | None = None) -> None:
@@ -185,6 +209,8 @@ class AztuiApp(App[None]):
         self.query_one("#read-only-badge").display = profile.read_only
         self.query_one("#protected-badge").display = profile.protected
         self.set_class(profile.protected, "-protected")
+        # the pane of the profile's kind first: a view loading below never keeps the focus on a pane left
+        self.query_one(TabbedContent).active = PANES[kind_pane(profile)]
         # views not built yet get the profile when they are (see `show_view`)
         if (cache := self.built_view("cache")) is not None:
             cache.load(profile)  # read when the Cache pane is shown
@@ -196,7 +222,7 @@ class AztuiApp(App[None]):
             self.containers.show_nothing("This profile is a container registry: see the Registry pane.")
             self.action_show_pane("registry")
         else:
-            self.action_show_pane("cache" if profile.kind == "buildkit-cache" else "containers")
+            self.action_show_pane(kind_pane(profile))
             self.containers.load(profile)  # after: its spinner keeps the focus only if its pane is shown
         if self.query_one(TabbedContent).active == PANES["cache"]:
             self.show_view("cache", focus=False)
@@ -252,7 +278,8 @@ class AztuiApp(App[None]):
         from aztui.ui.screens.profile_doctor import ProfileDoctorScreen
         from aztui.ui.screens.profile_picker import ProfilePicker
 
-        return [("Everywhere", type(self).BINDINGS), ("Containers pane", ContainersView.BINDINGS),
+        return [("Everywhere", type(self).BINDINGS), ("Every list", ListTable.BINDINGS),
+                ("Containers pane", ContainersView.BINDINGS),
                 ("Blob details", BlobDetailsScreen.BINDINGS), ("Registry pane", RegistryView.BINDINGS),
                 ("Cache pane", CacheView.BINDINGS),
                 ("GC plan", GcPlanScreen.BINDINGS), ("Profile picker", ProfilePicker.BINDINGS),

@@ -76,8 +76,8 @@ async def blob_names(azurite, container: str) -> set[str]:
 
 
 async def plan_gc(pilot, **fields: str) -> GcPlanScreen:
-    """g, fill the policy form (grace defaults to 0s here), Enter: the plan screen."""
-    await pilot.press("g")
+    """x, fill the policy form (grace defaults to 0s here), Enter: the plan screen."""
+    await pilot.press("x")
     await settle(pilot)
     form = pilot.app.screen
     assert isinstance(form, GcPolicyForm)
@@ -324,7 +324,7 @@ async def test_the_anomalies_view_offers_to_drop_a_broken_cache_name(azurite, pr
         await settle(pilot)
         view = app.query_one(CacheView)
         assert view.check_action("drop_broken", ()) is False  # only where the anomalies are listed
-        await pilot.press("g")  # plain GC: the broken name is kept, and the plan says how to drop it
+        await pilot.press("x")  # plain GC: the broken name is kept, and the plan says how to drop it
         await settle(pilot)
         assert app.screen.query_one("#policy-drop-broken", Checkbox).value is False
         await pilot.press("escape")
@@ -373,7 +373,7 @@ async def test_an_invalid_policy_is_shown_inline(profiles, layout):
     app, running = start(profiles, "cache")
     async with running as pilot:
         await settle(pilot)
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         form = app.screen
         form.query_one("#policy-max-age", Input).value = "soon"
@@ -426,7 +426,7 @@ async def test_read_only_profiles_hide_gc(azurite, profiles, layout):
         assert list(rows(app)) == ["n:app", "n:ci/main"]  # browsing works
         active = {b.binding.id: b.enabled for b in app.screen.active_bindings.values()}
         assert "cache-gc" not in active and "cache-orphans" in active  # hidden, not just disabled
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         assert not isinstance(app.screen, GcPolicyForm)
         titles = [title for title, _, _ in ActionsProvider(app.screen)._actions()]

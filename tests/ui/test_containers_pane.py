@@ -68,7 +68,7 @@ def profiles(azurite, write_profiles, layout):
 def names(app) -> list[str]:
     """The Name (or Container) column of the listing, as shown."""
     table = app.query_one("#listing", DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     column = labels.index("Container") if "Container" in labels else labels.index("Name")
     return [table.get_row_at(i)[column].plain for i in range(table.row_count)]
 

@@ -38,6 +38,7 @@ from aztui.profiles.file import load_profiles
 from aztui.profiles.model import Profile
 from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
+from aztui.ui.widgets.list_table import ListTable
 from tests.support.buildcache import CacheWriter
 from tests.support.faultproxy import FaultProxy, Seen
 from tests.support.profiles import azurite_profile
@@ -399,6 +400,7 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
             await d.drive(ContainersView, setup, lambda: app.containers)
         await d.palette(on_blob)
         await d.drive(type(app), on_blob, lambda: app)
+        await d.drive(ListTable, on_blob, lambda: app.containers.table)  # the cursor keys of every list
 
         # --- screens opened from there: blob details (download), help, the profile picker and test ------
         async def opened(setup, key: str, screen_class: type) -> None:

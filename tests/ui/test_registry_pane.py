@@ -77,14 +77,14 @@ def start(notes: list):
 
 def column(app, table_id: str, label: str) -> list[str]:
     table = app.query_one(table_id, DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     index = labels.index(label)
     return [table.get_row_at(i)[index].plain for i in range(table.row_count)]
 
 
 def row_of(app, table_id: str, key: str) -> dict[str, str]:
     table = app.query_one(table_id, DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     return dict(zip(labels, (cell.plain for cell in table.get_row(key))))
 
 
@@ -123,7 +123,7 @@ async def test_distribution_registry_is_browsed_from_storage(pushed_registry):  
         assert "1 untagged" in text_of(app, "#registry-status")
 
         # x and l do nothing here: no review screen, no request
-        await pilot.press("x", "l")
+        await pilot.press("x", "L")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)
 
@@ -282,10 +282,10 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert await tags_at_server(p, "app") == {"v1", "v2"}
         assert sorted(column(app, "#registry-tags", "Tag")) == ["v1", "v2"]
 
-        # lock the manifest of v1 (l), then delete is refused with a clear error, before any DELETE
+        # lock the manifest of v1 (L), then delete is refused with a clear error, before any DELETE
         v1 = registry.digests["app:v1"]
         await cursor_to(pilot, v1, "#registry-manifests")
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "--rl"
         assert acr.flags[("app", "digest", v1)] == {"can_delete": False, "can_write": False}
@@ -299,9 +299,9 @@ async def test_acr_list_delete_a_tag_and_a_locked_manifest(acr, tls, token_serve
         assert "unlock" in refused[-1]
         assert [w for w in writes(acr) if w[0] == "DELETE"] == deletes_before
 
-        # unlock (l again) and the manifest delete goes through, with its tag
+        # unlock (L again) and the manifest delete goes through, with its tag
         await cursor_to(pilot, v1, "#registry-manifests")
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         assert row_of(app, "#registry-manifests", v1)["Can dwrl"] == "dwrl"
         await cursor_to(pilot, v1, "#registry-manifests")
@@ -360,12 +360,12 @@ async def test_acr_read_only_profile_offers_no_delete_or_lock_and_sends_no_write
         assert column(app, "#registry-repositories", "Repository") == ["app", "multi", "tools/lint"]
         assert not {"delete", "lock", "lock_delete"} & action_names(app)
         await cursor_to(pilot, "app", "#registry-repositories")
-        await pilot.press("x", "l", "D", "delete")
+        await pilot.press("x", "L", "D", "delete")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
         await cursor_to(pilot, "v1", "#registry-tags")
-        await pilot.press("x", "l", "D")
+        await pilot.press("x", "L", "D")
         await settle(pilot)
         assert not isinstance(app.screen, RegistryDeleteReview)
         assert not {"delete", "lock", "lock_delete"} & action_names(app)
@@ -557,7 +557,7 @@ async def test_distribution_gc_and_purge_policy_plan_confirm_report(pushed_regis
         assert row_of(app, "#registry-repositories", "team/api/server")["Tags"] == "1"
 
         # GC: delete untagged, uploads of any age; the sweep leaves nothing for a second plan
-        await pilot.press("g")
+        await pilot.press("C")
         await settle(pilot)
         assert isinstance(app.screen, RegistryGcForm)
         app.screen.query_one("#policy-upload-age").value = "0s"

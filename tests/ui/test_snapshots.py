@@ -179,7 +179,7 @@ async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profil
         await settle(pilot)
         check("cache", app.export_screenshot(), server.key)
 
-        await pilot.press("g")
+        await pilot.press("x")
         await settle(pilot)
         app.screen.query_one("#policy-grace", Input).value = "0s"  # the demo's orphan is minutes old
         await pilot.press("enter")
@@ -191,3 +191,29 @@ async def test_snapshots_of_the_cache_pane_gc_plan_and_profile_test(cache_profil
         await pilot.press("t")
         await settle(pilot)
         check("doctor", app.export_screenshot(), server.key)
+
+
+# --- small and large terminals ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (200, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_snapshots_at_three_sizes(profiles_file, snapshot_azurite, cache_profiles_file, size):
+    """The footer keeps ? and q, help wraps, tables give up columns instead of cutting them."""
+    secret, suffix = snapshot_azurite.key, f"{size[0]}x{size[1]}"
+    app, running = start(profiles_file, "demo", size=size)
+    async with running as pilot:
+        await settle(pilot)
+        await open_rows(pilot, "c:backups", "p:2025/", "p:2025/12/")
+        check(f"folder-{suffix}", app.export_screenshot(), secret)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        check(f"help-{suffix}", app.export_screenshot(), secret)
+
+    path, server = cache_profiles_file
+    app, running = start(path, "demo-cache", size=size)
+    async with running as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the layers of the first cache name
+        await settle(pilot)
+        check(f"cache-layers-{suffix}", app.export_screenshot(), server.key)

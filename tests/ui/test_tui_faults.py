@@ -158,7 +158,7 @@ def status(app) -> str:
 def rows_shown(app) -> list[str]:
     """The Name column of the Containers pane, as shown."""
     table = app.query_one("#listing", DataTable)
-    labels = [c.label.plain for c in table.columns.values()]
+    labels = [key.value for key in table.columns]  # the labels may carry the sort's ▲/▼
     column = labels.index("Container") if "Container" in labels else labels.index("Name")
     return [table.get_row_at(i)[column].plain for i in range(table.row_count)]
 

@@ -95,6 +95,8 @@ class Pane(Vertical):
     PLAN_NOUN = "blob"      # what a plan's `count` counts: "Deleting 3 blobs…"
     PROGRESS = "Deleting: {done:,} of {total:,}"  # the work bar as a plan's items are through
     EMPTY_PLAN: str | None = None  # said instead of reviewing a plan with nothing in it; None: reviewed
+    MUTATING: frozenset[str] = frozenset()  # actions that change data: hidden on read-only profiles
+    READ_ONLY = "Read-only profile: {what} is not possible through it."
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -177,7 +179,7 @@ class Pane(Vertical):
         for table in tables:
             table.loading = loading
         covered = any(table.loading for table in self.query(DataTable))
-        self.can_focus = covered
+        self.can_focus = covered and shown(self)  # a hidden pane never takes the focus (nor its tab)
         if covered and had_focus and shown(self):
             self.focus(scroll_visible=False)
         elif not covered and self.screen.focused is self and shown(self):
@@ -189,7 +191,11 @@ class Pane(Vertical):
 
     def focus_pane(self) -> None:
         """Focus the table, or the pane itself while that table is covered (see `show_loading`)."""
-        (self if self.table.loading else self.table).focus()
+        if self.table.loading:
+            self.can_focus = True
+            self.focus()
+        else:
+            self.table.focus()
 
     def toggle_sort(self, key: str) -> None:
         """Sort by `key`, or reverse the sort by `key`: names start ascending, the rest descending."""
@@ -197,6 +203,20 @@ class Pane(Vertical):
             self.sort_descending = not self.sort_descending
         else:
             self.sort_key, self.sort_descending = key, key != "name"
+
+    def on_key(self, event) -> None:
+        """A key of a hidden destructive action on a read-only profile says so instead of nothing.
+
+        The key bubbles here before the app runs bindings; `check_action` keeps the binding inert."""
+        if self.profile is None or not self.profile.read_only:
+            return
+        bindings = next((b for node, b in self.screen._binding_chain if node is self), None)
+        for binding in bindings.key_to_bindings.get(event.key, ()) if bindings else ():
+            if binding.action.partition("(")[0] in self.MUTATING:
+                event.stop()
+                self.notify(self.READ_ONLY.format(what=binding.description.lower() or binding.action),
+                            severity="warning")
+                return
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

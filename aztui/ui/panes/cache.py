@@ -37,10 +37,14 @@ from aztui.ui.widgets.cache_rows import (
     summary,
     where,
 )
+from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.text import plain, shown
 from aztui.ui.widgets.work_bar import WorkBar
 
 MUTATING_ACTIONS = frozenset({"gc", "drop_broken"})
+DROP_ORDER = {  # the columns a narrow terminal gives up first; never the name or blob
+    "names": ("Shared", "Unique", "Layers", "Size"), "layers": ("Also used by", "Size", "Uploaded"),
+    "orphans": ("Age", "Size", "Uploaded"), "anomalies": ("Detail",)}
 VIEW_TITLES = {"names": "cache names", "orphans": "orphan blobs (no manifest references them)",
                "anomalies": "anomalies"}
 
@@ -48,6 +52,7 @@ VIEW_TITLES = {"names": "cache names", "orphans": "orphan blobs (no manifest ref
 class CacheView(Pane):
     """One cache profile's BuildKit cache; attributes down (`load`), messages up."""
 
+    MUTATING = MUTATING_ACTIONS
     READ_GROUP, WRITE_GROUP = "cache", "gc"
     STATUS = "#cache-status"
     READ_FAILED = "Could not read the cache"
@@ -55,8 +60,8 @@ class CacheView(Pane):
     PROGRESS = "GC: {done:,} of {total:,} done"
 
     BINDINGS = [
-        Binding("enter", "open", "Layers", id="open", tooltip="Show the layers of the cache name"),
-        Binding("backspace", "back", "Names", id="up", tooltip="Back to the cache names"),
+        Binding("enter,l,right", "open", "Layers", id="open", tooltip="Show the layers of the cache name"),
+        Binding("backspace,h,left", "back", "Names", id="up", tooltip="Back to the cache names"),
         Binding("o", "toggle_view('orphans')", "Orphans", id="cache-orphans",
                 tooltip="Orphan blobs, with their age (again: back to the names)"),
         Binding("a", "toggle_view('anomalies')", "Anomalies", id="cache-anomalies",
@@ -65,11 +70,12 @@ class CacheView(Pane):
         sort_binding("z", "size", "Size", "size"),
         sort_binding("u", "unique", "Unique", "unique bytes"),
         sort_binding("m", "modified", "Modified", "last export or upload"),
-        Binding("g", "gc", "GC", id="cache-gc",
+        Binding("x,delete", "gc", "GC", id="cache-gc",
                 tooltip="Garbage-collect stale cache blobs: policy, plan, review, confirm"),
         Binding("b", "drop_broken", "Drop broken", id="cache-drop-broken",
                 tooltip="Anomalies: plan deleting the cache names whose manifest names a missing blob"),
-        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work", show=False),
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, else go back",
+                show=False),
     ]
 
     # --- messages: what happened ----------------------------------------------------------
@@ -86,11 +92,13 @@ class CacheView(Pane):
         self.view = "names"                # names | layers | orphans | anomalies
         self.layers_of: str | None = None  # the cache name whose layers are shown
         self.policy = None                 # the last GC policy chosen, offered again
+        self.sorts: dict[str, tuple[str | None, bool]] = {}  # the sort chosen per view
+        self.names_row: str | None = None  # the cache name the cursor was on in the names view
 
     def compose(self) -> ComposeResult:
         yield Label(id="cache-title", markup=False)
         yield Static(id="cache-status", markup=False)
-        yield DataTable(id="cache-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="cache-table")
         yield Static(id="cache-help", markup=False, classes="placeholder")
         yield WorkBar(id="cache-work")
 
@@ -123,6 +131,9 @@ class CacheView(Pane):
     def forget(self, profile: Profile) -> None:
         self.snapshot = None
         self.view, self.layers_of = "names", None
+        if profile != self.profile:
+            self.sorts, self.names_row = {}, None
+            self.sort_key, self.sort_descending = None, False
 
     def can_read(self, profile: Profile) -> bool:
         return is_cache_like(profile)
@@ -201,8 +212,13 @@ class CacheView(Pane):
         table.clear(columns=True)
         for column in VIEW_COLUMNS[self.view]:
             table.add_column(column, key=column)
+        table.drop_order = DROP_ORDER[self.view]
         for row in self.rows():
             table.add_row(*row.cells, key=row.key)
+        columns = VIEW_COLUMNS[self.view]
+        by = {"name": columns[0], "size": "Size", "unique": "Unique",
+              "modified": "Last export" if self.view == "names" else "Uploaded"}
+        table.show_sort(by.get(self.sort_key or ""), self.sort_descending)
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
         self.update_title()
@@ -237,12 +253,19 @@ class CacheView(Pane):
     # --- views ----------------------------------------------------------------------------
 
     def show_view(self, view: str, layers_of: str | None = None) -> None:
+        """Show `view` with its own sort; back on the names, the cursor on the name it left."""
+        if self.view == "names":
+            self.names_row = self.current_key()
         self.view, self.layers_of = view, layers_of
         self.refresh_bindings()
+        self.sort_key, self.sort_descending = self.sorts.get(view, (None, False))
         self.table.clear()  # the cursor should not follow a key into another view
         self.render_rows()
-        if self.table.row_count:
-            self.table.move_cursor(row=0)
+        table = self.table
+        if view == "names" and self.names_row in table.rows:
+            table.move_cursor(row=table.get_row_index(self.names_row))
+        elif table.row_count:
+            table.move_cursor(row=0)
 
     def action_open(self) -> None:
         key = self.current_key()
@@ -251,10 +274,12 @@ class CacheView(Pane):
 
     def action_back(self) -> None:
         if self.view != "names" and self.snapshot is not None:
-            back_to = f"n:{self.layers_of}" if self.view == "layers" else None
             self.show_view("names")
-            if back_to in self.table.rows:
-                self.table.move_cursor(row=self.table.get_row_index(back_to))
+
+    def action_cancel(self) -> None:
+        """Esc: cancel running work, else back to the names."""
+        if not self.cancel_and_say():
+            self.action_back()
 
     def action_toggle_view(self, view: str) -> None:
         if self.snapshot is None:
@@ -263,6 +288,7 @@ class CacheView(Pane):
 
     def action_sort(self, key: str) -> None:
         self.toggle_sort(key)
+        self.sorts[self.view] = (self.sort_key, self.sort_descending)
         self.render_rows()
 
     def show_cancelled(self, reading: bool) -> None:

@@ -20,6 +20,7 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, sort_binding
+from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.listing import (
     BLOB_COLUMNS,
     CONTAINER_COLUMNS,
@@ -42,19 +43,21 @@ DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
 DEFAULT_MAX_ROWS = 50_000
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
-MUTATING_ACTIONS = frozenset({"delete", "mark", "undelete", "tier"})
+MUTATING_ACTIONS = frozenset({"delete", "mark", "mark_all", "clear_marks", "invert_marks", "undelete", "tier"})
 
 
 class ContainersView(Pane):
     """Browse one profile's account; attributes down (`load`), messages up."""
 
+    MUTATING = MUTATING_ACTIONS
     READ_GROUP, WRITE_GROUP = "listing", "delete"
     STATUS = "#listing-status"
     EMPTY_PLAN = "Nothing to delete: the planned blobs are gone already."
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="open", tooltip="Open the container, folder or blob"),
-        Binding("backspace", "up", "Up", id="up", tooltip="Go up one folder"),
+        Binding("enter,l,right", "open", "Open", id="open", tooltip="Open the container, folder or blob"),
+        Binding("backspace,h,left", "up", "Up", id="up",
+                tooltip="Go up one folder (back to the search results a folder was opened from)"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the loaded rows"),
         Binding("s", "search", "Search", id="search", tooltip="List names starting with a prefix (server-side)"),
         sort_binding("n", "name", "Name", "name"),
@@ -62,15 +65,23 @@ class ContainersView(Pane):
         sort_binding("m", "modified", "Modified", "last modified"),
         Binding("L", "load_all", "Load all", id="load-all", tooltip="Load every remaining page", show=False),
         Binding("i", "details", "Details", id="details",
-                tooltip="Properties of the blob (and a preview) or container; blobs and bytes of a folder"),
+                tooltip="Properties of the blob (and a preview) or container; blobs and bytes of a folder",
+                show=False),  # Enter on a blob opens them too; the footer keeps room for the rest
         Binding("u", "usage", "Size", id="usage", tooltip="Count blobs and bytes (du) of the folder or container"),
         Binding("space", "mark", "Mark", id="mark", tooltip="Mark the row for deletion"),
         Binding("x,delete", "delete", "Delete", id="delete", tooltip="Delete the marked rows or the current one"),
+        Binding("plus", "mark_all", "Mark all", id="mark-all", tooltip="Mark every row shown", show=False),
+        Binding("minus", "clear_marks", "Clear marks", id="clear-marks",
+                tooltip="Unmark every row of this container", show=False),
+        Binding("asterisk", "invert_marks", "Invert marks", id="invert-marks",
+                tooltip="Mark the unmarked rows shown, unmark the marked ones", show=False),
+        Binding("escape", "cancel", "Cancel", id="cancel",
+                tooltip="Cancel running work, close the search or filter, leave search results, else go up",
+                show=False),
         Binding("D", "toggle_deleted", "Show deleted", id="show-deleted", show=False,
                 tooltip="Show or hide soft-deleted blobs (blob soft delete) in the listing"),
         Binding("U", "undelete", "Undelete", id="undelete", show=False,
                 tooltip="Undelete the marked soft-deleted blobs or the current one"),
-        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, close the filter", show=False),
         Binding("T", "tier", "Tier", id="tier", show=False,
                 tooltip="Change the access tier of the marked blobs or the current one (plan, review, confirm)"),
         Binding("y", "copy('name')", "Copy name", id="copy-name", show=False,
@@ -118,15 +129,18 @@ class ContainersView(Pane):
         self.fetching = False
         self.loading_all = False
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
-        self.marked: set[str] = set()
+        self.marks: dict[str | None, dict[str, object]] = {}  # container -> marked row key -> entry
         self.filter_text = ""
         self.show_deleted = False   # D: soft-deleted blobs listed too (include=deleted)
         self.flow = "delete"   # the plan flow under way: "delete", "undelete" or "tier" (see `use_flow`)
+        self.trail: list[tuple[Location, str | None]] = []  # where each open came from, and its row
+        self.select_after: str | None = None  # the row to put the cursor on once it is loaded
+        self.sorts: dict[Location, tuple[str, bool]] = {}  # the sort chosen per folder
 
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
         yield Static(id="listing-status", markup=False)
-        yield DataTable(id="listing", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="listing")
         yield Input(placeholder="filter loaded rows (Esc clears)", id="filter")
         yield Input(placeholder="names starting with… (Enter lists them from the server)", id="search")
         yield WorkBar(id="work")
@@ -139,6 +153,11 @@ class ContainersView(Pane):
     @property
     def table(self) -> DataTable:
         return self.query_one("#listing", DataTable)
+
+    @property
+    def marked(self) -> dict[str, object]:
+        """The marked rows of the container shown (marks survive folder changes), key -> entry."""
+        return self.marks.setdefault(self.location.container, {})
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only profiles: every mutating action is hidden (footer, palette, help) and inert."""
@@ -153,6 +172,8 @@ class ContainersView(Pane):
         the same profile again (refresh) reloads the folder shown."""
         here = self.location if self.profile == profile else None
         self.show_deleted = self.show_deleted and here is not None
+        if here is None:
+            self.marks, self.trail, self.sorts = {}, [], {}
         prefix = f"{profile.prefix.strip('/')}/" if profile.prefix.strip("/") else ""
         self.root = Location(profile.container, prefix) if profile.container else Location()
         self.location = here or self.root
@@ -166,7 +187,8 @@ class ContainersView(Pane):
     def go(self, location: Location) -> None:
         """Move to `location`: forget what was loaded, fetch its first page."""
         self.location = location
-        self.entries, self.by_key, self.marked = [], {}, set()
+        self.entries, self.by_key = [], {}
+        self.sort_key, self.sort_descending = self.sorts.get(location, (None, False))
         self.continuation, self.capped, self.filter_text, self.incomplete = None, False, "", None
         self.query_one("#filter", Input).value = ""
         self.query_one("#filter").display = False
@@ -177,6 +199,8 @@ class ContainersView(Pane):
         columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
         for column in columns:
             table.add_column(column, key=column)
+        table.drop_order = ("Lease", "Public access") if location.container is None else ("Tier", "Size")
+        self.show_sort_in_header()
         self.show_loading(True, table)
         self.fetching, self.loading_all = True, False
         self.update_status()
@@ -250,6 +274,7 @@ class ContainersView(Pane):
         if self.continuation is None:
             self.loading_all = False
         self.fetching = self.loading_all
+        self.restore_cursor()
         self.update_status()
         if event.first and not isinstance(self.screen.focused, Input) and shown(self):
             table.focus()  # not when the user is on another pane
@@ -312,7 +337,7 @@ class ContainersView(Pane):
         if self.show_deleted:
             parts.append("soft-deleted blobs shown (D hides them, U undeletes)")
         if self.marked:
-            parts.append(f"{len(self.marked)} marked")
+            parts.append(f"{len(self.marked):,} marked in this container")
         if self.capped:
             parts.append(f"capped at {self.max_rows:,} rows")
         self.set_status(" · ".join(parts))
@@ -345,19 +370,45 @@ class ContainersView(Pane):
         if entry is None:
             return
         if self.location.container is None:
-            self.go(Location(entry.name))
+            self.go_into(Location(entry.name))
         elif is_folder(entry):
-            self.go(self.location.into(entry.prefix))
+            self.go_into(self.location.into(entry.prefix))
         else:
             self.action_details()
 
+    def go_into(self, location: Location) -> None:
+        """Open `location` from here: up comes back here, to the row the cursor is on."""
+        self.trail.append((self.location, self.current_key()))
+        self.go(location)
+
     def action_up(self) -> None:
+        """Back where the folder was opened from (search results too), the cursor on the row left;
+        without a trail (a profile opened in a folder), the parent, the cursor on this folder."""
         if self.profile is None or self.location == self.root:
             return
-        parent = self.location.up()
+        if self.trail:
+            parent, row = self.trail.pop()
+        else:
+            parent = self.location.up()
+            here = self.location
+            row = (f"p:{here.prefix}" if here.prefix and not here.search
+                   else f"c:{here.container}" if not here.search else None)
         if self.root.container is not None and not parent.listing_prefix.startswith(self.root.prefix):
-            parent = self.root  # a profile scoped to a container and prefix stays inside them
+            parent, row = self.root, None  # a profile scoped to a container and prefix stays inside them
         self.go(parent)
+        self.select_after = row
+
+    def restore_cursor(self) -> None:
+        """Put the cursor on `select_after` once its row is loaded (or every page is)."""
+        key = self.select_after
+        if key is None:
+            return
+        table = self.table
+        if key in table.rows:
+            table.move_cursor(row=table.get_row_index(key))
+            self.select_after = None
+        elif self.continuation is None:
+            self.select_after = None
 
     def action_details(self) -> None:
         entry = self.current_entry()
@@ -401,12 +452,26 @@ class ContainersView(Pane):
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.input.display = False
         self.table.focus()
-        self.go(Location(self.location.container, self.location.prefix, event.value))
+        here = self.location
+        if here.search:  # a new search replaces the results: up goes back where the first came from
+            self.go(Location(here.container, here.prefix, event.value))
+        else:
+            self.go_into(Location(here.container, here.prefix, event.value))
 
     def action_sort(self, key: str) -> None:
+        if key == "size" and self.location.container is None:
+            self.notify("Containers have no size in a listing: u measures the one under the cursor.")
+            return
         self.toggle_sort(key)
+        self.sorts[self.location] = (self.sort_key, self.sort_descending)
+        self.show_sort_in_header()
         self.render_rows()
         self.update_status()
+
+    def show_sort_in_header(self) -> None:
+        names = {"name": "Container" if self.location.container is None else "Name", "size": "Size",
+                 "modified": "Last modified"}
+        self.table.show_sort(names.get(self.sort_key or ""), self.sort_descending)
 
     def action_load_all(self) -> None:
         if self.profile is None or self.continuation is None:
@@ -422,24 +487,53 @@ class ContainersView(Pane):
         if entry is None or self.location.container is None:
             return
         key = entry_key(entry)
-        self.marked.symmetric_difference_update({key})
+        self.set_marks({key: entry}, key not in self.marked)
         table = self.table
-        table.update_cell(key, BLOB_COLUMNS[0], entry_row(entry, self.location, key in self.marked)[0])
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self.update_status()
 
+    def set_marks(self, entries: dict, marked: bool) -> None:
+        """Mark (or unmark) `entries` (key -> entry), updating their rows shown."""
+        table = self.table
+        for key, entry in entries.items():
+            if marked:
+                self.marked[key] = entry
+            else:
+                self.marked.pop(key, None)
+            if key in table.rows:
+                table.update_cell(key, BLOB_COLUMNS[0], entry_row(entry, self.location, marked)[0])
+
+    def _shown(self) -> dict:
+        """The rows shown (filtered), key -> entry; none in the container list."""
+        if self.location.container is None:
+            return {}
+        return {key.value: self.by_key[key.value] for key in self.table.rows if key.value in self.by_key}
+
+    def action_mark_all(self) -> None:
+        self.set_marks(self._shown(), True)
+        self.update_status()
+
+    def action_clear_marks(self) -> None:
+        self.set_marks(dict(self.marked), False)
+        self.update_status()
+
+    def action_invert_marks(self) -> None:
+        shown = self._shown()
+        marked = {k: e for k, e in shown.items() if k in self.marked}
+        self.set_marks({k: e for k, e in shown.items() if k not in marked}, True)
+        self.set_marks(marked, False)
+        self.update_status()
+
     def action_cancel(self) -> None:
-        """Esc: cancel running work first, then close the search, then clear the filter."""
+        """Esc: cancel running work first, then close the search field, clear the filter, leave
+        search results, and else go up."""
         if self.cancel_and_say():
             return
         search = self.query_one("#search", Input)
         if search.display:
             search.display = False
             self.table.focus()
-            return
-        if self.location.search:
-            self.go(Location(self.location.container, self.location.prefix))
             return
         field = self.query_one("#filter", Input)
         if field.display or self.filter_text:
@@ -449,6 +543,8 @@ class ContainersView(Pane):
             self.render_rows()
             self.update_status()
             self.table.focus()
+            return
+        self.action_up()
 
     def cancel_work(self) -> bool:
         """Also a first page not sent yet counts as running work."""
@@ -512,7 +608,7 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to delete blobs in it.")
             return
-        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        targets = list(self.marked.values())
         if not targets and self.current_entry() is not None:
             targets = [self.current_entry()]
         names = tuple(sorted(e.name for e in targets if is_blob(e) and not is_deleted(e)))
@@ -528,6 +624,9 @@ class ContainersView(Pane):
         self.use_flow("delete")
         self.plan("Planning the delete…", profile,
                   partial(plan_delete, container=container, names=names, prefixes=prefixes))
+
+    def executed(self, report) -> None:
+        self.marked.clear()  # what they marked is deleted (or reported as not)
 
     def delete_flow(self) -> DeleteFlow:
         if self.flow == "tier":

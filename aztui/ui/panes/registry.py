@@ -3,7 +3,7 @@ deletes and locks on ACR; GC and purge on a Distribution registry's storage.
 
 Two kinds of registry behind `aztui.registry.model.open_registry`: Azure Container Registry
 (`uri` profiles; delete a tag, a manifest or a repository, lock and unlock) and a Distribution
-registry stored in Azure Blob (read from storage; `g` GC and `P` purge it there, as
+registry stored in Azure Blob (read from storage; `C` GC and `P` purge it there, as
 `aztui registry gc` / `purge` do). Manifests are shown as images (aztui.registry.images): an
 index's platforms under it, sizes of config + layers; Enter opens `ManifestDetailsScreen`.
 Every network call runs in a worker with the registry opened inside it, one exclusive worker
@@ -44,12 +44,13 @@ from aztui.registry.images import display_order, read_images, summarize
 from aztui.registry.model import capabilities_for, is_locked, media_label, platform_label, short_digest
 from aztui.registry.review import RegistryWork, WorkReport, execute_work, plan_gc_work, plan_purge_work
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, cursor_key, sort_binding
+from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.text import account_label, count, human_size, plain, shown, when
 from aztui.ui.widgets.work_bar import WorkBar
 
 MUTATING_ACTIONS = frozenset({"delete", "lock", "lock_delete"})
 STORAGE_ACTIONS = frozenset({"gc", "purge"})     # Distribution on Blob: GC and purge on storage
-DISTRIBUTION_NOTE = "read from storage: g garbage-collects, P purges"
+DISTRIBUTION_NOTE = "read from storage: C garbage-collects, P purges"
 NOT_A_REGISTRY = (
     "This profile points at no container registry.\n\n"
     "The Registry pane shows an Azure Container Registry, or a Docker Distribution registry whose "
@@ -68,6 +69,11 @@ REPOSITORY_COLUMNS = ("Repository", "Tags", "Manifests", "Last update", "Can dwr
 TAG_COLUMNS = ("Tag", "Digest", "Created", "Updated", "Can dwrl")
 MANIFEST_COLUMNS = ("Digest", "Size", "Platform", "Media type", "Created", "Updated", "Tags", "Can dwrl")
 SORT_LABELS = {"name": "name", "updated": "last update", "created": "created"}
+DROP_ORDER = {  # the columns a narrow terminal gives up first; never the name, digest or tags
+    "#registry-repositories": ("Can dwrl", "Manifests", "Tags"),
+    "#registry-tags": ("Can dwrl", "Created", "Digest"),
+    "#registry-manifests": ("Media type", "Can dwrl", "Created", "Platform", "Size"),
+}
 FLAG_LETTERS = (("can_delete", "d"), ("can_write", "w"), ("can_read", "r"), ("can_list", "l"))
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 FIRST_ROWS = 20          # repositories shown as soon as they are read; then the rest ...
@@ -148,28 +154,32 @@ def may_hold_registry(profile: Profile) -> bool:
 class RegistryView(Pane):
     """One profile's registry; attributes down (`load`), messages up."""
 
+    MUTATING = MUTATING_ACTIONS
     READ_GROUP, WRITE_GROUP = "registry-read", "registry-write"
     STATUS = "#registry-status"
     READ_FAILED = "Could not read the registry"
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="open",
+        Binding("enter,l,right", "open", "Open", id="open",
                 tooltip="Open the repository; on a tag: go to its manifest; on a manifest: its details"),
-        Binding("backspace", "back", "Repositories", id="up", tooltip="Back to the repositories"),
+        Binding("backspace,h,left", "back", "Repositories", id="up", tooltip="Back to the repositories"),
+        Binding("tab", "other_table", "Tags ⇄ manifests", id="registry-other-table",
+                tooltip="In a repository: move between the tags and the manifests", show=False),
         sort_binding("n", "name", "Name", "name"),
         sort_binding("m", "updated", "Updated", "last update, newest first", id="sort-modified"),
         sort_binding("c", "created", "Created", "creation time, newest first"),
         Binding("x,delete", "delete", "Delete", id="registry-delete",
                 tooltip="Delete the tag, manifest or repository under the cursor (review, then confirm)"),
-        Binding("l", "lock", "Lock", id="registry-lock",
+        Binding("L", "lock", "Lock", id="registry-lock",
                 tooltip="Lock or unlock the item under the cursor (can_delete and can_write together)"),
         Binding("D", "lock_delete", "Delete lock", id="registry-lock-delete",
                 tooltip="Toggle only can_delete of the item under the cursor", show=False),
-        Binding("g", "gc", "GC", id="registry-gc",
+        Binding("C", "gc", "GC", id="registry-gc",
                 tooltip="Distribution: garbage collection like `registry garbage-collect` (policy, plan, confirm)"),
         Binding("P", "purge", "Purge", id="registry-purge",
                 tooltip="Distribution: purge old tags and manifests like `acr purge` (policy, plan, confirm)"),
-        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work", show=False),
+        Binding("escape", "cancel", "Cancel", id="cancel", tooltip="Cancel running work, else go back",
+                show=False),
     ]
 
     # --- messages: what happened ----------------------------------------------------------
@@ -215,11 +225,11 @@ class RegistryView(Pane):
     def compose(self) -> ComposeResult:
         yield Label(id="registry-title", markup=False)
         yield Static(id="registry-status", markup=False)
-        yield DataTable(id="registry-repositories", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="registry-repositories")
         yield Label(Text("Tags"), id="registry-tags-caption", classes="registry-caption")
-        yield DataTable(id="registry-tags", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="registry-tags")
         yield Label(Text("Manifests"), id="registry-manifests-caption", classes="registry-caption")
-        yield DataTable(id="registry-manifests", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="registry-manifests")
         yield Static(id="registry-help", markup=False)
         yield WorkBar(id="registry-work")
 
@@ -229,6 +239,7 @@ class RegistryView(Pane):
             table = self.query_one(table_id, DataTable)
             for column in columns:
                 table.add_column(column, key=column)
+            table.drop_order = DROP_ORDER[table_id]
         self.show_text(NOT_A_REGISTRY)
 
     @property
@@ -269,7 +280,7 @@ class RegistryView(Pane):
             return False
         if action in STORAGE_ACTIONS and not self.can_clean_storage:
             return False
-        if action == "back" and self.repository is None:
+        if action in ("back", "other_table") and self.repository is None:
             return None  # shown, dimmed: nothing to go back to
         return True
 
@@ -431,6 +442,7 @@ class RegistryView(Pane):
             manifests = _sort(self.manifests, key, descending, lambda m: (m.tags[0] if m.tags else "~", m.digest))
             self._fill(self.tags_table, tags, lambda t: t.name, tag_row)
             self._fill_manifests(manifests)
+        self.show_sort_in_headers()
         self.update_title()
         self.update_status()
 
@@ -555,6 +567,28 @@ class RegistryView(Pane):
         if left in table.rows:
             table.move_cursor(row=table.get_row_index(left))
         table.focus()
+
+    def show_sort_in_headers(self) -> None:
+        """▲/▼ on the column each table of the level is sorted by."""
+        if self.repository is None:
+            key = self.sort_key or "name"
+            descending = self.sort_descending if self.sort_key else False
+            columns = {"name": "Repository", "updated": "Last update"}
+            self.repositories_table.show_sort(columns.get(key), descending)
+            return
+        key, descending = self.sort_key or "updated", self.sort_descending if self.sort_key else True
+        self.tags_table.show_sort({"name": "Tag"}.get(key, key.capitalize()), descending)
+        self.manifests_table.show_sort({"name": "Tags"}.get(key, key.capitalize()), descending)
+
+    def action_other_table(self) -> None:
+        """Tab in a repository: the other table takes the focus (never the tab bar)."""
+        if self.repository is not None:
+            (self.manifests_table if self.side == "tags" else self.tags_table).focus()
+
+    def action_cancel(self) -> None:
+        """Esc: cancel running work, else back to the repositories."""
+        if not self.cancel_and_say():
+            self.action_back()
 
     def action_sort(self, key: str) -> None:
         current = self.sort_key or (None if self.repository is None else "updated")

@@ -24,6 +24,8 @@ from aztui.ui.workers import worker_failure
 
 STATUS_STYLES = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red", "skipped": "dim"}
 NAME_WIDTH = 14
+DURATION_WIDTH = 10   # "99,999 ms": a slow step's duration keeps its column too
+HEAD_WIDTH = 2 + NAME_WIDTH + DURATION_WIDTH  # symbol and space, name, duration (app.tcss `.step-head`)
 
 
 def step_head(step) -> Text:
@@ -32,7 +34,7 @@ def step_head(step) -> Text:
 
     style = STATUS_STYLES.get(step.status, "")
     return Text.assemble((SYMBOLS.get(step.status, "?"), style), " ", (step.name.ljust(NAME_WIDTH), "bold"),
-                         (f"{step.duration_ms:>6,} ms", "dim"))
+                         (f"{step.duration_ms:,} ms".rjust(DURATION_WIDTH), "dim"))
 
 
 def step_body(step) -> Text:
