@@ -71,16 +71,19 @@ async def shoot(profiles_file: Path) -> list[Path]:
         await pilot.press("backspace")
         await settle(pilot)
         if await cursor_to_first(pilot, "p:"):
-            await pilot.press("u")
-            await settle(pilot)
-            save("usage.svg")
-            await pilot.press("escape")
-            await settle(pilot)
             await pilot.press("x")
             await settle(pilot)
             save("delete-review.svg")
             await pilot.press("escape")  # cancel: the demo data stays as it is
             await settle(pilot)
+        app.containers.go(app.containers.root)  # the account: where the space of a container goes
+        await settle(pilot)
+        await cursor_to_first(pilot, "c:", "backups")
+        await pilot.press("u")
+        await settle(pilot)
+        save("usage.svg")
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
         save("help.svg")
@@ -139,7 +142,7 @@ async def shoot_cache(app, pilot) -> list[Path]:
     app.activate("demo-cache")
     await settle(pilot)
     save("cache.svg")
-    await pilot.press("g")
+    await pilot.press("x")  # garbage collection: the policy form
     await settle(pilot)
     app.screen.query_one("#policy-grace", Input).value = "0s"
     await pilot.press("enter")
