@@ -95,6 +95,27 @@ async def test_vi_keys_home_end_and_half_pages_move_the_cursor(demo_file):
         assert table.cursor_row == 0
 
 
+async def test_the_profile_picker_answers_to_the_vi_keys_too(demo_file):
+    from textual.widgets import OptionList
+
+    app, running = start(demo_file, "demo", size=SMALL)
+    async with running as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert options.highlighted == names.index("demo")
+        for key, index in (("j", names.index("demo") + 1), ("k", names.index("demo")),
+                           ("G", options.option_count - 1), ("g", 0)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert options.highlighted == index, key
+        await pilot.press("j", "enter")  # j then Enter opens the profile j reached
+        await settle(pilot)
+        assert app.profile.name == names[1]
+
+
 @pytest.mark.parametrize(("open_key", "up_key"), [("l", "h"), ("right", "left"), ("enter", "backspace")])
 async def test_open_and_up_keys_come_back_to_the_row_left(demo_file, open_key, up_key):
     app, running = start(demo_file, "demo", size=SMALL)

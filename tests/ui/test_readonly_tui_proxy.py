@@ -38,7 +38,7 @@ from aztui.profiles.file import load_profiles
 from aztui.profiles.model import Profile
 from aztui.ui.app import create_app
 from aztui.ui.commands import ActionsProvider
-from aztui.ui.widgets.list_table import ListTable
+from aztui.ui.widgets.list_table import ListOptions, ListTable
 from tests.support.buildcache import CacheWriter
 from tests.support.faultproxy import FaultProxy, Seen
 from tests.support.profiles import azurite_profile
@@ -441,6 +441,7 @@ async def test_every_tui_action_and_palette_command_sends_no_write(azurite, worl
 
         await d.drive(JumpBar, jump_bar)
         await d.drive(ProfilePicker, picker)
+        await d.drive(ListOptions, picker, lambda: app.screen.query_one(ListOptions))  # j/k/g/G in the picker
         await d.palette(picker)
 
         async def doctor():

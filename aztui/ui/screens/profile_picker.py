@@ -11,6 +11,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from aztui.profiles.model import Profile
+from aztui.ui.widgets.list_table import ListOptions
 from aztui.ui.widgets.text import account_label, plain
 
 
@@ -75,7 +76,7 @@ class ProfilePicker(ModalScreen[str | None]):
         with Vertical(id="picker"):
             yield Label("Choose a profile", id="picker-title")
             yield Label(plain(self.profile_set.path, "dim"), id="picker-source")
-            yield OptionList(*self._options(), id="profile-list")
+            yield ListOptions(*self._options(), id="profile-list")
             yield Label("Enter: open   t: test   Esc: close", id="picker-help")
 
     def _options(self) -> list[Option]:

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 
 from aztui.ui.screens.dialogs import REVIEW_NAMES, DestructiveConfirm, ReportScreen
+from aztui.ui.widgets.list_table import ListOptions
 from aztui.ui.widgets.text import count, human_size, plain
 
 TIERS = ("Hot", "Cool", "Cold", "Archive")  # as aztui.blobs.tiering.TIERS (no import: it stays lazy)
@@ -33,7 +34,7 @@ class TierPrompt(ModalScreen["tuple[str, str | None] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="tier-prompt", classes="dialog"):
             yield Label(Text.assemble("Change the access tier of ", plain(self.what, "bold"), " to:"))
-            yield OptionList(*TIERS, id="tier-options")
+            yield ListOptions(*TIERS, id="tier-options")
             yield Checkbox("High priority rehydration (blobs leaving Archive; costs more)", id="tier-high")
             yield Static(Text("Enter plans the change; nothing changes before the review.", style="dim"))
 

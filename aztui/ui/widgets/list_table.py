@@ -4,7 +4,8 @@ Textual's DataTable binds its cursor keys without ids, so a `[keymap]` could not
 help could not list them. Here every cursor binding has an id (`cursor-down = "n"` remaps it) and
 the vi keys come with the arrows: `j`/`k`, `g`/`G` and Home/End (top, bottom), ctrl+d/ctrl+u (half
 a page). Enter, Left and Right are left to the pane, which binds them to open and up (with
-`l`/`h`), so they can be remapped there too.
+`l`/`h`), so they can be remapped there too. `ListOptions` gives the option lists of dialogs the
+same `j`/`k`/`g`/`G`.
 
 On a narrow terminal the table gives up columns in its `drop_order` (low priority first) until the
 rest fits, so the identifying column and timestamps are never cut at the edge; they come back when
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
+from textual.widgets import DataTable, OptionList
 
 ASCENDING, DESCENDING = " ▲", " ▼"
 
@@ -103,3 +104,14 @@ class ListTable(DataTable, inherit_bindings=False):
                 col.content_width = max(col.content_width, col.label.cell_len)
                 self._require_update_dimensions = True
         self.refresh()
+
+
+class ListOptions(OptionList):
+    """An OptionList (the profile picker, the tier prompt) with the vi keys every list answers to."""
+
+    BINDINGS = [
+        _binding("j", "cursor_down", "Down", "cursor-down", "Highlight the next option"),
+        _binding("k", "cursor_up", "Up", "cursor-up", "Highlight the previous option"),
+        _binding("g", "first", "Top", "cursor-top", "Highlight the first option"),
+        _binding("G", "last", "Bottom", "cursor-bottom", "Highlight the last option"),
+    ]
