@@ -126,19 +126,21 @@ async def usage_from_inventory(store: "BlobStore", run: InventoryRun, container:
                              f"not all of {container}/{prefix}",
                              hint="use a rule whose prefixMatch takes in this folder, or a live `aztui blobs du`")
     wanted = f"{container}/{prefix}"
-    blobs = total = 0
+    blobs = total = directories = 0
     by_tier: dict[str, int] = {}
     for path in run.files:
         async for row in _rows(store, run.container, path):
-            if row.name.startswith(wanted):
+            if row.name.startswith(wanted) and row.directory:
+                directories += 1
+            elif row.name.startswith(wanted):
                 blobs += 1
                 total += row.size
                 by_tier[row.tier] = by_tier.get(row.tier, 0) + row.size
                 if folders is not None:
                     folders.add(row.name[len(container) + 1:], row.size, row.tier)
         if progress:
-            progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False))
-    return Usage(container, prefix, blobs, total, by_tier)
+            progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False, directories=directories))
+    return Usage(container, prefix, blobs, total, by_tier, directories=directories)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class _Row:
     name: str
     size: int
     tier: str
+    directory: bool = False  # an ADLS Gen2 directory (hdi_isfolder): counted apart, as live du does
 
 
 async def _rows(store: "BlobStore", container: str, path: str) -> AsyncIterator[_Row]:
@@ -179,17 +182,18 @@ _FALSE = ("", "false", "False", "FALSE")
 
 
 def _live_row(record: list[str], columns: dict[str, int]) -> _Row | None:
-    """A row of a current, live blob; None for a snapshot, old version, deleted blob or directory."""
+    """A row of a current, live blob or directory; None for a snapshot, old version or deleted blob."""
     def get(name: str) -> str:
         index = columns.get(name)
         return record[index] if index is not None and index < len(record) else ""
 
-    if get("Snapshot") or get("Deleted") not in _FALSE or get("hdi_isfolder") not in _FALSE:
+    if get("Snapshot") or get("Deleted") not in _FALSE:
         return None
     if "IsCurrentVersion" in columns and get("VersionId") and get("IsCurrentVersion") in _FALSE:
         return None
     size = get("Content-Length")
-    return _Row(record[columns["Name"]], int(size) if size else 0, get("AccessTier") or NO_TIER)
+    return _Row(record[columns["Name"]], int(size) if size else 0, get("AccessTier") or NO_TIER,
+                directory=get("hdi_isfolder") not in _FALSE)
 
 
 async def _csv_records(chunks: AsyncIterator[bytes]) -> AsyncIterator[Iterable[list[str]]]:

@@ -400,7 +400,7 @@ async def _du_from_inventory(args, profile, location, container: str, prefix: st
     if args.json:
         data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
                 "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
-                "source": "inventory", "inventory_time": run.completed,
+                "directories": usage.directories, "source": "inventory", "inventory_time": run.completed,
                 "inventory_rule": run.rule, "inventory_manifest": f"{run.container}/{run.manifest}"}
         if folders is not None:
             data["folders"] = _folder_rows_json(folders, args.depth)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
+from aztui.units import terminal_safe
+
 PLACES: dict[str, dict[str, str]] = {
     "Everywhere": {
         "pane-containers": "1", "pane-registry": "2", "pane-cache": "3", "profiles": "p",
@@ -89,7 +91,7 @@ def check_keymap(keymap: dict[str, str], problem: Callable[..., None], suggest: 
     valid = sorted(binding_ids())
     for binding_id in keymap:
         if binding_id not in valid:
-            problem(binding_id, f"no key binding has the id `{binding_id}`{suggest(binding_id, valid)}",
+            problem(binding_id, f"no key binding has the id `{terminal_safe(binding_id)}`{suggest(binding_id, valid)}",
                     hint="`?` in the TUI lists every binding id", severity="error")
     reported = set()
     for chain in CHAINS.values():
@@ -107,5 +109,6 @@ def check_keymap(keymap: dict[str, str], problem: Callable[..., None], suggest: 
                         continue
                     reported.add((binding_id, other, key))
                     where = {"Everywhere": "everywhere", "Every list": "in every list"}.get(place, f"in the {place}")
-                    problem(binding_id, f"`{key}` is also the key of `{other}` {where}: only one of them works",
+                    problem(binding_id, f"`{terminal_safe(key)}` is also the key of `{other}` {where}: "
+                            "only one of them works",
                             hint=f"give `{binding_id}` another key, or `{other}` one too", severity="warning")

@@ -64,6 +64,20 @@ def stale(rows: list[Row]) -> list[Row]:
     return [Row(r.name, r.size + 1000, "Archive") for r in rows[:3]]
 
 
+def test_adls_gen2_directories_are_counted_apart_as_a_live_du_counts_them(world):
+    config, container, inventory, rows, azurite = world
+
+    async def marker():  # the directory raw/ of a hierarchical-namespace account: a 0-byte blob
+        async with BlobStore(seed_profile(azurite)) as store:
+            await store.upload_blob(container, "raw", b"", metadata={"hdi_isfolder": "true"})
+    asyncio.run(marker())
+    write(azurite, inventory, Run("daily", T0, rows + [Row(f"{container}/raw", 0, "Hot", folder="true")]))
+    live = du_json(config, f"local:{container}")
+    got = du_json(config, f"local:{container}", "--inventory", inventory)
+    assert live["directories"] == 1 and live["blobs"] == len(NAMES)
+    assert {k: got[k] for k in live} == live
+
+
 def test_newest_successful_run_gives_the_live_totals(world):
     config, container, inventory, rows, azurite = world
     extra = [Row(rows[0].name, 5000, "Hot", snapshot="2026-11-30T10:00:00.0000000Z"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 COLUMNS = ["Name", "Creation-Time", "Last-Modified", "Content-Length", "BlobType", "AccessTier", "Snapshot",
-           "VersionId", "IsCurrentVersion", "Deleted"]
+           "VersionId", "IsCurrentVersion", "Deleted", "hdi_isfolder"]
 
 
 @dataclass
@@ -24,11 +24,12 @@ class Row:
     version: str = ""
     current: str = ""
     deleted: str = ""
+    folder: str = ""          # "true": an ADLS Gen2 directory (hierarchical namespace accounts)
 
     def cells(self) -> list[str]:
         when = "2026-12-01T10:00:00.0000000Z"
         return [self.name, when, when, str(self.size), "BlockBlob", self.tier, self.snapshot, self.version,
-                self.current, self.deleted]
+                self.current, self.deleted, self.folder]
 
 
 @dataclass
