@@ -115,8 +115,7 @@ class JumpBar(ModalScreen["JumpTarget | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="jump", classes="dialog"):
-            yield Label(Text("Jump to a container, container/path/, a profile or a pane "
-                             "(Tab completes, Enter jumps)", style="dim"))
+            yield Label(Text("Container, container/path/, profile or pane (Tab completes)", style="dim"))
             yield Input(placeholder=":", id="jump-input")
             yield OptionList(id="jump-suggestions")
 
