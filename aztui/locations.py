@@ -60,6 +60,16 @@ def journals_dir(environ: Mapping[str, str] = os.environ) -> Path:
     return state_dir(environ) / "journals"
 
 
+def plan_journal(*parts: str, checksum: str) -> Path:
+    """A new journal for a plan: `<journals>/<time>-<parts joined by ->-<checksum[:12]>.jsonl`."""
+    return journals_dir() / f"{timestamp()}-{'-'.join(parts)}-{checksum[:12]}.jsonl"
+
+
+def file_safe(name: str) -> str:
+    """A profile name as part of a file name: anything but letters, digits, `-_.` becomes `_`."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def checkpoints_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """Where an interrupted `blobs du` leaves the point `--resume` continues from."""
     return state_dir(environ) / "checkpoints"

@@ -252,11 +252,9 @@ class DeleteReport:
 
 def default_journal_path(plan: DeletePlan) -> Path:
     """<user state dir>/aztui/journals/<time>-<profile>-<container>-<checksum>.jsonl"""
-    from aztui.locations import journals_dir, timestamp
+    from aztui.locations import file_safe, plan_journal
 
-    safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
-    name = f"{timestamp()}-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
-    return journals_dir() / name
+    return plan_journal(file_safe(plan.profile), plan.container, checksum=plan.checksum())
 
 
 

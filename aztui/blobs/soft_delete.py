@@ -149,10 +149,9 @@ class UndeleteReport:
 
 def default_journal_path(plan: UndeletePlan) -> Path:
     """<user state dir>/aztui/journals/<time>-<profile>-<container>-undelete-<checksum>.jsonl"""
-    from aztui.locations import journals_dir, timestamp
+    from aztui.locations import file_safe, plan_journal
 
-    safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
-    return journals_dir() / f"{timestamp()}-{safe_profile}-{plan.container}-undelete-{plan.checksum()[:12]}.jsonl"
+    return plan_journal(file_safe(plan.profile), plan.container, "undelete", checksum=plan.checksum())
 
 
 async def execute_undelete(store: "BlobStore", plan: UndeletePlan, *, journal: Path | None = None,

@@ -206,10 +206,9 @@ class TierReport:
 
 def default_journal_path(plan: TierPlan) -> Path:
     """<user state dir>/aztui/journals/<time>-tier-<profile>-<container>-<checksum>.jsonl"""
-    from aztui.locations import journals_dir, timestamp
+    from aztui.locations import file_safe, plan_journal
 
-    safe_profile = "".join(c if c.isalnum() or c in "-_." else "_" for c in plan.profile)
-    return journals_dir() / f"{timestamp()}-tier-{safe_profile}-{plan.container}-{plan.checksum()[:12]}.jsonl"
+    return plan_journal("tier", file_safe(plan.profile), plan.container, checksum=plan.checksum())
 
 
 async def execute_tier(store: "BlobStore", plan: TierPlan, *, journal: Path | None = None,
