@@ -13,6 +13,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections import deque
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -169,15 +171,42 @@ async def run_ls(args: argparse.Namespace) -> int:
                     "summary": {"images": summary.images, "manifests": summary.manifests,
                                 "untagged": summary.untagged, "platform_manifests": summary.children,
                                 "referrers": summary.referrers}}
+        elif not args.json:
+            count = 0
+            async for item in _repositories_json(registry):
+                _print_repository(item)
+                count += 1
+            print(f"{count} repositories")
+            return EXIT_OK
         else:
-            data = [await _repository_json(registry, repo) async for repo in registry.iter_repositories()]
+            data = [item async for item in _repositories_json(registry)]
     if args.json:
         _print_json(data)
-    elif args.repository:
-        _print_manifests(data["manifests"], data["summary"])
     else:
-        _print_repositories(data)
+        _print_manifests(data["manifests"], data["summary"])
     return EXIT_OK
+
+
+TAG_READS_AHEAD = 8
+
+
+async def _repositories_json(registry: Any) -> AsyncIterator[dict[str, Any]]:
+    """Every repository with its tags, in listing order; the tags of the next few repositories
+    are read while earlier ones are printed, so a long listing starts at once and is not one
+    round trip per repository."""
+    pending: deque[asyncio.Task] = deque()
+    try:
+        async for repo in registry.iter_repositories():
+            pending.append(asyncio.ensure_future(_repository_json(registry, repo)))
+            if len(pending) > TAG_READS_AHEAD:
+                yield await pending.popleft()
+        while pending:
+            yield await pending.popleft()
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _repository_json(registry: Any, repo: Any) -> dict[str, Any]:
@@ -207,12 +236,10 @@ def _manifest_json(m: Any, images: dict | None = None) -> dict[str, Any]:
     return data
 
 
-def _print_repositories(items: list[dict]) -> None:
-    for item in items:
-        tags = ", ".join(t["name"] for t in item["tags"][:8]) + (" ..." if len(item["tags"]) > 8 else "")
-        print(f"{item['repository']}\t{item['tag_count']} tags\t{item['manifest_count'] or '-'} manifests\t"
-              f"{item['last_updated'] or '-'}\t{tags}")
-    print(f"{len(items)} repositories")
+def _print_repository(item: dict) -> None:
+    tags = ", ".join(t["name"] for t in item["tags"][:8]) + (" ..." if len(item["tags"]) > 8 else "")
+    print(f"{item['repository']}\t{item['tag_count']} tags\t{item['manifest_count'] or '-'} manifests\t"
+          f"{item['last_updated'] or '-'}\t{tags}", flush=True)
 
 
 def _print_manifests(items: list[dict], summary: dict) -> None:

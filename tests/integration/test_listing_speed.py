@@ -88,3 +88,46 @@ async def test_a_credential_listing_exchanges_once_and_needs_two_requests_per_re
     assert len(reads) == len(SYNTHETIC) and challenged == ["/acr/v1/_catalog"]
     assert len(tokens) == len(SYNTHETIC) + 2         # one per repository scope + the catalog's (SDK's, ours)
     assert acr.exchanges == 2          # the SDK's for the first challenge, then aztui's refresh token, kept
+
+
+def test_registry_ls_prints_each_repository_as_it_is_read_in_the_registrys_order(tls, write_profiles):
+    """`aztui registry ls` (text) prints the first repositories while the tags of a later one are
+    still being read, and keeps the registry's order although tags are read ahead."""
+    import subprocess
+    import sys
+    import threading
+
+    from tests.support.acr_server import env_without_azure
+
+    names = sorted(SYNTHETIC)
+    held = names[40]
+    release, answered = threading.Event(), threading.Event()
+
+    class HeldServer(AcrServer):
+        def acr(self, method, segments, query, body):
+            if segments[:2] != [held, "_tags"]:
+                return super().acr(method, segments, query, body)
+            release.wait(20)
+            try:
+                return super().acr(method, segments, query, body)
+            finally:
+                answered.set()
+
+    with HeldServer(tls["cert"], tls["key"], synthetic=SYNTHETIC, default_page=7) as server:
+        path = write_profiles(f'[profiles.reg]\nuri = "{server.url}"\nca_bundle = "{tls["ca"]}"\n'
+                              f'auth = "anonymous"\n')
+        process = subprocess.Popen([sys.executable, "-m", "aztui", "--config", str(path), "registry", "ls", "reg"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=env_without_azure())
+        try:
+            first = process.stdout.readline()
+            assert first.split("\t")[0] == names[0] and not answered.is_set()  # printed while one is held
+            release.set()
+            rest, err = process.communicate(timeout=60)
+        finally:
+            release.set()
+            process.kill()
+    lines = (first + rest).splitlines()
+    assert process.returncode == 0, err
+    assert [line.split("\t")[0] for line in lines[:-1]] == names
+    assert lines[-1] == f"{len(names)} repositories" and all("\t2 tags\t" in line for line in lines[:-1])
