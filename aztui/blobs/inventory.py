@@ -166,16 +166,26 @@ def parse_report_time(text: str) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
+PROGRESS_ROWS = 10_000  # usage_from_inventory reports progress after every this many rows
+
+
 async def usage_from_inventory(store: "BlobStore", run: InventoryRun, container: str, prefix: str = "", *,
                                progress=None, folders=None) -> Usage:
     """The same totals as `measure_usage(store, container, prefix)`, read from `run`'s reports
-    (and, with `folders`, the same `FolderTree` breakdown)."""
+    (and, with `folders`, the same `FolderTree` breakdown).
+
+    `progress(usage, rows)`, if given, is called every PROGRESS_ROWS report rows read (of any
+    container or folder) and after each report file, with the totals so far (`complete=False`)."""
     check_readable(run, container, prefix)
     wanted = f"{container}/{prefix}"
-    blobs = total = directories = 0
+    blobs = total = directories = rows = 0
     by_tier: dict[str, int] = {}
     for path in run.files:
         async for row in _rows(store, run.container, path):
+            rows += 1
+            if progress and rows % PROGRESS_ROWS == 0:
+                progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False,
+                               directories=directories), rows)
             if row.name.startswith(wanted) and row.directory:
                 directories += 1
             elif row.name.startswith(wanted):
@@ -185,7 +195,8 @@ async def usage_from_inventory(store: "BlobStore", run: InventoryRun, container:
                 if folders is not None:
                     folders.add(row.name[len(container) + 1:], row.size, row.tier)
         if progress:
-            progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False, directories=directories))
+            progress(Usage(container, prefix, blobs, total, dict(by_tier), complete=False, directories=directories),
+                     rows)
     return Usage(container, prefix, blobs, total, by_tier, directories=directories)
 
 

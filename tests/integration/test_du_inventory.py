@@ -149,3 +149,17 @@ def test_csv_records_whole_across_any_chunk_boundary():
 
     for size in (1, 2, 3, 5, 7, 11, len(text)):
         assert asyncio.run(records(size)) == expected, size
+
+
+def test_progress_shows_rows_per_second_and_an_eta_from_the_reports_object_count(world):
+    config, container, inventory, rows, azurite = world
+    many = rows + [Row(f"{container}/bulk/{i:05}.bin", 3) for i in range(12_000)]
+    write(azurite, inventory, Run("daily", T0, many, chunks=2))
+    result = run_blobs(config, "du", f"local:{container}", "--inventory", inventory, "--progress")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("reading inventory:")]
+    assert lines and lines[0].startswith("reading inventory: 6,004 rows, ")  # the first report file, whole
+    assert "rows/s" in lines[0] and f"(report: {len(many):,} objects)" in lines[0]
+    assert f"{len(many)} blobs" in result.stdout
+    quiet = run_blobs(config, "du", f"local:{container}", "--inventory", inventory)  # not a terminal
+    assert quiet.returncode == 0 and "reading inventory" not in quiet.stderr
