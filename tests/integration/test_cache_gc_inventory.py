@@ -17,7 +17,8 @@ import pytest
 
 from aztui.azure.blobs import BlobStore
 from aztui.cli import main
-from tests.support.buildcache import CacheWriter, cache_profile
+from tests.support.buildcache import CacheWriter, cache_profile, raced_export
+from tests.support.faultproxy import FaultProxy
 from tests.support.inventory import COLUMNS, Row, Run, row_of, write_run
 
 T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=timezone.utc)
@@ -211,3 +212,30 @@ def test_a_saved_inventory_plan_keeps_its_source_and_drops(world, capsys, tmp_pa
     code, report = gc_json(capsys, world, "--execute", "--plan-file", str(plan_file))
     assert code == 0 and report["source"] == "inventory" and report["verify_dropped_count"] == 1
     assert report["deleted"] == 3 and f"blobs/{layout['orphan']}" in names(world)
+
+
+def test_a_manifest_racing_the_sweep_is_dropped_and_the_journal_resumes(world, capsys, write_profiles):
+    """The executor's steps stay: an export racing the blob batch is dropped (dropped_raced), and
+    --resume of the run's journal finishes with the plan's inventory source intact."""
+    _, container, inventory, layout, azurite = world
+    take_report(world)
+    orphan = layout["orphan"]
+    with FaultProxy(azurite.port) as proxy:
+        proxy.add(raced_export(azurite, container, "ci/raced", [layout["base"], orphan]))
+        config = write_profiles(f"""
+            [profiles.cache]
+            account_url = "{proxy.url(azurite.account)}"
+            account_name = "{azurite.account}"
+            container = "{container}"
+            secret_access_key = "{azurite.key}"
+            """, name="proxied.toml")
+        code = main(["--config", str(config), "cache", "gc", "cache", "--grace", "0s", "--inventory", inventory,
+                     "--execute", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["source"] == "inventory"
+    statuses = {o["status"]: o["name"] for o in report["outcomes"]}
+    assert statuses == {"deleted": f"blobs/{orphan}", "dropped_raced": "manifests/ci/raced"}
+    assert "manifests/ci/raced" not in names(world)
+    code, resumed = gc_json(capsys, world, "--resume", report["journal"])
+    assert code == 0 and resumed["source"] == "inventory" and resumed["inventory_time"] == report["inventory_time"]
+    assert {o["status"] for o in resumed["outcomes"]} == {"deleted", "dropped_raced"}
