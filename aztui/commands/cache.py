@@ -290,7 +290,9 @@ def _print_source(plan) -> None:
           f"{plan.source.inventory_time} ({terminal_safe(plan.source.inventory_manifest or '')}); "
           "each planned blob was checked live.")
     if plan.verify_dropped:
-        print(f"{len(plan.verify_dropped)} planned blobs dropped by the live check:")
+        from aztui.cache.planner import plural
+
+        print(f"{plural(len(plan.verify_dropped), 'planned blob')} dropped by the live check:")
         for drop in plan.verify_dropped:
             print(f"  {human_size(drop.size):>10}  {terminal_safe(drop.name)}  ({terminal_safe(drop.reason)})")
 

@@ -121,6 +121,9 @@ def test_a_blob_rewritten_or_deleted_after_the_report_is_dropped_at_verification
     assert dropped[f"blobs/{gone}"] == "gone since the inventory report"
     assert dropped[f"blobs/{layout['orphan']}"].startswith("rewritten since the inventory report (ETag 0x")
     assert "2 planned blobs dropped by the live check" in report["kept_summary"][-1]
+    code, out, _ = gc(capsys, world, "--grace", "0s", "--inventory", inventory)  # the same run, in words
+    assert code == 3 and "3 planned blobs dropped by the live check:" in out  # now `spare` is gone too
+    assert f"blobs/{layout['orphan']}  (rewritten since the inventory report (ETag 0x" in out
     left = names(world)
     assert f"blobs/{layout['orphan']}" in left and f"blobs/{spare}" not in left
 
