@@ -136,6 +136,32 @@ class KeptItem:
     rule: str = ""    # why, as a word (KEEP_RULES), for the summary of an empty plan
 
 
+@dataclass(frozen=True)
+class VerifyDrop:
+    """A blob an inventory-based plan chose but the live check before deleting took out again."""
+
+    name: str
+    size: int
+    reason: str    # "rewritten since the inventory report (ETag ...)", "gone since ...", "younger than ..."
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """Where a plan's blob listing came from: a live listing, or an inventory run (and which)."""
+
+    kind: Literal["listing", "inventory"] = "listing"
+    inventory_time: str | None = None      # the run's completion time: its listing is as of then
+    inventory_rule: str | None = None
+    inventory_manifest: str | None = None  # <inventory container>/<path of the run's manifest>
+
+    def to_dict(self) -> dict:
+        return {"source": self.kind, "inventory_time": self.inventory_time,
+                "inventory_rule": self.inventory_rule, "inventory_manifest": self.inventory_manifest}
+
+
+LIVE_LISTING = PlanSource()
+
+
 # KeptItem.rule: what kept it
 KEEP_RULES = ("young-orphan", "referenced", "blocked-by-unreadable", "not-a-digest",    # blobs
               "no-policy", "within-max-age", "newest", "filtered", "unreadable")       # manifests
@@ -157,6 +183,10 @@ class GcPlan:
     # days deleted blobs stay recoverable (soft delete): 0 off, None unknown or not read; the UI's plan
     # screen says it (the CLI reads it itself); neither in the checksum nor in the plan file
     recoverable_days: int | None = field(default=None, compare=False)
+    # where the blob listing came from; with an inventory, the planned blobs the live check took out
+    # (aztui.cache.from_inventory). Informational: neither in the checksum nor compared.
+    source: PlanSource = field(default=LIVE_LISTING, compare=False)
+    verify_dropped: tuple[VerifyDrop, ...] = field(default=(), compare=False)
 
     @property
     def bytes_reclaimed(self) -> int:
@@ -210,6 +240,9 @@ class GcPlan:
             "delete": [{"kind": i.kind, "name": i.name, "size": i.size, "etag": i.etag, "reason": i.reason}
                        for i in self.delete],
             "keep": [{"kind": k.kind, "name": k.name, "reason": k.reason, "rule": k.rule} for k in self.keep],
+            **self.source.to_dict(),
+            "verify_dropped_count": len(self.verify_dropped),
+            "verify_dropped": [{"name": d.name, "size": d.size, "reason": d.reason} for d in self.verify_dropped],
         }
 
     def to_json(self) -> str:
@@ -236,6 +269,9 @@ class GcPlan:
                 policy=dict(data.get("policy") or {}),
                 ignore_unreadable=data.get("ignore_unreadable") is True,
                 kept_summary=tuple(_text(t) for t in data.get("kept_summary") or ()),
+                source=_source(data),
+                verify_dropped=tuple(VerifyDrop(_text(d["name"]), _size(d["size"]), _text(d["reason"]))
+                                     for d in data.get("verify_dropped") or ()),
             )
             expected = data["checksum"]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -262,6 +298,16 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {value!r}")
     return value
+
+
+def _source(data: dict) -> PlanSource:
+    """The plan's source; a plan file from before sources were recorded came from a listing."""
+    kind = data.get("source", "listing")
+    if kind not in ("listing", "inventory"):
+        raise ValueError(f"unknown source {kind!r}")
+    optional = {key: _text(data[key]) if data.get(key) is not None else None
+                for key in ("inventory_time", "inventory_rule", "inventory_manifest")}
+    return PlanSource(kind, **optional)
 
 
 def _kind(value: object) -> Kind:
@@ -381,7 +427,7 @@ def expired_names(snapshot: CacheSnapshot, policy: GcPolicy, now: datetime,
 
 def missing_blobs(snapshot: CacheSnapshot) -> dict[str, tuple[str, ...]]:
     """cache name -> the digests its readable manifest references that are not in the cache."""
-    present = {b.digest for b in snapshot.blobs}
+    present = {b.digest for b in snapshot.blobs} | snapshot.unlisted
     out = {}
     for m in snapshot.manifests:
         missing = tuple(d for d in m.layers or () if d not in present)

@@ -396,7 +396,13 @@ async def _du_from_inventory(args, profile, location, container: str, prefix: st
                           hint="e.g. --inventory inventory/daily-blobs")
     async with _open(profile) as store:
         run = await newest_run(store, inventory_container, rule or None)
-        usage = await usage_from_inventory(store, run, container, prefix, folders=folders)
+        meter = InventoryProgress(sys.stderr, interactive=sys.stderr.isatty(), forced=args.progress,
+                                  expected=run.object_count)
+        try:
+            usage = await usage_from_inventory(store, run, container, prefix, folders=folders,
+                                               progress=meter.update)
+        finally:
+            meter.clear()
     if args.json:
         data = {"profile": profile.name, "container": usage.container, "prefix": usage.prefix,
                 "blobs": usage.blobs, "bytes": usage.bytes, "bytes_by_tier": usage.bytes_by_tier,
@@ -459,6 +465,28 @@ class DuProgress:
         if self.enabled and self.interactive and self._shown:
             self.stream.write("\r\033[K")
             self.stream.flush()
+
+
+class InventoryProgress(DuProgress):
+    """`du --inventory`'s progress on stderr, as DuProgress shows a listing's: report rows read,
+    rows/s, blobs and bytes counted so far, and an ETA from the run's own object count."""
+
+    rows = 0  # report rows read so far
+
+    def update(self, usage, rows: int = 0) -> None:
+        self.rows = rows
+        super().update(usage)
+
+    def line(self, usage, elapsed: float) -> str:
+        rows = self.rows
+        rate = rows / elapsed if elapsed > 0 else 0.0
+        if self.expected and rate > 0 and self.expected > rows:
+            seconds = int((self.expected - rows) / rate)
+            eta = f"ETA {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02} (report: {self.expected:,} objects)"
+        else:
+            eta = "ETA unknown"
+        return (f"reading inventory: {rows:,} rows, {rate:,.0f} rows/s, {usage.blobs:,} blobs "
+                f"({human_size(usage.bytes)}) counted, {eta}")
 
 
 # --- rm -------------------------------------------------------------------------------------

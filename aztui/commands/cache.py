@@ -2,7 +2,8 @@
 
     aztui cache ls PROFILE [--json] [--all] [--verify]
     aztui cache gc PROFILE [--grace 24h] [--max-age 30d] [--keep N] [--include RE] [--exclude RE]
-                           [--drop-broken] [--json] [--plan-file F] [--execute]
+                           [--drop-broken] [--inventory INVENTORY_CONTAINER[/RULE]] [--json]
+                           [--plan-file F] [--execute]
     aztui cache gc PROFILE --resume JOURNAL [--json]
 
 See EXIT_CODES for what each command returns.
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aztui.commands.blobs import load_profile, save_plan
-from aztui.errors import AztuiError
+from aztui.errors import AztuiError, ReadOnlyError
 from aztui.exit_codes import EXIT_BAD_INPUT, EXIT_NOTHING, EXIT_OK, EXIT_PARTLY
 from aztui.units import human_size, iso, terminal_safe
 
@@ -50,6 +51,11 @@ rules (see aztui/cache/planner.py):
     again, then deletes blobs in ETag-guarded batches, with a journal in the user state dir;
     then it reads the manifests once more and deletes any written during the sweep that
     references a blob it deleted (status dropped_raced: builds see a cache miss, not a 404)
+  - --inventory: the blobs come from the newest successful Blob Inventory run (CSV, with Etag and
+    Last-Modified) instead of a listing; the manifests are still read live. Blobs newer than the
+    report are never planned, and every planned blob is checked live before the plan is shown:
+    one rewritten (another ETag), gone, or (an orphan) younger than --grace is dropped from the
+    plan and listed (verify_dropped)
 """
 
 
@@ -82,7 +88,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                "  aztui cache gc ci-cache --max-age 30d --keep 3 --plan-file plan.json\n"
                "  aztui cache gc ci-cache --drop-broken              also plan the broken cache names\n"
                "  aztui cache gc ci-cache --execute --plan-file plan.json   delete exactly that plan\n"
-               "  aztui cache gc ci-cache --resume JOURNAL           finish an interrupted --execute\n\n"
+               "  aztui cache gc ci-cache --resume JOURNAL           finish an interrupted --execute\n"
+               "  aztui cache gc ci-cache --inventory inventory/daily   plan from a Blob Inventory report\n\n"
                "durations: 30d, 24h, 2d3h6m, 90m, 45s\n\n" + GC_RULES + "\n" + EXIT_CODES)
     gc.add_argument("profile", metavar="PROFILE")
     gc.add_argument("--grace", type=_duration, default="24h", metavar="DURATION",
@@ -97,6 +104,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     gc.add_argument("--drop-broken", action="store_true",
                     help="also delete cache manifests that reference a missing blob (builds importing "
                          "them fail; without the manifest they miss the cache and rebuild)")
+    gc.add_argument("--inventory", metavar="INVENTORY_CONTAINER[/RULE]",
+                    help="plan from the newest successful Blob Inventory run in this container (of RULE) "
+                         "instead of listing the blobs; each planned blob is checked live first")
     gc.add_argument("--json", action="store_true", help="print a JSON object")
     gc.add_argument("--plan-file", metavar="F", type=Path,
                     help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
@@ -214,9 +224,14 @@ async def run_ls(args: argparse.Namespace) -> int:
 
 async def run_gc(args: argparse.Namespace) -> int:
     from aztui.blobs.deletion import PlanFileError
-    from aztui.cache.planner import GcPlan, GcPolicy, plan_cache_gc
+    from aztui.cache.planner import GcPlan, GcPolicy
 
     profile = _cache_profile(args)
+    if args.inventory is not None and (args.resume or (args.execute and args.plan_file)):
+        raise PlanFileError("--inventory makes a new plan, but --resume and --execute --plan-file carry out "
+                            "one already made", hint="drop --inventory")
+    if args.execute and profile.read_only:  # before reading anything
+        raise ReadOnlyError.refusing(profile=profile.name)
     if args.resume:
         if args.execute or args.plan_file:
             raise PlanFileError("--resume takes the plan from the journal; drop --execute and --plan-file")
@@ -240,11 +255,8 @@ async def run_gc(args: argparse.Namespace) -> int:
     policy = GcPolicy(grace=args.grace, max_age=args.max_age, keep=args.keep, include=args.include,
                       exclude=args.exclude, ignore_unreadable=args.ignore_unreadable,
                       drop_broken=args.drop_broken)
-    from aztui.cache.buildkit import read_cache
-
     async with _open(profile) as store:
-        snap = await read_cache(store)
-        plan = plan_cache_gc(snap, policy, datetime.now(timezone.utc))
+        snap, plan = await _plan(store, policy, args)
         if args.execute:
             return await _execute(store, plan, args)
         recoverable_days = await store.delete_retention_days()  # soft delete: how long deletes can be undone
@@ -252,6 +264,37 @@ async def run_gc(args: argparse.Namespace) -> int:
         save_plan(args.plan_file, plan.to_json())
     _print_plan(plan, snap, as_json=args.json, saved_to=args.plan_file, recoverable_days=recoverable_days)
     return EXIT_OK if plan.delete else EXIT_NOTHING
+
+
+async def _plan(store, policy, args: argparse.Namespace):
+    """(snapshot, plan): from a live listing, or with --inventory from a report, checked live."""
+    if args.inventory is not None:
+        from aztui.blobs.inventory import parse_inventory_arg
+        from aztui.cache.from_inventory import plan_from_inventory
+
+        inventory_container, rule = parse_inventory_arg(args.inventory)
+        plan, snap = await plan_from_inventory(store, inventory_container, rule, policy)
+        return snap, plan
+    from aztui.cache.buildkit import read_cache
+    from aztui.cache.planner import plan_cache_gc
+
+    snap = await read_cache(store)
+    return snap, plan_cache_gc(snap, policy, datetime.now(timezone.utc))
+
+
+def _print_source(plan) -> None:
+    """With --inventory: which run the blobs came from, and the blobs the live check dropped."""
+    if plan.source.kind != "inventory":
+        return
+    print(f"Blobs from inventory rule {terminal_safe(plan.source.inventory_rule or '')}, run completed "
+          f"{plan.source.inventory_time} ({terminal_safe(plan.source.inventory_manifest or '')}); "
+          "each planned blob was checked live.")
+    if plan.verify_dropped:
+        from aztui.cache.planner import plural
+
+        print(f"{plural(len(plan.verify_dropped), 'planned blob')} dropped by the live check:")
+        for drop in plan.verify_dropped:
+            print(f"  {human_size(drop.size):>10}  {terminal_safe(drop.name)}  ({terminal_safe(drop.reason)})")
 
 
 def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None, recoverable_days: int | None = None) -> None:
@@ -268,6 +311,7 @@ def _print_plan(plan, snap, *, as_json: bool, saved_to: Path | None, recoverable
           f"keep {plan.keep_count}")
     for item in plan.delete:
         print(f"  {human_size(item.size):>10}  {terminal_safe(item.name)}  ({terminal_safe(item.reason)})")
+    _print_source(plan)
     for a in snap.anomalies:
         print(f"anomaly: {a.kind} {terminal_safe(a.subject)}: {terminal_safe(a.detail)}", file=sys.stderr)
     if plan.empty_reason is not None:
@@ -306,6 +350,7 @@ def _print_report(report, *, as_json: bool, recoverable_days: int | None = None)
         return code
     print(f"Deleted {report.deleted_what()} ({human_size(report.bytes_deleted)}) "
           f"from {plan.profile}:{plan.container}")
+    _print_source(plan)
     print(recoverable_text(recoverable_days))
     for status, label in (("dropped_raced", "cache manifests dropped (written during the sweep, they "
                                             "referenced blobs it deleted; builds see a cache miss)"),

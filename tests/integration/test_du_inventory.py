@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from aztui.azure.blobs import BlobStore
-from aztui.blobs.inventory import _csv_records
+from aztui.blobs.inventory import _csv_records, newest_run, usage_from_inventory
+from aztui.blobs.usage import FolderTree
 from tests.support.blobs_cli import run_blobs
 from tests.support.inventory import Row, Run, write_run
 from tests.support.profiles import seed_profile
@@ -137,6 +139,21 @@ def test_unusable_inventories_are_clear_errors(world, runs, inventory_arg, messa
     assert result.stdout == ""
 
 
+def test_report_files_read_at_once_give_the_totals_of_one_at_a_time(world):
+    config, container, inventory, rows, azurite = world
+    run = Run("daily", T0, rows + [Row(f"{container}/raw/n{i}.bin", i, ("Hot", "Cool")[i % 2]) for i in range(40)],
+              chunks=5)
+    write(azurite, inventory, run)
+
+    async def usage(concurrency: int):
+        async with BlobStore(seed_profile(azurite)) as store:
+            found = await newest_run(store, inventory)
+            tree = FolderTree("", 2)
+            got = await usage_from_inventory(store, found, container, "", folders=tree, concurrency=concurrency)
+            return got, tree.groups(2)
+    assert asyncio.run(usage(1)) == asyncio.run(usage(5))
+
+
 def test_csv_records_whole_across_any_chunk_boundary():
     text = 'Name,Content-Length\r\n"c/a,b",1\r\n"c/q""x""",2\r\n"c/line\nbreak",3\r\nc/plain,4\r\n'.encode()
     expected = [["Name", "Content-Length"], ["c/a,b", "1"], ['c/q"x"', "2"], ["c/line\nbreak", "3"], ["c/plain", "4"]]
@@ -149,3 +166,34 @@ def test_csv_records_whole_across_any_chunk_boundary():
 
     for size in (1, 2, 3, 5, 7, 11, len(text)):
         assert asyncio.run(records(size)) == expected, size
+
+
+def test_a_big_chunk_is_parsed_in_slices_with_the_same_records(monkeypatch):
+    from aztui.blobs import inventory
+
+    text = 'Name,Content-Length\r\n"c/a,b",1\r\n"c/q""x""",2\r\n"c/line\nbreak",3\r\nc/ü,4\r\n'.encode()
+
+    async def records():
+        async def one_chunk():
+            yield text
+        return [r async for batch in _csv_records(one_chunk()) for r in batch]
+
+    whole = asyncio.run(records())
+    for size in (1, 2, 3, 7):  # slices cut records, quoted fields and the two bytes of ü
+        monkeypatch.setattr(inventory, "PARSE_SLICE", size)
+        assert asyncio.run(records()) == whole, size
+    assert whole[-1] == ["c/ü", "4"]
+
+
+def test_progress_shows_rows_per_second_and_an_eta_from_the_reports_object_count(world):
+    config, container, inventory, rows, azurite = world
+    many = rows + [Row(f"{container}/bulk/{i:05}.bin", 3) for i in range(12_000)]
+    write(azurite, inventory, Run("daily", T0, many, chunks=2))
+    result = run_blobs(config, "du", f"local:{container}", "--inventory", inventory, "--progress")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("reading inventory:")]
+    assert lines and re.match(r"reading inventory: [\d,]+ rows, [\d,]+ rows/s, [\d,]+ blobs \(", lines[0])
+    assert f"(report: {len(many):,} objects)" in lines[0]
+    assert f"{len(many)} blobs" in result.stdout
+    quiet = run_blobs(config, "du", f"local:{container}", "--inventory", inventory)  # not a terminal
+    assert quiet.returncode == 0 and "reading inventory" not in quiet.stderr

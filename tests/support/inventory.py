@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 COLUMNS = ["Name", "Creation-Time", "Last-Modified", "Content-Length", "BlobType", "AccessTier", "Snapshot",
-           "VersionId", "IsCurrentVersion", "Deleted", "hdi_isfolder"]
+           "VersionId", "IsCurrentVersion", "Deleted", "hdi_isfolder", "Etag"]
 
 
 @dataclass
@@ -25,11 +25,23 @@ class Row:
     current: str = ""
     deleted: str = ""
     folder: str = ""          # "true": an ADLS Gen2 directory (hierarchical namespace accounts)
+    last_modified: str = "2026-12-01T10:00:00.0000000Z"
+    etag: str = ""            # as Azure writes it: 0x8D..., no quotes
 
     def cells(self) -> list[str]:
-        when = "2026-12-01T10:00:00.0000000Z"
-        return [self.name, when, when, str(self.size), "BlockBlob", self.tier, self.snapshot, self.version,
-                self.current, self.deleted, self.folder]
+        return [self.name, self.last_modified, self.last_modified, str(self.size), "BlockBlob", self.tier,
+                self.snapshot, self.version, self.current, self.deleted, self.folder, self.etag]
+
+
+def report_time(moment) -> str:
+    """A time as the report writes it: ISO 8601 UTC with seven fractional digits."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}0Z"
+
+
+def row_of(container: str, blob) -> Row:
+    """The report row of a listed blob (`BlobInfo`), as a run taken now would write it."""
+    return Row(f"{container}/{blob.name}", blob.size, blob.tier or "Hot",
+               last_modified=report_time(blob.last_modified), etag=blob.etag.strip('"'))
 
 
 @dataclass
@@ -42,6 +54,7 @@ class Run:
     line_end: str = "\r\n"
     format: str = "csv"
     prefix_match: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=lambda: list(COLUMNS))   # schemaFields: a subset of COLUMNS
 
     @property
     def folder(self) -> str:
@@ -60,9 +73,11 @@ def report_files(run: Run) -> dict[str, bytes]:
     for index in range(run.chunks):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator=run.line_end)
-        writer.writerow(COLUMNS)
+        keep = [COLUMNS.index(c) for c in run.columns]
+        writer.writerow(run.columns)
         for row in run.rows[index * per_chunk:(index + 1) * per_chunk]:
-            writer.writerow(row.cells())
+            cells = row.cells()
+            writer.writerow([cells[i] for i in keep])
         name = f"{run.folder}/{run.rule}" + (f"_{index + 1}" if run.chunks > 1 else "") + ".csv"
         files[name] = out.getvalue().encode()
         names.append(name)
@@ -73,7 +88,8 @@ def report_files(run: Run) -> dict[str, bytes]:
         "inventoryStartTime": f"{run.start:%Y-%m-%dT%H:%M:%SZ}",
         "ruleDefinition": {"filters": {"blobTypes": ["blockBlob"], "includeBlobVersions": True,
                                        "includeSnapshots": True, "prefixMatch": run.prefix_match},
-                           "format": run.format, "objectType": "blob", "schedule": "daily", "schemaFields": COLUMNS},
+                           "format": run.format, "objectType": "blob", "schedule": "daily",
+                           "schemaFields": run.columns},
         "ruleName": run.rule, "status": run.status,
         "summary": {"objectCount": len(run.rows), "totalObjectSize": sum(r.size for r in run.rows)},
         "version": "1.0",
