@@ -8,6 +8,7 @@ What Azurite cannot show: how many guarded deletes per second aztui itself can s
 server answering in no time. Wire formats as the service documents them:
 Delete Blob (https://learn.microsoft.com/rest/api/storageservices/delete-blob): `DELETE
 /<container>/<blob>`, `If-Match` checked (412 ConditionNotMet, 404 BlobNotFound, else 202);
+Get Blob Properties (`HEAD`: ETag, or 404), so a 412 can be told apart from a blob that is gone;
 Blob Batch (https://learn.microsoft.com/rest/api/storageservices/blob-batch): `POST
 /<container>?restype=container&comp=batch` with a `multipart/mixed` body of up to 256
 `application/http` sub-requests, answered 202 with a `multipart/mixed` body of sub-responses in
@@ -66,6 +67,14 @@ class SweepServer(ListServer):
         return 202, "Accepted", ""
 
     def other(self, method, container, blob, query, headers, body):
+        if method in ("GET", "HEAD") and blob and not query:  # Get Blob Properties (HEAD) / Get Blob
+            self.requests["properties"] += 1
+            etag = self.live.get(blob)
+            if etag is None:
+                return _error(404, "BlobNotFound", "The specified blob does not exist.")
+            return 200, "OK", {"ETag": etag, "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT",
+                               "x-ms-blob-type": "BlockBlob", "Content-Type": "application/octet-stream",
+                               "x-ms-creation-time": "Mon, 01 Jan 2024 00:00:00 GMT"}, b""
         if method == "DELETE" and blob:
             self.requests["delete"] += 1
             status, reason, code = self.delete(container, blob, headers.get("if-match"))
