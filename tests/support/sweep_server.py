@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 from tests.support.list_server import ListServer, _error, blob_xml, list_names
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+_CONTENT_ID = re.compile(rb"Content-ID:\s*(\S+)", re.I)
+_IF_MATCH = re.compile(rb"^If-Match:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
 
 
 class SweepServer(ListServer):
@@ -95,23 +97,23 @@ class SweepServer(ListServer):
         out = []
         for index, part in enumerate(parts):
             head, _, request = part.partition(b"\r\n\r\n")
-            content_id = re.search(rb"Content-ID:\s*(\S+)", head, re.I)
-            lines = request.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            sub = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
-            path = unquote(urlsplit(target).path).lstrip("/").split("/", 2)
+            content_id = _CONTENT_ID.search(head)
+            request_line, _, sub_headers = request.partition(b"\r\n")
+            method, target, _ = request_line.decode("latin-1").split(" ", 2)
+            if_match = _IF_MATCH.search(sub_headers)
+            path = unquote(target.partition("?")[0]).lstrip("/").split("/", 2)
             if method != "DELETE" or len(path) < 2:
                 status, reason, code = 400, "Bad Request", "InvalidInput"
             else:  # /<container>/<blob> (or /<account>/<container>/<blob> on emulator-style URLs)
                 container, name = (path[1], path[2]) if len(path) == 3 and path[0] != self.container else \
                     (path[0], "/".join(path[1:]))
-                status, reason, code = self.delete(container, name, sub.get("if-match"))
-            response = f"HTTP/1.1 {status} {reason}\r\nx-ms-request-id: {index}\r\nx-ms-version: 2025-01-05\r\n"
-            if code:
-                response += f"x-ms-error-code: {code}\r\n"
-            out.append(b"Content-Type: application/http\r\n"
-                       + (b"Content-ID: " + content_id[1] + b"\r\n" if content_id else b"")
-                       + b"\r\n" + response.encode() + b"\r\n")
+                status, reason, code = self.delete(container, name,
+                                                   if_match[1].decode("latin-1") if if_match else None)
+            error = f"x-ms-error-code: {code}\r\n" if code else ""
+            echo = b"Content-ID: " + content_id[1] + b"\r\n" if content_id else b""
+            out.append(b"Content-Type: application/http\r\n" + echo + b"\r\n"
+                       + f"HTTP/1.1 {status} {reason}\r\nx-ms-request-id: {index}\r\n"
+                         f"x-ms-version: 2025-01-05\r\n{error}\r\n".encode())
         reply = b"batchresponse_aztui"
         payload = b"".join(b"--" + reply + b"\r\n" + item for item in out) + b"--" + reply + b"--\r\n"
         return 202, "Accepted", {"Content-Type": f"multipart/mixed; boundary={reply.decode()}"}, payload

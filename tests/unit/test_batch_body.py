@@ -17,6 +17,7 @@ from aztui.azure.batch import (
     BatchFormatError,
     SubRequestAuth,
     delete_batch_body,
+    hmac_sha256,
     parse_batch_response,
 )
 from aztui.errors import AztuiError
@@ -75,6 +76,16 @@ def test_each_sub_request_is_signed_as_the_sdk_signs_it(container_path):
     # names quoted as the SDK quotes them: '/' and '~' kept, the rest percent-encoded
     assert parts[1][2] == f"{container_path}/a%20b/c%2Bd%2525%C3%A9~.txt"
     assert parts[4][2] == f"{container_path}/q%3Fuery%23frag"
+
+
+@pytest.mark.parametrize("size", [0, 1, 32, 64, 65, 200])
+def test_the_precomputed_hmac_is_hmac_sha256(size):
+    import hashlib
+    import hmac
+
+    key = bytes(range(256))[:size]
+    for message in (b"", b"DELETE\n", bytes(range(256)) * 9):
+        assert hmac_sha256(key)(message) == hmac.new(key, message, hashlib.sha256).digest()
 
 
 def test_sas_goes_on_every_sub_request_url_and_nothing_else():
