@@ -205,3 +205,34 @@ async def test_cache_gc_batches_answer_deleted_changed_and_missing(tmp_path):
     assert status.pop("blobs/sha256:" + "f" * 64) == "missing"
     assert set(status.values()) == {"deleted"} and len(status) == 599
     assert len((tmp_path / "j.jsonl").read_text().splitlines()) == 1 + 601
+
+
+def rm_plan(items: dict[str, str]):
+    from aztui.blobs.deletion import DeletePlan, PlannedDelete
+
+    return DeletePlan("sweep", "cache", tuple(PlannedDelete(n, 16, e) for n, e in sorted(items.items())),
+                      datetime.now(timezone.utc))
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+async def test_blobs_rm_deletes_in_batches_or_one_by_one_where_refused(tmp_path, refuse):
+    from aztui.blobs.deletion import BATCHES_IN_FLIGHT, execute_delete
+
+    live = {f"data/{i:04}": f'"0x{i:X}"' for i in range(600)}
+    planned = live | {"data/gone": '"0x1"'}
+    with SweepServer(live, refuse_batches=refuse) as server:
+        server.live["data/0300"] = '"0xREWRITTEN"'
+        seen = []
+        async with BlobStore(sweep_profile(server)) as store:
+            report = await execute_delete(store, rm_plan(planned), journal=tmp_path / "j.jsonl", progress=seen.append)
+        if refuse:  # refused whole: those in flight and every later batch go one by one
+            assert server.requests["batch"] <= BATCHES_IN_FLIGHT and server.requests["delete"] == 601
+        else:
+            assert server.requests["batch"] == 3 and server.requests["delete"] == 0
+        assert server.live == {"data/0300": '"0xREWRITTEN"'}
+    status = {o.name: (o.status, o.detail) for o in report.outcomes}
+    assert status.pop("data/0300") == ("skipped_changed", "the blob changed after the plan was made")
+    assert status.pop("data/gone") == ("missing", "the blob was already gone")
+    assert set(status.values()) == {("deleted", "")} and len(status) == 599 and len(seen) == 601
+    lines = (tmp_path / "j.jsonl").read_text().splitlines()
+    assert len(lines) == 1 + 601 and all('"at":' in line for line in lines[1:])

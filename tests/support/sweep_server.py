@@ -17,6 +17,7 @@ the same order (`Content-ID` echoed). Listing as in `list_server`, without gener
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Mapping
 from urllib.parse import unquote, urlsplit
@@ -29,13 +30,27 @@ _IF_MATCH = re.compile(rb"^If-Match:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
 
 
 class SweepServer(ListServer):
-    def __init__(self, blobs: Mapping[str, str], *, container: str = "cache", size: int = 1024) -> None:
+    def __init__(self, blobs: Mapping[str, str], *, container: str = "cache", size: int = 1024,
+                 refuse_batches: bool = False) -> None:
         super().__init__(0, container=container)
+        self.refuse_batches = refuse_batches  # answer every sub-request 400, as ADLS Gen2 accounts do
         self.live = dict(blobs)
         self.size = size
         self.deleted = 0
         self.refused = 0          # 412: the ETag no longer matched
         self.missing = 0
+
+    def __exit__(self, *exc) -> None:
+        """Close the open connections before the loop stops (no pending handlers left behind)."""
+        async def shutdown() -> None:
+            self._server.close()
+            handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        super().__exit__(*exc)
 
     # listing over the live names
     def answer(self, method, target, headers, body):
@@ -73,7 +88,8 @@ class SweepServer(ListServer):
             self.requests["properties"] += 1
             etag = self.live.get(blob)
             if etag is None:
-                return _error(404, "BlobNotFound", "The specified blob does not exist.")
+                status, reason, headers_out, body_out = _error(404, "BlobNotFound", "The specified blob does not exist.")
+                return status, reason, headers_out, body_out if method == "GET" else b""  # HEAD: no body
             return 200, "OK", {"ETag": etag, "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT",
                                "x-ms-blob-type": "BlockBlob", "Content-Type": "application/octet-stream",
                                "x-ms-creation-time": "Mon, 01 Jan 2024 00:00:00 GMT"}, b""
@@ -102,7 +118,9 @@ class SweepServer(ListServer):
             method, target, _ = request_line.decode("latin-1").split(" ", 2)
             if_match = _IF_MATCH.search(sub_headers)
             path = unquote(target.partition("?")[0]).lstrip("/").split("/", 2)
-            if method != "DELETE" or len(path) < 2:
+            if self.refuse_batches:
+                status, reason, code = 400, "Bad Request", "FeatureNotSupportedForAccount"
+            elif method != "DELETE" or len(path) < 2:
                 status, reason, code = 400, "Bad Request", "InvalidInput"
             else:  # /<container>/<blob> (or /<account>/<container>/<blob> on emulator-style URLs)
                 container, name = (path[1], path[2]) if len(path) == 3 and path[0] != self.container else \
