@@ -7,18 +7,19 @@
 The SDK's `ContainerClient.delete_blobs` runs every sub-request through a pipeline, serializes it
 with `http.client`, builds the multipart body with the `email` package and parses the answer with
 it again: about 1 ms of CPU per delete, a ceiling near 1,000 deletes/s. Here the body is plain
-string formatting and the answer is split with `bytes.find`; the batch request itself still goes
-through the client's own pipeline (retries, proxy, TLS, user agent, the read-only gate, the
-outer request's authorization).
+string formatting (~10 us per delete) and the answer is split with `bytes.find` (~7 us); the
+batch request itself still goes through the client's own pipeline (retries, proxy, TLS, user
+agent, the read-only gate, the outer request's authorization).
 
-Wire format (https://learn.microsoft.com/rest/api/storageservices/blob-batch), byte for byte what
-azure-storage-blob 12.x sends from `aio.ContainerClient.delete_blobs`: `POST
+Wire format (https://learn.microsoft.com/rest/api/storageservices/blob-batch), the parts, headers
+and signatures azure-storage-blob 12.x sends from `aio.ContainerClient.delete_blobs` (boundary and
+request ids are our own): `POST
 <container URL>?restype=container&comp=batch` with `Content-Type: multipart/mixed;
 boundary=batch_<uuid>`; each part `Content-Type: application/http`, `Content-Transfer-Encoding:
 binary`, `Content-ID: <index>`, then `DELETE <path>[?<SAS>] HTTP/1.1` with `If-Match`,
 `x-ms-date`, `x-ms-client-request-id` and, per credential, what the SDK's policy adds:
 - shared key: `Authorization: SharedKey <account>:<signature>` signed over the sub-request exactly
-  as `SharedKeyCredentialPolicy` signs it (`shared_key_signature`);
+  as `SharedKeyCredentialPolicy` signs it (`delete_signature`);
 - SAS (in the account URL or an `AzureSasCredential`): the SAS appended to each sub-request URL;
 - a token credential: `Authorization: Bearer ...` from the client's own bearer policy, asked once
   per batch (it caches and renews the token).
