@@ -20,6 +20,7 @@ from pathlib import Path
 from aztui.errors import AztuiError
 
 CRASH_AFTER_ENV = "AZTUI_TEST_CRASH_AFTER"
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False) builds one per call
 
 
 def utc_now() -> str:
@@ -49,7 +50,7 @@ class Journal:
         self._write(header)
 
     def _write(self, record: dict) -> None:
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.write(_to_json(record) + "\n")
         self._file.flush()
 
     def record(self, outcome: dict) -> None:
@@ -58,6 +59,18 @@ class Journal:
         self._outcomes += 1
         if self._crash_after is not None and self._outcomes >= self._crash_after:
             os._exit(70)
+
+    def record_many(self, outcomes: list[dict]) -> None:
+        """Several outcome lines (one batch's answers) in one write, stamped with one time; the
+        test crash hook still stops right after the K-th line."""
+        if self._crash_after is not None and self._outcomes + len(outcomes) >= self._crash_after:
+            for outcome in outcomes:
+                self.record(outcome)
+            return
+        stamp = {"at": utc_now()} if self._stamp else {}
+        self._file.write("".join([_to_json({**outcome, **stamp}) + "\n" for outcome in outcomes]))
+        self._file.flush()
+        self._outcomes += len(outcomes)
 
     def close(self) -> None:
         self._file.close()

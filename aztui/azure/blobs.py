@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Literal, Mapping, Sequence
 
+from aztui.azure.batch import BatchAnswer
 from aztui.azure.blob_rows import BlobInfo, PrefixInfo, directories_as_folders, quoted_etag
 from aztui.azure.clients import blob_service
 from aztui.azure.errors import azure_errors
@@ -81,12 +82,6 @@ DirectoryDeleteResult = Literal["deleted", "changed", "missing", "not_empty"]
 TierResult = Literal["set", "rehydrating", "changed", "missing"]
 
 
-@dataclass(frozen=True)
-class BatchAnswer:
-    """The service's answer to one delete of a Blob Batch request."""
-
-    status: int                      # 202 deleted, 404 missing, 412 changed (or missing), ...
-    error_code: str = ""             # x-ms-error-code, else the reason phrase; "" when none
 
 # sub-responses of a Blob Batch that, when every one of them says the same, mean the account
 # refused the batch itself (on ADLS Gen2 accounts: 400, azure-sdk-for-js#9578)
@@ -432,22 +427,19 @@ class BlobStore:
                                         blobs: Sequence[tuple[str, str]]) -> list[BatchAnswer]:
         """One Blob Batch request deleting each `(name, etag)` only while it still has that ETag.
 
-        The answers come in order; fewer than asked when the batch response is short. A failure of
-        the batch request itself is raised as a mapped `AztuiError` (a read-only profile's
-        `ReadOnlyError` too); the caller may fall back to `delete_if_unchanged` one by one.
+        Built and read by `aztui.azure.batch` (the SDK's `delete_blobs` cost ~1 ms of CPU per
+        delete), sent through the client's own pipeline. The answers come in order; fewer than
+        asked when the batch response is short. A failure of the batch request itself is raised
+        as a mapped `AztuiError` (a read-only profile's `ReadOnlyError` too); the caller may
+        fall back to `delete_if_unchanged` one by one.
         """
-        from azure.core import MatchConditions
+        from aztui.azure.batch import send_delete_batch
 
-        specs = [{"name": name, "etag": etag, "match_condition": MatchConditions.IfNotModified}
-                 for name, etag in blobs]
-        async with azure_errors(f"deleting a batch of {len(specs)} blobs in {container}"):
-            responses = [r async for r in await self._container(container).delete_blobs(
-                *specs, raise_on_any_failure=False)]
-        answers = [BatchAnswer(r.status_code, r.headers.get("x-ms-error-code") or r.reason or "")
-                   for r in responses]
-        if len(answers) == len(specs) and answers[0].status in BATCH_REFUSALS and len(set(answers)) == 1:
+        async with azure_errors(f"deleting a batch of {len(blobs)} blobs in {container}"):
+            answers = await send_delete_batch(self._container(container), blobs)
+        if len(answers) == len(blobs) and answers[0].status in BATCH_REFUSALS and len(set(answers)) == 1:
             raise BatchRefusedError(
-                f"every delete of a batch of {len(specs)} in {container} was refused with HTTP "
+                f"every delete of a batch of {len(blobs)} in {container} was refused with HTTP "
                 f"{answers[0].status} {answers[0].error_code}".rstrip(),
                 hint="the account takes no Blob Batch requests (ADLS Gen2 accounts answer 400): "
                      "delete one by one")

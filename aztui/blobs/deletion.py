@@ -5,7 +5,8 @@
     report = await execute_delete(store, plan)
 
 Every delete is guarded by the ETag read at planning time (If-Match): a blob rewritten since
-is skipped and reported, a blob added under a planned folder since is never touched. Plans
+is skipped and reported, a blob added under a planned folder since is never touched. Files go in
+Blob Batch requests of up to 256 deletes (one at a time where the account takes no batches). Plans
 save to JSON with a checksum, so a reviewed plan file cannot be edited and then executed.
 Each execution writes a journal (JSON lines, owner-only) of what happened to every blob.
 
@@ -265,7 +266,8 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
     """Delete exactly the planned blobs, each only while its ETag is the planned one.
 
     Outcomes: deleted; skipped_changed (rewritten since the plan); missing (already gone);
-    failed (any other error, with its mapped message). `journal` defaults to
+    failed (any other error, with its mapped message). Files are deleted in batches (see
+    `_delete_files`); `concurrency` bounds the single deletes and look-ups. `journal` defaults to
     `default_journal_path(plan)`. A plan made for another profile, or a read-only profile,
     is refused before any request.
     """
@@ -284,26 +286,109 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
     log = Journal(Path(journal) if journal else default_journal_path(plan), header)
     report.journal = log.path
 
-    def record(outcome: DeleteOutcome) -> None:
-        report.outcomes.append(outcome)
-        log.record({"name": outcome.name, "status": outcome.status, "detail": outcome.detail})
+    def record_all(outcomes: list[DeleteOutcome]) -> None:
+        report.outcomes.extend(outcomes)
+        log.record_many([{"name": o.name, "status": o.status, "detail": o.detail} for o in outcomes])
         if progress:
-            progress(outcome)
-
-    async def files(item: PlannedDelete) -> None:
-        record(await _delete_one(store, plan.container, item))
+            for outcome in outcomes:
+                progress(outcome)
 
     async def directory(item: PlannedDelete) -> None:
-        record(await _delete_directory(store, plan.container, item, report))
+        record_all([await _delete_directory(store, plan.container, item, report)])
 
     try:
-        await _each(plan.files, files, concurrency)
+        await _delete_files(store, plan.container, plan.files, record_all, concurrency)
         # then the directories, deepest first: a directory goes only once it is empty
         for depth in sorted({_depth(i) for i in plan.items if i.directory}, reverse=True):
             await _each([i for i in plan.items if i.directory and _depth(i) == depth], directory, concurrency)
     finally:
         log.close()
     return report
+
+
+BATCH_SIZE = 256        # deletes per Blob Batch request (the service's limit)
+BATCHES_IN_FLIGHT = 4
+
+
+async def _delete_files(store: "BlobStore", container: str, files: tuple[PlannedDelete, ...],
+                        record_all: Callable[[list[DeleteOutcome]], None], concurrency: int) -> None:
+    """The planned files in Blob Batch requests of up to BATCH_SIZE guarded deletes, a few in flight;
+    each batch's outcomes recorded together.
+
+    A batch request that fails as a whole (an account without batch support, such as ADLS Gen2; an
+    endpoint that refuses it) is done one delete at a time, `concurrency` at once, and so is every
+    later batch; so is a sub-request answered with anything but deleted, gone or changed, or not
+    answered at all, so its outcome and message are those of a single delete. Every delete, in a
+    batch or alone, is guarded by the planned ETag.
+    """
+    batches_work = True
+
+    async def singly(items: list[PlannedDelete]) -> dict[str, DeleteOutcome]:
+        done: dict[str, DeleteOutcome] = {}
+
+        async def one(item: PlannedDelete) -> None:
+            done[item.name] = await _delete_one(store, container, item)
+
+        await _each(items, one, concurrency)
+        return done
+
+    async def batch(items: list[PlannedDelete]) -> None:
+        nonlocal batches_work
+        answers = []
+        if batches_work:
+            try:
+                answers = await store.delete_batch_if_unchanged(container, [(i.name, i.etag) for i in items])
+            except ReadOnlyError:
+                raise
+            except AztuiError:
+                batches_work = False
+        outcomes: dict[str, DeleteOutcome] = {}
+        changed_or_gone = []
+        for item, answer in zip(items, answers, strict=False):
+            if answer.status in (200, 202):
+                outcomes[item.name] = DeleteOutcome(item.name, "deleted")
+            elif answer.status == 404:
+                outcomes[item.name] = DeleteOutcome(item.name, "missing", "the blob was already gone")
+            elif answer.status == 412:  # If-Match also fails on a blob that is gone: tell the two apart
+                changed_or_gone.append(item)
+        for name, outcome in (await _changed_or_gone(store, container, changed_or_gone, concurrency)).items():
+            outcomes[name] = outcome
+        outcomes |= await singly([i for i in items if i.name not in outcomes])
+        record_all([outcomes[i.name] for i in items])
+
+    gate = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+
+    async def gated(items: list[PlannedDelete]) -> None:
+        async with gate:
+            await batch(items)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for start in range(0, len(files), BATCH_SIZE):
+                group.create_task(gated(list(files[start:start + BATCH_SIZE])))
+    except BaseExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
+
+
+async def _changed_or_gone(store: "BlobStore", container: str, items: list[PlannedDelete],
+                           concurrency: int) -> dict[str, DeleteOutcome]:
+    """Outcomes of batch deletes answered 412: the blob is there with another ETag, or gone."""
+    found: dict[str, DeleteOutcome] = {}
+
+    async def look(item: PlannedDelete) -> None:
+        try:
+            await store.get_blob(container, item.name)
+        except NotFoundError:
+            found[item.name] = DeleteOutcome(item.name, "missing", "the blob was already gone")
+        except ReadOnlyError:
+            raise
+        except AztuiError as error:
+            found[item.name] = DeleteOutcome(item.name, "failed", error.render())
+        else:
+            found[item.name] = DeleteOutcome(item.name, "skipped_changed", "the blob changed after the plan was made")
+
+    await _each(items, look, concurrency)
+    return found
 
 
 def _depth(item: PlannedDelete) -> int:

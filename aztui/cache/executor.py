@@ -245,18 +245,25 @@ async def _run(store: "BlobStore", plan: GcPlan, done: dict[str, GcOutcome], log
         if progress:
             progress(outcome)
 
+    def record_batch(outcomes: list[GcOutcome]) -> None:  # a batch's answers: one journal write
+        report.outcomes.extend(outcomes)
+        log.record_many([o.to_dict() for o in outcomes])
+        if progress:
+            for outcome in outcomes:
+                progress(outcome)
+
     todo = [i for i in plan.delete if i.name not in done]
     manifests = [i for i in todo if i.kind == "manifest"]
     blobs = [i for i in todo if i.kind == "blob"]
-    await _delete_all(store, plan.container, manifests, record, batch_size=batch_size,
+    await _delete_all(store, plan.container, manifests, record_batch, batch_size=batch_size,
                       concurrency=concurrency)
     if blobs:
         still_needed = await _saved_blobs(store, plan, blobs)
         for item in blobs:
             if item.name in still_needed:
                 record(GcOutcome("blob", item.name, "saved", still_needed[item.name]))
-        await _delete_all(store, plan.container, [i for i in blobs if i.name not in still_needed], record,
-                          batch_size=batch_size, concurrency=concurrency)
+        await _delete_all(store, plan.container, [i for i in blobs if i.name not in still_needed],
+                          record_batch, batch_size=batch_size, concurrency=concurrency)
     deleted = {o.name for o in report.outcomes if o.kind == "blob" and o.status == "deleted"}
     if deleted:
         await _drop_raced(store, plan, deleted, note)
@@ -349,13 +356,12 @@ def _batches(items: list[GcItem], size: int) -> Iterable[list[GcItem]]:
 
 
 async def _delete_all(store: "BlobStore", container: str, items: list[GcItem],
-                      record: Callable[[GcOutcome], None], *, batch_size: int, concurrency: int) -> None:
+                      record: Callable[[list[GcOutcome]], None], *, batch_size: int, concurrency: int) -> None:
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one_batch(batch: list[GcItem]) -> None:
         async with gate:
-            for outcome in await _delete_batch(store, container, batch):
-                record(outcome)
+            record(await _delete_batch(store, container, batch))
 
     try:
         async with asyncio.TaskGroup() as group:

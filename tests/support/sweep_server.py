@@ -8,6 +8,7 @@ What Azurite cannot show: how many guarded deletes per second aztui itself can s
 server answering in no time. Wire formats as the service documents them:
 Delete Blob (https://learn.microsoft.com/rest/api/storageservices/delete-blob): `DELETE
 /<container>/<blob>`, `If-Match` checked (412 ConditionNotMet, 404 BlobNotFound, else 202);
+Get Blob Properties (`HEAD`: ETag, or 404), so a 412 can be told apart from a blob that is gone;
 Blob Batch (https://learn.microsoft.com/rest/api/storageservices/blob-batch): `POST
 /<container>?restype=container&comp=batch` with a `multipart/mixed` body of up to 256
 `application/http` sub-requests, answered 202 with a `multipart/mixed` body of sub-responses in
@@ -16,6 +17,7 @@ the same order (`Content-ID` echoed). Listing as in `list_server`, without gener
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Mapping
 from urllib.parse import unquote, urlsplit
@@ -23,16 +25,32 @@ from urllib.parse import unquote, urlsplit
 from tests.support.list_server import ListServer, _error, blob_xml, list_names
 
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+_CONTENT_ID = re.compile(rb"Content-ID:\s*(\S+)", re.I)
+_IF_MATCH = re.compile(rb"^If-Match:[ \t]*([^\r\n]*?)[ \t]*\r?$", re.I | re.M)
 
 
 class SweepServer(ListServer):
-    def __init__(self, blobs: Mapping[str, str], *, container: str = "cache", size: int = 1024) -> None:
+    def __init__(self, blobs: Mapping[str, str], *, container: str = "cache", size: int = 1024,
+                 refuse_batches: bool = False) -> None:
         super().__init__(0, container=container)
+        self.refuse_batches = refuse_batches  # answer every sub-request 400, as ADLS Gen2 accounts do
         self.live = dict(blobs)
         self.size = size
         self.deleted = 0
         self.refused = 0          # 412: the ETag no longer matched
         self.missing = 0
+
+    def __exit__(self, *exc) -> None:
+        """Close the open connections before the loop stops (no pending handlers left behind)."""
+        async def shutdown() -> None:
+            self._server.close()
+            handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        super().__exit__(*exc)
 
     # listing over the live names
     def answer(self, method, target, headers, body):
@@ -66,6 +84,15 @@ class SweepServer(ListServer):
         return 202, "Accepted", ""
 
     def other(self, method, container, blob, query, headers, body):
+        if method in ("GET", "HEAD") and blob and not query:  # Get Blob Properties (HEAD) / Get Blob
+            self.requests["properties"] += 1
+            etag = self.live.get(blob)
+            if etag is None:
+                status, reason, headers_out, body_out = _error(404, "BlobNotFound", "The specified blob does not exist.")
+                return status, reason, headers_out, body_out if method == "GET" else b""  # HEAD: no body
+            return 200, "OK", {"ETag": etag, "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT",
+                               "x-ms-blob-type": "BlockBlob", "Content-Type": "application/octet-stream",
+                               "x-ms-creation-time": "Mon, 01 Jan 2024 00:00:00 GMT"}, b""
         if method == "DELETE" and blob:
             self.requests["delete"] += 1
             status, reason, code = self.delete(container, blob, headers.get("if-match"))
@@ -86,23 +113,25 @@ class SweepServer(ListServer):
         out = []
         for index, part in enumerate(parts):
             head, _, request = part.partition(b"\r\n\r\n")
-            content_id = re.search(rb"Content-ID:\s*(\S+)", head, re.I)
-            lines = request.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            sub = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
-            path = unquote(urlsplit(target).path).lstrip("/").split("/", 2)
-            if method != "DELETE" or len(path) < 2:
+            content_id = _CONTENT_ID.search(head)
+            request_line, _, sub_headers = request.partition(b"\r\n")
+            method, target, _ = request_line.decode("latin-1").split(" ", 2)
+            if_match = _IF_MATCH.search(sub_headers)
+            path = unquote(target.partition("?")[0]).lstrip("/").split("/", 2)
+            if self.refuse_batches:
+                status, reason, code = 400, "Bad Request", "FeatureNotSupportedForAccount"
+            elif method != "DELETE" or len(path) < 2:
                 status, reason, code = 400, "Bad Request", "InvalidInput"
             else:  # /<container>/<blob> (or /<account>/<container>/<blob> on emulator-style URLs)
                 container, name = (path[1], path[2]) if len(path) == 3 and path[0] != self.container else \
                     (path[0], "/".join(path[1:]))
-                status, reason, code = self.delete(container, name, sub.get("if-match"))
-            response = f"HTTP/1.1 {status} {reason}\r\nx-ms-request-id: {index}\r\nx-ms-version: 2025-01-05\r\n"
-            if code:
-                response += f"x-ms-error-code: {code}\r\n"
-            out.append(b"Content-Type: application/http\r\n"
-                       + (b"Content-ID: " + content_id[1] + b"\r\n" if content_id else b"")
-                       + b"\r\n" + response.encode() + b"\r\n")
+                status, reason, code = self.delete(container, name,
+                                                   if_match[1].decode("latin-1") if if_match else None)
+            error = f"x-ms-error-code: {code}\r\n" if code else ""
+            echo = b"Content-ID: " + content_id[1] + b"\r\n" if content_id else b""
+            out.append(b"Content-Type: application/http\r\n" + echo + b"\r\n"
+                       + f"HTTP/1.1 {status} {reason}\r\nx-ms-request-id: {index}\r\n"
+                         f"x-ms-version: 2025-01-05\r\n{error}\r\n".encode())
         reply = b"batchresponse_aztui"
         payload = b"".join(b"--" + reply + b"\r\n" + item for item in out) + b"--" + reply + b"--\r\n"
         return 202, "Accepted", {"Content-Type": f"multipart/mixed; boundary={reply.decode()}"}, payload
