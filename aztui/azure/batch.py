@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 import uuid
 from dataclasses import dataclass
@@ -114,20 +115,13 @@ async def _bearer_header(client: Any) -> str:
 
 
 def hmac_sha256(key: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 under `key` (RFC 2104) with the two padded-key states hashed once, so each
-    message costs two hash copies: twice as fast as `hmac.digest` per sub-request."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
-    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+    """HMAC-SHA256 under `key`, the keyed state built once and copied per sub-request."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def mac(message: bytes) -> bytes:
-        first = inner.copy()
-        first.update(message)
-        second = outer.copy()
-        second.update(first.digest())
-        return second.digest()
+        state = keyed.copy()
+        state.update(message)
+        return state.digest()
 
     return mac
 
