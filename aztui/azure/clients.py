@@ -8,6 +8,11 @@ doctor's unauthenticated probe (`probe`).
   honoured up to RETRY_AFTER_MAX: retry n waits max(n x retry_delay, Retry-After).
   Connection and read failures are retried at most once, so a dead endpoint fails
   within seconds, not minutes.
+- A pooled keep-alive connection the server closed while it sat idle (a reset, or closed
+  before any answer, on a *reused* connection) is tried again on another connection, at most
+  STALE_CONNECTION_RETRIES times and whatever max_retries says: the request never reached
+  the server's handling (idempotent methods, or nothing was sent yet). A failure on a new
+  connection is not retried there, so a dead server still fails fast.
 - `connect_timeout` / `read_timeout` bound every request.
 - TLS trusts `ca_bundle` if set, skips verification if `skipverify`, else the system CAs.
 - A read-only profile refuses any request other than GET/HEAD/OPTIONS before it is sent.
@@ -39,6 +44,9 @@ if TYPE_CHECKING:
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TRANSPORT_RETRIES = 1  # connection / read failures: one more try, then give up
+STALE_CONNECTION_RETRIES = 4  # a reused pooled connection found closed: try again, not counted as a retry
+# RFC 9110 9.2.2; as aiohttp (which itself tries such a request once more, on any connection)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured, so a hostile server cannot hang aztui
 
 
@@ -148,8 +156,62 @@ def core_retry_policy(profile: Profile) -> Any:
     return _core_retry_class()(profile.retry_delay, **retry_counts(profile))
 
 
+class ConnectionUse:
+    """What aiohttp's tracing tells of one request's connection (its `trace_request_ctx`): whether the
+    last try took a pooled connection, and whether the request's head was handed to it."""
+
+    def __init__(self) -> None:
+        self.reused = False
+        self.sent = False
+
+
+def _connection_trace() -> Any:
+    """An aiohttp `TraceConfig` filling in each request's `ConnectionUse`."""
+    import aiohttp
+
+    def note(context: Any, **values: bool) -> None:
+        use = context.trace_request_ctx
+        if isinstance(use, ConnectionUse):
+            for name, value in values.items():
+                setattr(use, name, value)
+
+    async def reused(session: Any, context: Any, params: Any) -> None:
+        note(context, reused=True, sent=False)
+
+    async def created(session: Any, context: Any, params: Any) -> None:
+        note(context, reused=False, sent=False)
+
+    async def headers_sent(session: Any, context: Any, params: Any) -> None:
+        note(context, sent=True)
+
+    config = aiohttp.TraceConfig()
+    config.on_connection_reuseconn.append(reused)
+    config.on_connection_create_end.append(created)
+    config.on_request_headers_sent.append(headers_sent)
+    config.freeze()
+    return config
+
+
+def stale_connection(request: Any, error: Exception, attempt: ConnectionUse) -> bool:
+    """Whether `error` is a pooled connection the server had closed, and `request` can go again:
+    reset or closed before any answer, on a reused connection, the request idempotent or not
+    sent yet, its body (if any) in memory."""
+    import aiohttp
+
+    cause = getattr(error, "inner_exception", None)
+    if not attempt.reused or isinstance(cause, aiohttp.ClientConnectorError):
+        return False
+    if not isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
+        return False
+    body = getattr(request, "data", None)
+    if getattr(request, "files", None) or not (body is None or isinstance(body, (bytes, bytearray, str))):
+        return False
+    return request.method.upper() in IDEMPOTENT_METHODS or not attempt.sent
+
+
 @cache
 def _transport_class() -> type:
+    from azure.core.exceptions import AzureError
     from azure.core.pipeline.transport import AioHttpTransport
     from yarl import URL
 
@@ -191,7 +253,14 @@ def _transport_class() -> type:
                 proxy, proxy_auth = env_proxy(request.url)
                 if proxy is not None:
                     kwargs.update(proxy=proxy, proxy_auth=proxy_auth)
-            return await super().send(request, **kwargs)
+            for again in range(STALE_CONNECTION_RETRIES, -1, -1):
+                attempt = ConnectionUse()
+                try:
+                    return await super().send(request, trace_request_ctx=attempt, **kwargs)
+                except AzureError as error:
+                    if not again or not stale_connection(request, error, attempt):
+                        raise
+            raise AssertionError("unreachable")  # pragma: no cover
 
         def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
             # azure-core builds a new SSLContext for every request when `connection_verify` is a
@@ -207,6 +276,7 @@ def _transport_class() -> type:
         async def open(self) -> None:
             await super().open()
             if self.session is not None and not isinstance(self.session, _ExactUrlSession):
+                self.session.trace_configs.append(_connection_trace())  # the session's own list
                 self.session = _ExactUrlSession(self.session)
 
     return ExactUrlTransport
