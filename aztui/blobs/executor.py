@@ -1,4 +1,4 @@
-"""What the blob executors (tier, undelete) share: the refusals before any request, and the run.
+"""What the blob executors (tier, undelete) share: plan totals, the refusals before any request, the run.
 
     refuse_unless_executable(plan, store, "changes no tier with it")
     await run_plan(plan.items, set_one, report=report, concurrency=8, progress=progress,
@@ -21,6 +21,20 @@ from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
+
+
+class PlanTotals:
+    """`count` and `bytes` of a plan's `items` (each with a `size`): a mixin of the plan dataclasses."""
+
+    items: tuple
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.size for item in self.items)
 
 
 def refuse_unless_executable(plan: Any, store: "BlobStore", refusal: str) -> None:

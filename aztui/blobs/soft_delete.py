@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
-from aztui.blobs.executor import journal_header, refuse_unless_executable, run_plan
+from aztui.blobs.executor import PlanTotals, journal_header, refuse_unless_executable, run_plan
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
 
 if TYPE_CHECKING:
@@ -45,19 +45,11 @@ class PlannedUndelete:
 
 
 @dataclass(frozen=True)
-class UndeletePlan:
+class UndeletePlan(PlanTotals):
     profile: str
     container: str
     items: tuple[PlannedUndelete, ...]
     created_at: datetime
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    @property
-    def bytes(self) -> int:
-        return sum(item.size for item in self.items)
 
     def checksum(self) -> str:
         body = json.dumps([self.profile, self.container, [[i.name, i.size] for i in self.items]],

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
-from aztui.blobs.executor import journal_header, refuse_unless_executable, run_plan
+from aztui.blobs.executor import PlanTotals, journal_header, refuse_unless_executable, run_plan
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
 from aztui.exit_codes import EXIT_BAD_INPUT
 
@@ -84,7 +84,7 @@ class PlannedTier:
 
 
 @dataclass(frozen=True)
-class TierPlan:
+class TierPlan(PlanTotals):
     profile: str
     container: str
     tier: str
@@ -92,14 +92,6 @@ class TierPlan:
     items: tuple[PlannedTier, ...]
     already: tuple[str, ...]  # names already in `tier`: nothing to do
     created_at: datetime
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    @property
-    def bytes(self) -> int:
-        return sum(item.size for item in self.items)
 
     @property
     def rehydrations(self) -> int:

@@ -17,7 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
-from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings
+from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings, show_policy_problem
 from aztui.ui.widgets.cache_rows import where
 from aztui.ui.widgets.text import human_size, plain
 
@@ -122,12 +122,7 @@ class GcPolicyForm(ModalScreen[object]):
             policy = policy_from_form(self.values(),
                                       drop_broken=self.query_one("#policy-drop-broken", Checkbox).value)
         except AztuiError as error:
-            message = Text(f"{error.title}: {error.message}", style="bold red")
-            if error.hint:
-                message.append(f"\nHint: {error.hint}", "red")
-            problem = self.query_one("#policy-error", Static)
-            problem.update(message)
-            problem.display = True
+            show_policy_problem(self, error)
             return
         self.dismiss(policy)
 

@@ -1,7 +1,8 @@
 """The review of a GC or purge plan: what goes and what stays, each with its reason, then the confirmation.
 
 `PlanReviewScreen` is the screen; the cache GC (gc_plan) and the registry GC / purge (registry_work)
-say only their title, summary, rows and confirmation. Every name and reason is plain `Text`, never markup.
+say only their title, summary, rows and confirmation. `show_policy_problem` is how their policy forms,
+before the plan, show a bad value. Every name and reason is plain `Text`, never markup.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
+from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm
 from aztui.ui.widgets.footer import Footer
@@ -27,6 +29,16 @@ def recoverable_line(days: int | None, *, id: str) -> Static:
     from aztui.blobs.soft_delete import recoverable_text
 
     return Static(Text(recoverable_text(days), style="bold" if days else "dim"), id=id)
+
+
+def show_policy_problem(form: Screen, error: AztuiError) -> None:
+    """A policy form's bad value, in its `#policy-error` line (hidden until then): never a traceback."""
+    message = Text(f"{error.title}: {error.message}", style="bold red")
+    if error.hint:
+        message.append(f"\nHint: {error.hint}", "red")
+    problem = form.query_one("#policy-error", Static)
+    problem.update(message)
+    problem.display = True
 
 
 def review_bindings(prefix: str, *, execute_tip: str, switch_tip: str) -> list[Binding]:

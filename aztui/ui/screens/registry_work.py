@@ -19,7 +19,7 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.registry.review import GcPolicy, RegistryWork, WorkReport, short
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
-from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings
+from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings, show_policy_problem
 from aztui.ui.widgets.text import human_size, plain
 
 REPORT_NAMES = 8
@@ -74,12 +74,7 @@ class _PolicyForm(ModalScreen[object]):
         try:
             parsed = self.parse(values)
         except AztuiError as error:
-            message = Text(f"{error.title}: {error.message}", style="bold red")
-            if error.hint:
-                message.append(f"\nHint: {error.hint}", "red")
-            problem = self.query_one("#policy-error", Static)
-            problem.update(message)
-            problem.display = True
+            show_policy_problem(self, error)
             return
         self.dismiss((parsed, values))
 
