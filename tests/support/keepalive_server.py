@@ -12,7 +12,7 @@ first answers wait until `warm` connections are open (at most 5 s), so concurren
 that many connections in the client's pool. `dead=True`: every request on every connection is
 dropped that way, new connections included (a server that is gone for good).
 
-It runs its own asyncio loop in a daemon thread and listens on 127.0.0.1 only.
+It runs on its own asyncio loop in a daemon thread (`LoopServer`) and listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -20,29 +20,29 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-import threading
+
+from tests.support.loop_server import LoopServer
 
 
-class KeepAliveServer:
+class KeepAliveServer(LoopServer):
+    NAME = "keep-alive server"
+
     def __init__(self, *, warm: int = 1, dead: bool = False) -> None:
+        super().__init__()
         self.warm = warm
         self.dead = dead
-        self.port = 0
         self.connections = 0      # accepted
         self.answered = 0         # requests answered 200
         self.dropped = 0          # requests read and then reset, unanswered
         self.methods: list[str] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.AbstractServer | None = None
-        self._thread: threading.Thread | None = None
-        self._warmed: asyncio.Event | None = None
+        self._warmed = asyncio.Event()
 
     def url(self, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        assert self._warmed is not None
+        self._writers.add(writer)
         if self.connections >= self.warm:
             self._warmed.set()
         served = 0
@@ -72,45 +72,5 @@ class KeepAliveServer:
                 self.answered += 1
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             writer.transport.abort()
-
-    def start(self) -> "KeepAliveServer":
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            self._warmed = asyncio.Event()
-            self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="keepalive-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the keep-alive server did not start")
-        return self
-
-    def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-
-        async def shutdown() -> None:
-            assert self._server is not None
-            self._server.close()
-            await asyncio.sleep(0)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        assert self._thread is not None
-        self._thread.join(10)
-        self._loop = None
-
-    def __enter__(self) -> "KeepAliveServer":
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        finally:
+            self._writers.discard(writer)
