@@ -10,9 +10,9 @@ doctor's unauthenticated probe (`probe`).
   within seconds, not minutes.
 - A pooled keep-alive connection the server closed while it sat idle (a reset, or closed
   before any answer, on a *reused* connection) is tried again on another connection, at most
-  STALE_CONNECTION_RETRIES times and whatever max_retries says: the request never reached
-  the server's handling (idempotent methods, or nothing was sent yet). A failure on a new
-  connection is not retried there, so a dead server still fails fast.
+  STALE_CONNECTION_RETRIES times and whatever max_retries says (idempotent methods only: the
+  server may have read the request). A failure on a new connection is not retried there, so a
+  dead server still fails fast.
 - `connect_timeout` / `read_timeout` bound every request.
 - TLS trusts `ca_bundle` if set, skips verification if `skipverify`, else the system CAs.
 - A read-only profile refuses any request other than GET/HEAD/OPTIONS before it is sent.
@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 import os
 import sys
+import weakref
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -157,56 +159,50 @@ def core_retry_policy(profile: Profile) -> Any:
 
 
 class ConnectionUse:
-    """What aiohttp's tracing tells of one request's connection (its `trace_request_ctx`): whether the
-    last try took a pooled connection, and whether the request's head was handed to it."""
+    """Whether the last try of one request took a pooled connection (`_note_reuse` sets it)."""
 
     def __init__(self) -> None:
         self.reused = False
-        self.sent = False
 
 
-def _connection_trace() -> Any:
-    """An aiohttp `TraceConfig` filling in each request's `ConnectionUse`."""
-    import aiohttp
-
-    def note(context: Any, **values: bool) -> None:
-        use = context.trace_request_ctx
-        if isinstance(use, ConnectionUse):
-            for name, value in values.items():
-                setattr(use, name, value)
-
-    async def reused(session: Any, context: Any, params: Any) -> None:
-        note(context, reused=True, sent=False)
-
-    async def created(session: Any, context: Any, params: Any) -> None:
-        note(context, reused=False, sent=False)
-
-    async def headers_sent(session: Any, context: Any, params: Any) -> None:
-        note(context, sent=True)
-
-    config = aiohttp.TraceConfig()
-    config.on_connection_reuseconn.append(reused)
-    config.on_connection_create_end.append(created)
-    config.on_request_headers_sent.append(headers_sent)
-    config.freeze()
-    return config
+# the ConnectionUse of the request being sent in this task; aiohttp connects in the caller's task
+_CONNECTION_USE: ContextVar[ConnectionUse | None] = ContextVar("aztui_connection_use", default=None)
 
 
-def stale_connection(request: Any, error: Exception, attempt: ConnectionUse) -> bool:
+def _note_reuse(connector: Any) -> None:
+    """Make `connector.connect` say, in the request's `ConnectionUse`, whether the connection it gave
+    was handed out before (a pooled one). Cheaper than aiohttp's tracing, which costs every request."""
+    connect = connector.connect
+    handed_out: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    async def connect_noting(*args: Any, **kwargs: Any) -> Any:
+        connection = await connect(*args, **kwargs)
+        protocol = connection.protocol
+        use = _CONNECTION_USE.get()
+        if use is not None:
+            use.reused = protocol in handed_out
+        if protocol is not None:
+            handed_out.add(protocol)
+        return connection
+
+    connector.connect = connect_noting
+
+
+def stale_connection(request: Any, error: Exception, use: ConnectionUse) -> bool:
     """Whether `error` is a pooled connection the server had closed, and `request` can go again:
-    reset or closed before any answer, on a reused connection, the request idempotent or not
-    sent yet, its body (if any) in memory."""
+    reset or closed before any answer, on a reused connection, the request idempotent, its body
+    (if any) in memory."""
     import aiohttp
 
     cause = getattr(error, "inner_exception", None)
-    if not attempt.reused or isinstance(cause, aiohttp.ClientConnectorError):
+    if not use.reused or request.method.upper() not in IDEMPOTENT_METHODS:
+        return False
+    if isinstance(cause, aiohttp.ClientConnectorError):
         return False
     if not isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
         return False
     body = getattr(request, "data", None)
-    if getattr(request, "files", None) or not (body is None or isinstance(body, (bytes, bytearray, str))):
-        return False
-    return request.method.upper() in IDEMPOTENT_METHODS or not attempt.sent
+    return not getattr(request, "files", None) and (body is None or isinstance(body, (bytes, bytearray, str)))
 
 
 @cache
@@ -254,12 +250,15 @@ def _transport_class() -> type:
                 if proxy is not None:
                     kwargs.update(proxy=proxy, proxy_auth=proxy_auth)
             for again in range(STALE_CONNECTION_RETRIES, -1, -1):
-                attempt = ConnectionUse()
+                use = ConnectionUse()
+                token = _CONNECTION_USE.set(use)
                 try:
-                    return await super().send(request, trace_request_ctx=attempt, **kwargs)
+                    return await super().send(request, **kwargs)
                 except AzureError as error:
-                    if not again or not stale_connection(request, error, attempt):
+                    if not again or not stale_connection(request, error, use):
                         raise
+                finally:
+                    _CONNECTION_USE.reset(token)
             raise AssertionError("unreachable")  # pragma: no cover
 
         def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
@@ -276,7 +275,8 @@ def _transport_class() -> type:
         async def open(self) -> None:
             await super().open()
             if self.session is not None and not isinstance(self.session, _ExactUrlSession):
-                self.session.trace_configs.append(_connection_trace())  # the session's own list
+                if self.session.connector is not None:
+                    _note_reuse(self.session.connector)
                 self.session = _ExactUrlSession(self.session)
 
     return ExactUrlTransport

@@ -44,7 +44,7 @@ async def test_a_second_request_on_a_pool_the_server_dropped_succeeds():
     assert server.answered == 6
 
 
-async def test_a_post_already_sent_on_a_stale_connection_is_not_sent_again():
+async def test_a_post_on_a_stale_connection_is_not_sent_again():
     with KeepAliveServer(warm=1) as server:
         async with http_transport(no_retries(server.url())) as transport:
             assert await get(transport, server.url()) == 200
