@@ -8,6 +8,11 @@ doctor's unauthenticated probe (`probe`).
   honoured up to RETRY_AFTER_MAX: retry n waits max(n x retry_delay, Retry-After).
   Connection and read failures are retried at most once, so a dead endpoint fails
   within seconds, not minutes.
+- A pooled keep-alive connection the server closed while it sat idle (a reset, or closed
+  before any answer, on a *reused* connection) is tried again on another connection, at most
+  STALE_CONNECTION_RETRIES times and whatever max_retries says (idempotent methods only: the
+  server may have read the request). A failure on a new connection is not retried there, so a
+  dead server still fails fast.
 - `connect_timeout` / `read_timeout` bound every request.
 - TLS trusts `ca_bundle` if set, skips verification if `skipverify`, else the system CAs.
 - A read-only profile refuses any request other than GET/HEAD/OPTIONS before it is sent.
@@ -21,7 +26,9 @@ from __future__ import annotations
 import math
 import os
 import sys
+import weakref
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -39,6 +46,9 @@ if TYPE_CHECKING:
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TRANSPORT_RETRIES = 1  # connection / read failures: one more try, then give up
+STALE_CONNECTION_RETRIES = 4  # a reused pooled connection found closed: try again, not counted as a retry
+# RFC 9110 9.2.2; as aiohttp (which itself tries such a request once more, on any connection)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured, so a hostile server cannot hang aztui
 
 
@@ -148,8 +158,56 @@ def core_retry_policy(profile: Profile) -> Any:
     return _core_retry_class()(profile.retry_delay, **retry_counts(profile))
 
 
+class ConnectionUse:
+    """Whether the last try of one request took a pooled connection (`_note_reuse` sets it)."""
+
+    def __init__(self) -> None:
+        self.reused = False
+
+
+# the ConnectionUse of the request being sent in this task; aiohttp connects in the caller's task
+_CONNECTION_USE: ContextVar[ConnectionUse | None] = ContextVar("aztui_connection_use", default=None)
+
+
+def _note_reuse(connector: Any) -> None:
+    """Make `connector.connect` say, in the request's `ConnectionUse`, whether the connection it gave
+    was handed out before (a pooled one). Cheaper than aiohttp's tracing, which costs every request."""
+    connect = connector.connect
+    handed_out: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+    async def connect_noting(*args: Any, **kwargs: Any) -> Any:
+        connection = await connect(*args, **kwargs)
+        protocol = connection.protocol
+        use = _CONNECTION_USE.get()
+        if use is not None:
+            use.reused = protocol in handed_out
+        if protocol is not None:
+            handed_out.add(protocol)
+        return connection
+
+    connector.connect = connect_noting
+
+
+def stale_connection(request: Any, error: Exception, use: ConnectionUse) -> bool:
+    """Whether `error` is a pooled connection the server had closed, and `request` can go again:
+    reset or closed before any answer, on a reused connection, the request idempotent, its body
+    (if any) in memory."""
+    import aiohttp
+
+    cause = getattr(error, "inner_exception", None)
+    if not use.reused or request.method.upper() not in IDEMPOTENT_METHODS:
+        return False
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return False
+    if not isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
+        return False
+    body = getattr(request, "data", None)
+    return not getattr(request, "files", None) and (body is None or isinstance(body, (bytes, bytearray, str)))
+
+
 @cache
 def _transport_class() -> type:
+    from azure.core.exceptions import AzureError
     from azure.core.pipeline.transport import AioHttpTransport
     from yarl import URL
 
@@ -191,7 +249,17 @@ def _transport_class() -> type:
                 proxy, proxy_auth = env_proxy(request.url)
                 if proxy is not None:
                     kwargs.update(proxy=proxy, proxy_auth=proxy_auth)
-            return await super().send(request, **kwargs)
+            for again in range(STALE_CONNECTION_RETRIES, -1, -1):
+                use = ConnectionUse()
+                token = _CONNECTION_USE.set(use)
+                try:
+                    return await super().send(request, **kwargs)
+                except AzureError as error:
+                    if not again or not stale_connection(request, error, use):
+                        raise
+                finally:
+                    _CONNECTION_USE.reset(token)
+            raise AssertionError("unreachable")  # pragma: no cover
 
         def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
             # azure-core builds a new SSLContext for every request when `connection_verify` is a
@@ -207,6 +275,8 @@ def _transport_class() -> type:
         async def open(self) -> None:
             await super().open()
             if self.session is not None and not isinstance(self.session, _ExactUrlSession):
+                if self.session.connector is not None:
+                    _note_reuse(self.session.connector)
                 self.session = _ExactUrlSession(self.session)
 
     return ExactUrlTransport

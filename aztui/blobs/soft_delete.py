@@ -12,16 +12,16 @@ owner-only), and refused for read-only profiles before any request. No Textual h
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
+from aztui.blobs.executor import PlanTotals, journal_header, refuse_unless_executable, run_plan
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
-from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
@@ -45,19 +45,11 @@ class PlannedUndelete:
 
 
 @dataclass(frozen=True)
-class UndeletePlan:
+class UndeletePlan(PlanTotals):
     profile: str
     container: str
     items: tuple[PlannedUndelete, ...]
     created_at: datetime
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    @property
-    def bytes(self) -> int:
-        return sum(item.size for item in self.items)
 
     def checksum(self) -> str:
         body = json.dumps([self.profile, self.container, [[i.name, i.size] for i in self.items]],
@@ -160,41 +152,20 @@ async def execute_undelete(store: "BlobStore", plan: UndeletePlan, *, journal: P
     """Undelete exactly the planned blobs: undeleted; missing (nothing left to restore); failed.
 
     A plan made for another profile, or a read-only profile, is refused before any request."""
-    if plan.profile != store.profile.name:
-        raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
-                         title="Plan refused", hint="execute it with the profile it was made for")
-    if store.profile.read_only:
-        raise ReadOnlyError.refusing("undeletes nothing with it", profile=store.profile.name)
+    refuse_unless_executable(plan, store, "undeletes nothing with it")
     report = UndeleteReport(plan)
-    if not plan.items:
-        return report
-    log = Journal(Path(journal) if journal else default_journal_path(plan),
-                  {"journal": "aztui-undelete", "plan_checksum": plan.checksum(), "profile": plan.profile,
-                   "container": plan.container, "count": plan.count, "bytes": plan.bytes,
-                   "started_at": utc_now()})
-    report.journal = log.path
-    todo = iter(plan.items)
-
-    async def worker() -> None:
-        for item in todo:  # shared iterator: each item is taken by exactly one worker
-            try:
-                status = await store.undelete_blob(plan.container, item.name)
-                outcome = UndeleteOutcome(item.name, status, "" if status == "undeleted" else "nothing to restore")
-            except ReadOnlyError:
-                raise
-            except AztuiError as error:
-                outcome = UndeleteOutcome(item.name, "failed", error.render())
-            report.outcomes.append(outcome)
-            log.record({"name": outcome.name, "status": outcome.status, "detail": outcome.detail})
-            if progress:
-                progress(outcome)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(concurrency, plan.count))):
-                group.create_task(worker())
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None
-    finally:
-        log.close()
+    if plan.items:
+        await run_plan(plan.items, partial(_undelete_one, store, plan.container), report=report,
+                       journal=Path(journal) if journal else default_journal_path(plan),
+                       header=journal_header("aztui-undelete", plan), concurrency=concurrency, progress=progress)
     return report
+
+
+async def _undelete_one(store: "BlobStore", container: str, item: PlannedUndelete) -> UndeleteOutcome:
+    try:
+        status = await store.undelete_blob(container, item.name)
+    except ReadOnlyError:
+        raise
+    except AztuiError as error:
+        return UndeleteOutcome(item.name, "failed", error.render())
+    return UndeleteOutcome(item.name, status, "" if status == "undeleted" else "nothing to restore")

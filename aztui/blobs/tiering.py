@@ -14,17 +14,17 @@ No Textual here: the TUI and the headless `aztui blobs tier` both drive these fu
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
+from aztui.blobs.executor import PlanTotals, journal_header, refuse_unless_executable, run_plan
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
 from aztui.exit_codes import EXIT_BAD_INPUT
-from aztui.journal import Journal, utc_now
 
 if TYPE_CHECKING:
     from aztui.azure.blobs import BlobStore
@@ -84,7 +84,7 @@ class PlannedTier:
 
 
 @dataclass(frozen=True)
-class TierPlan:
+class TierPlan(PlanTotals):
     profile: str
     container: str
     tier: str
@@ -92,14 +92,6 @@ class TierPlan:
     items: tuple[PlannedTier, ...]
     already: tuple[str, ...]  # names already in `tier`: nothing to do
     created_at: datetime
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    @property
-    def bytes(self) -> int:
-        return sum(item.size for item in self.items)
 
     @property
     def rehydrations(self) -> int:
@@ -218,40 +210,18 @@ async def execute_tier(store: "BlobStore", plan: TierPlan, *, journal: Path | No
 
     A plan made for another profile, or a read-only profile, is refused before any request.
     """
-    if plan.profile != store.profile.name:
-        raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
-                         title="Plan refused", hint="execute it with the profile it was made for")
-    if store.profile.read_only:
-        raise ReadOnlyError.refusing("changes no tier with it", profile=store.profile.name)
+    refuse_unless_executable(plan, store, "changes no tier with it")
     report = TierReport(plan)
-    if not plan.items:
-        return report
-    log = Journal(Path(journal) if journal else default_journal_path(plan),
-                  {"journal": "aztui-tier", "plan_checksum": plan.checksum(), "profile": plan.profile,
-                   "container": plan.container, "tier": plan.tier,
-                   "rehydrate_priority": plan.rehydrate_priority, "count": plan.count, "bytes": plan.bytes,
-                   "started_at": utc_now()})
-    report.journal = log.path
-    todo = iter(plan.items)
-
-    async def worker() -> None:
-        for item in todo:  # shared iterator: each item is taken by exactly one worker
-            outcome = await _set_one(store, plan, item)
-            report.outcomes.append(outcome)
-            log.record({"name": outcome.name, "status": outcome.status, "from": item.tier,
-                        "to": plan.tier, "detail": outcome.detail})
-            if progress:
-                progress(outcome)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(concurrency, plan.count))):
-                group.create_task(worker())
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
-    finally:
-        log.close()
+    if plan.items:
+        header = journal_header("aztui-tier", plan, tier=plan.tier, rehydrate_priority=plan.rehydrate_priority)
+        await run_plan(plan.items, partial(_set_one, store, plan), report=report,
+                       journal=Path(journal) if journal else default_journal_path(plan), header=header,
+                       concurrency=concurrency, progress=progress, line=partial(_journal_line, to=plan.tier))
     return report
+
+
+def _journal_line(item: PlannedTier, outcome: TierOutcome, *, to: str) -> dict:
+    return {"name": outcome.name, "status": outcome.status, "from": item.tier, "to": to, "detail": outcome.detail}
 
 
 async def _set_one(store: "BlobStore", plan: TierPlan, item: PlannedTier) -> TierOutcome:

@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -507,18 +508,11 @@ async def run_rm(args: argparse.Namespace) -> int:
         async with _open(profile) as store:
             return await _execute(store, plan, as_json=args.json)
 
-    profile_name, container, names, prefixes = _rm_targets(args.targets, folders=args.prefix)
-    profile = load_profile(args, profile_name)
-    locations = [resolve(Target(profile_name, container, path), profile) for path in names + prefixes]
-    container = locations[0].container
-    if container is None or any(not loc.prefix for loc in locations):
-        raise TargetError("rm needs a container and a path in it",
-                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
-    paths = [loc.prefix for loc in locations]
+    profile, container, names, prefixes = _planned_paths(args, "rm", RM_WORDS)
     from aztui.blobs.deletion import plan_delete
 
     async with _open(profile) as store:
-        plan = await plan_delete(store, container, names=paths[:len(names)], prefixes=paths[len(names):])
+        plan = await plan_delete(store, container, names=names, prefixes=prefixes)
         if args.execute:
             return await _execute(store, plan, as_json=args.json)
     if args.plan_file:
@@ -527,20 +521,89 @@ async def run_rm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rm_targets(texts: list[str], *, folders: bool) -> tuple[str, str | None, list[str], list[str]]:
+@dataclass(frozen=True)
+class TargetWords:
+    """What a planning command (rm, undelete, tier) says about targets that do not fit it."""
+
+    none: str          # no target at all
+    none_hint: str
+    elsewhere: str     # a target in another container than the first: the hint
+    no_path: str       # a target naming no blob or folder: the hint
+
+
+RM_WORDS = TargetWords("name the blobs to delete", "aztui blobs rm PROFILE:CONTAINER/PATH ...",
+                       "one rm deletes from one container; run it once per container",
+                       "write PROFILE:CONTAINER/PATH; whole containers are not deleted here")
+TIER_WORDS = TargetWords("name the blobs whose tier to change",
+                         "aztui blobs tier PROFILE:CONTAINER/PATH ... --tier Cool",
+                         "one tier command changes one container; run it once per container",
+                         "write PROFILE:CONTAINER/PATH (a folder with --prefix)")
+
+
+def _one_container_targets(texts: list[str], words: TargetWords) -> list[Target]:
+    """The targets, parsed: each names a blob or folder, all in the first one's profile and container."""
     if not texts:
-        raise TargetError("name the blobs to delete", hint="aztui blobs rm PROFILE:CONTAINER/PATH ...")
+        raise TargetError(words.none, hint=words.none_hint)
     targets = [parse_target(text) for text in texts]
     first = targets[0]
     for text, target in zip(texts, targets):
         if (target.profile, target.container) != (first.profile, first.container):
             raise TargetError(f"target {text!r} is in another profile or container than {texts[0]!r}",
-                              hint="one rm deletes from one container; run it once per container")
+                              hint=words.elsewhere)
         if not target.prefix.strip("/"):
-            raise TargetError(f"target {text!r} names no blob or folder",
-                              hint="write PROFILE:CONTAINER/PATH; whole containers are not deleted here")
-    paths = [t.prefix for t in targets]
-    return first.profile, first.container, ([] if folders else paths), (paths if folders else [])
+            raise TargetError(f"target {text!r} names no blob or folder", hint=words.no_path)
+    return targets
+
+
+def _planned_paths(args: argparse.Namespace, verb: str, words: TargetWords):
+    """(profile, container, exact names, folders) of a planning command's targets, resolved against
+    the profile (`--prefix`: the targets are folders)."""
+    targets = _one_container_targets(args.targets, words)
+    profile = load_profile(args, targets[0].profile)
+    locations = [resolve(target, profile) for target in targets]
+    container = locations[0].container
+    if container is None or any(not loc.prefix for loc in locations):
+        raise TargetError(f"{verb} needs a container and a path in it",
+                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
+    paths = [loc.prefix for loc in locations]
+    return profile, container, ([] if args.prefix else paths), (paths if args.prefix else [])
+
+
+def _print_json(data: dict) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _names(outcomes) -> list[str]:
+    return [o.name for o in outcomes]
+
+
+def _failures(outcomes) -> list[dict]:
+    return [{"name": o.name, "detail": o.detail} for o in outcomes]
+
+
+def _failed_detail(label: str, outcome) -> str:
+    return outcome.detail if label == "failed" else ""
+
+
+def _print_outcomes(groups, detail=_failed_detail) -> None:
+    """Each non-empty group of outcomes: "N label:", then a line per name (with `detail`, if any)."""
+    for label, outcomes in groups:
+        if outcomes:
+            print(f"{len(outcomes)} {label}:")
+            for o in outcomes:
+                text = detail(label, o)
+                print(f"  {terminal_safe(o.name)}" + (f": {text}" if text else ""))
+
+
+def _finish(report, *, ok: bool) -> int:
+    """The journal line of a text result, and the exit code."""
+    if report.journal:
+        print(f"Journal: {report.journal}")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _journal_json(report) -> str | None:
+    return str(report.journal) if report.journal else None
 
 
 def save_plan(path: Path, text: str) -> None:
@@ -557,7 +620,7 @@ def _print_plan(plan, *, as_json: bool, saved_to: Path | None) -> None:
     if as_json:
         data = json.loads(plan.to_json())
         data.update(executed=False, plan_file=str(saved_to) if saved_to else None)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        _print_json(data)
         return
     directories = f" and {plan.directories} directories" if plan.directories else ""
     print(f"Plan: delete {plan.count} blobs{directories} ({human_size(plan.bytes)}) "
@@ -582,32 +645,28 @@ async def _execute(store, plan, *, as_json: bool) -> int:
     deleted = report.files_with("deleted")
     directories_deleted = len(report.deleted) - len(deleted)
     if as_json:
-        print(json.dumps({
+        _print_json({
             "executed": True, "profile": plan.profile, "container": plan.container,
             "planned": plan.count, "deleted": len(deleted), "bytes_deleted": report.bytes_deleted,
-            "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
-            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
+            "skipped_changed": _names(report.skipped), "missing": _names(report.missing),
+            "failed": _failures(report.failed),
             "directories_planned": plan.directories, "directories_deleted": directories_deleted,
-            "directories_left": [{"name": o.name, "detail": o.detail} for o in report.directories_left],
-            "recoverable_days": plan.recoverable_days,
-            "journal": str(report.journal) if report.journal else None,
-        }, indent=2, ensure_ascii=False))
+            "directories_left": _failures(report.directories_left),
+            "recoverable_days": plan.recoverable_days, "journal": _journal_json(report),
+        })
         return EXIT_OK if ok else EXIT_FAILED
     directories = (f" and {directories_deleted} of {plan.directories} directories" if plan.directories else "")
     print(f"Deleted {len(deleted)} of {plan.count} planned blobs{directories} ({human_size(report.bytes_deleted)}) "
           f"from {plan.profile}:{plan.container}")
-    for label, outcomes in (("skipped, changed since the plan", report.skipped),
-                            ("already gone", report.missing), ("failed", report.failed),
-                            ("directories left in place", report.directories_left)):
-        if outcomes:
-            print(f"{len(outcomes)} {label}:")
-            for o in outcomes:
-                detail = (o.detail if label == "failed"
-                          else terminal_safe(o.detail) if o.status == "directory_left" else "")
-                print(f"  {terminal_safe(o.name)}" + (f": {detail}" if detail else ""))
-    if report.journal:
-        print(f"Journal: {report.journal}")
-    return EXIT_OK if ok else EXIT_FAILED
+    _print_outcomes((("skipped, changed since the plan", report.skipped),
+                     ("already gone", report.missing), ("failed", report.failed),
+                     ("directories left in place", report.directories_left)), detail=_rm_detail)
+    return _finish(report, ok=ok)
+
+
+def _rm_detail(label: str, outcome) -> str:
+    return (outcome.detail if label == "failed"
+            else terminal_safe(outcome.detail) if outcome.status == "directory_left" else "")
 
 
 # --- undelete -------------------------------------------------------------------------------
@@ -615,21 +674,14 @@ async def _execute(store, plan, *, as_json: bool) -> int:
 async def run_undelete(args: argparse.Namespace) -> int:
     from aztui.blobs.soft_delete import execute_undelete, plan_undelete
 
-    profile_name, container, names, prefixes = _rm_targets(args.targets, folders=args.prefix)
-    profile = load_profile(args, profile_name)
-    locations = [resolve(Target(profile_name, container, path), profile) for path in names + prefixes]
-    container = locations[0].container
-    if container is None or any(not loc.prefix for loc in locations):
-        raise TargetError("undelete needs a container and a path in it",
-                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
-    paths = [loc.prefix for loc in locations]
+    profile, container, names, prefixes = _planned_paths(args, "undelete", RM_WORDS)
     async with _open(profile) as store:
-        plan = await plan_undelete(store, container, names=paths[:len(names)], prefixes=paths[len(names):])
+        plan = await plan_undelete(store, container, names=names, prefixes=prefixes)
         if args.execute:
             report = await execute_undelete(store, plan)
             return _print_undelete_report(report, as_json=args.json)
     if args.json:
-        print(json.dumps({**plan.as_json(), "executed": False}, indent=2, ensure_ascii=False))
+        _print_json({**plan.as_json(), "executed": False})
         return EXIT_OK
     print(f"Plan: undelete {plan.count} blobs ({human_size(plan.bytes)}) in {plan.profile}:{plan.container}")
     for item in plan.items:
@@ -643,22 +695,15 @@ def _print_undelete_report(report, *, as_json: bool) -> int:
     plan = report.plan
     ok = not report.failed
     if as_json:
-        print(json.dumps({
+        _print_json({
             "executed": True, "profile": plan.profile, "container": plan.container, "planned": plan.count,
-            "undeleted": len(report.undeleted), "missing": [o.name for o in report.missing],
-            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
-            "journal": str(report.journal) if report.journal else None,
-        }, indent=2, ensure_ascii=False))
+            "undeleted": len(report.undeleted), "missing": _names(report.missing),
+            "failed": _failures(report.failed), "journal": _journal_json(report),
+        })
         return EXIT_OK if ok else EXIT_FAILED
     print(f"Undeleted {len(report.undeleted)} of {plan.count} planned blobs in {plan.profile}:{plan.container}")
-    for label, outcomes in (("nothing left to restore", report.missing), ("failed", report.failed)):
-        if outcomes:
-            print(f"{len(outcomes)} {label}:")
-            for o in outcomes:
-                print(f"  {terminal_safe(o.name)}" + (f": {o.detail}" if label == "failed" else ""))
-    if report.journal:
-        print(f"Journal: {report.journal}")
-    return EXIT_OK if ok else EXIT_FAILED
+    _print_outcomes((("nothing left to restore", report.missing), ("failed", report.failed)))
+    return _finish(report, ok=ok)
 
 
 # --- tier -----------------------------------------------------------------------------------
@@ -670,28 +715,9 @@ async def run_tier(args: argparse.Namespace) -> int:
 
     tier = tier_name(args.tier)  # bad input fails before the profiles file is read
     priority = priority_name(args.rehydrate_priority, tier)
-    if not args.targets:
-        raise TargetError("name the blobs whose tier to change",
-                          hint="aztui blobs tier PROFILE:CONTAINER/PATH ... --tier Cool")
-    targets = [parse_target(text) for text in args.targets]
-    first = targets[0]
-    for text, target in zip(args.targets, targets):
-        if (target.profile, target.container) != (first.profile, first.container):
-            raise TargetError(f"target {text!r} is in another profile or container than {args.targets[0]!r}",
-                              hint="one tier command changes one container; run it once per container")
-        if not target.prefix.strip("/"):
-            raise TargetError(f"target {text!r} names no blob or folder",
-                              hint="write PROFILE:CONTAINER/PATH (a folder with --prefix)")
-    profile = load_profile(args, first.profile)
-    locations = [resolve(target, profile) for target in targets]
-    container = locations[0].container
-    if container is None or any(not loc.prefix for loc in locations):
-        raise TargetError("tier needs a container and a path in it",
-                          hint="write PROFILE:CONTAINER/PATH (or PROFILE:/PATH for the profile's container)")
-    paths = [loc.prefix for loc in locations]
+    profile, container, names, prefixes = _planned_paths(args, "tier", TIER_WORDS)
     async with _open(profile) as store:
-        plan = await plan_tier(store, container, tier, rehydrate_priority=priority,
-                               names=[] if args.prefix else paths, prefixes=paths if args.prefix else [])
+        plan = await plan_tier(store, container, tier, rehydrate_priority=priority, names=names, prefixes=prefixes)
         if args.execute:
             return await _execute_tier(store, plan, as_json=args.json)
     _print_tier_plan(plan, as_json=args.json)
@@ -705,7 +731,7 @@ def _tier_change(plan) -> str:
 
 def _print_tier_plan(plan, *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({**plan.to_dict(), "executed": False}, indent=2, ensure_ascii=False))
+        _print_json({**plan.to_dict(), "executed": False})
         return
     print(f"Plan: set {plan.count} blobs ({human_size(plan.bytes)}) in {plan.profile}:{plan.container} "
           f"to {_tier_change(plan)}")
@@ -723,25 +749,18 @@ async def _execute_tier(store, plan, *, as_json: bool) -> int:
 
     report = await execute_tier(store, plan)
     if as_json:
-        print(json.dumps({
+        _print_json({
             "executed": True, "profile": plan.profile, "container": plan.container, "tier": plan.tier,
             "rehydrate_priority": plan.rehydrate_priority, "planned": plan.count,
-            "changed": len(report.done), "rehydrating": [o.name for o in report.with_status("rehydrating")],
+            "changed": len(report.done), "rehydrating": _names(report.with_status("rehydrating")),
             "already_in_tier": list(plan.already),
-            "skipped_changed": [o.name for o in report.skipped], "missing": [o.name for o in report.missing],
-            "failed": [{"name": o.name, "detail": o.detail} for o in report.failed],
-            "journal": str(report.journal) if report.journal else None,
-        }, indent=2, ensure_ascii=False))
+            "skipped_changed": _names(report.skipped), "missing": _names(report.missing),
+            "failed": _failures(report.failed), "journal": _journal_json(report),
+        })
         return EXIT_OK if report.ok else EXIT_FAILED
     print(f"Set {len(report.done)} of {plan.count} planned blobs in {plan.profile}:{plan.container} "
           f"to {_tier_change(plan)}")
-    for label, outcomes in (("rehydrating (hours)", report.with_status("rehydrating")),
-                            ("skipped, changed since the plan", report.skipped),
-                            ("already gone", report.missing), ("failed", report.failed)):
-        if outcomes:
-            print(f"{len(outcomes)} {label}:")
-            for o in outcomes:
-                print(f"  {terminal_safe(o.name)}" + (f": {o.detail}" if label == "failed" else ""))
-    if report.journal:
-        print(f"Journal: {report.journal}")
-    return EXIT_OK if report.ok else EXIT_FAILED
+    _print_outcomes((("rehydrating (hours)", report.with_status("rehydrating")),
+                     ("skipped, changed since the plan", report.skipped),
+                     ("already gone", report.missing), ("failed", report.failed)))
+    return _finish(report, ok=report.ok)

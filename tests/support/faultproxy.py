@@ -5,7 +5,7 @@
         ... point a profile at proxy.url(azurite.account) ...
         proxy.methods["DELETE"]                        # requests seen, by HTTP method
 
-It runs its own asyncio loop in a daemon thread, so sync tests, async tests and subprocesses
+It runs its own asyncio loop in a daemon thread (`LoopServer`), so sync tests, async tests and subprocesses
 (the CLI) can all go through it. Each client connection carries exactly one request: the proxy
 reads the request head, rewrites `Connection` to `close` (so the server closes after its answer
 and the client never reuses the connection), then pipes bytes both ways. That keeps the proxy
@@ -34,6 +34,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Literal
 
+from tests.support.loop_server import LoopServer
+
 FaultMode = Literal["reset", "stall", "latency", "status", "hook"]
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
             504: "Gateway Timeout"}
@@ -60,18 +62,16 @@ class Seen:
     at: float
 
 
-class FaultProxy:
+class FaultProxy(LoopServer):
+    NAME = "fault proxy"
+
     def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1") -> None:
         assert upstream_host in ("127.0.0.1", "localhost"), "the proxy only talks to loopback"
+        super().__init__()
         self.upstream = (upstream_host, upstream_port)
-        self.port = 0
         self.seen: list[Seen] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.AbstractServer | None = None
-        self._thread: threading.Thread | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
 
     # --- control, from the test's thread -------------------------------------------------
 
@@ -105,50 +105,6 @@ class FaultProxy:
 
     def mutating(self) -> list[Seen]:
         return [s for s in self.requests() if s.method in ("PUT", "POST", "PATCH", "DELETE")]
-
-    def start(self) -> "FaultProxy":
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            self._server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
-            self.port = self._server.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="faultproxy", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fault proxy did not start")
-        return self
-
-    def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-
-        async def shutdown() -> None:
-            assert self._server is not None
-            self._server.close()
-            for writer in list(self._writers):
-                writer.transport.abort()
-            await asyncio.sleep(0)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        assert self._thread is not None
-        self._thread.join(10)
-        self._loop = None
-
-    def __enter__(self) -> "FaultProxy":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- the proxy, on its own loop ------------------------------------------------------
 

@@ -15,26 +15,25 @@ from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.place_details import ContainerDetailsScreen, FolderDetailsScreen
 from aztui.ui.screens.tiering import TierPrompt, TierReportScreen, TierReview
 from tests.support.pilot import cursor_to, messages, open_rows, settle, setup_profile, start, text_of
+from tests.support.profiles_toml import account_profiles
 
 ONE_TEXT = "hello from one.txt\n"
 
 
-@pytest.fixture(autouse=True)
-def journals_in_tmp(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("journals_in_tmp")
 
 
 @pytest.fixture
-async def layout(azurite, container_name):
+async def layout(azurite, fill_container):
     """a/b/one.txt (Hot), a/two.bin (Cool), old.tar (Archive), big.bin (3 KiB); metadata on the container."""
+    container = await fill_container({
+        "a/b/one.txt": (ONE_TEXT.encode(), {"content_type": "text/plain"}),
+        "a/two.bin": (b"\0" * 1024, {"tier": "Cool"}),
+        "old.tar": (b"t" * 100, {"tier": "Archive", "metadata": {"kept": "yes"}}),
+        "big.bin": b"b" * 3072}, public_access="blob")
     async with BlobStore(setup_profile(azurite)) as store:
-        await store.create_container(container_name, public_access="blob")
-        await store.service.get_container_client(container_name).set_container_metadata({"team": "platform"})
-        await store.upload_blob(container_name, "a/b/one.txt", ONE_TEXT.encode(), content_type="text/plain")
-        await store.upload_blob(container_name, "a/two.bin", b"\0" * 1024, tier="Cool")
-        await store.upload_blob(container_name, "old.tar", b"t" * 100, tier="Archive", metadata={"kept": "yes"})
-        await store.upload_blob(container_name, "big.bin", b"b" * 3072)
-    return container_name
+        await store.service.get_container_client(container).set_container_metadata({"team": "platform"})
+    return container
 
 
 def account_sas(server) -> str:
@@ -50,19 +49,7 @@ def account_sas(server) -> str:
 @pytest.fixture
 def profiles(azurite, write_profiles, layout):
     sas = account_sas(azurite)
-    return write_profiles(f"""
-        [profiles.account]
-        connection_string = "{azurite.connection_string}"
-
-        [profiles.rw]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-
-        [profiles.ro]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-        read_only = true
-
+    return write_profiles(account_profiles(azurite, rw=layout, ro=layout) + f"""
         [profiles.sas]
         account_url = "{azurite.blob_endpoint}"
         sas_token = "{sas}"

@@ -8,11 +8,11 @@ import json
 import pytest
 from textual.widgets import DataTable
 
-from aztui.azure.blobs import BlobStore
 from aztui.ui.screens.breakdown import HERE, BreakdownScreen
 from aztui.ui.screens.dialogs import UsageReport
 from tests.support.blobs_cli import run_blobs
-from tests.support.pilot import cursor_to, settle, setup_profile, start
+from tests.support.pilot import cursor_to, settle, start
+from tests.support.profiles_toml import account_profiles
 
 # bytes per folder: logs/ 3,000 (2 levels), media/ 5,000, tmp/ 10, and 7 bytes right in the root
 LAYOUT = {"logs/2025/a.log": (1000, "Hot"), "logs/2026/b.log": (1500, "Cool"), "logs/c.log": (500, "Hot"),
@@ -20,20 +20,13 @@ LAYOUT = {"logs/2025/a.log": (1000, "Hot"), "logs/2026/b.log": (1500, "Cool"), "
 
 
 @pytest.fixture
-async def layout(azurite, container_name):
-    async with BlobStore(setup_profile(azurite)) as store:
-        await store.create_container(container_name)
-        for name, (size, tier) in LAYOUT.items():
-            await store.upload_blob(container_name, name, b"z" * size, tier=tier)
-    return container_name
+async def layout(fill_container):
+    return await fill_container({name: (b"z" * size, {"tier": tier}) for name, (size, tier) in LAYOUT.items()})
 
 
 @pytest.fixture
 def profiles(azurite, write_profiles, layout):
-    return write_profiles(f"""
-        [profiles.account]
-        connection_string = "{azurite.connection_string}"
-        """)
+    return write_profiles(account_profiles(azurite))
 
 
 def rows(app) -> list[tuple[str, str, str]]:

@@ -11,58 +11,35 @@ from aztui.ui.screens.blob_details import BlobDetailsScreen
 from aztui.ui.screens.dialogs import Confirm, DeleteReportScreen, DeleteReview, PathPrompt, UsageReport
 from aztui.ui.screens.help import HelpScreen
 from tests.support.pilot import cursor_to, messages, open_rows, settle, setup_profile, start, text_of
+from tests.support.profiles_toml import account_profiles
 
 TOP = [f"top-{i:02d}.txt" for i in range(12)]  # 12 blobs at the top level, sizes 1..12 bytes
 ONE_TEXT = "hello from one.txt\nsecond line [bold]not markup[/bold]\n"
 
 
-@pytest.fixture(autouse=True)
-def journals_in_tmp(tmp_path, monkeypatch):
-    """Delete journals go to the user state dir: keep them in the test's folder."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("journals_in_tmp")
 
 
 @pytest.fixture
-async def layout(azurite, container_name):
+async def layout(azurite, fill_container):
     """a/b/one.txt (text, metadata, tag), a/two.bin (binary, Cool), top-00..11.txt, [x]/y.txt."""
+    container = await fill_container({
+        "a/b/one.txt": (ONE_TEXT.encode(), {"content_type": "text/plain",
+                                           "metadata": {"owner": "[red]data-eng[/red]"}, "tier": "Hot"}),
+        "a/two.bin": (bytes(range(256)) * 4, {"tier": "Cool"}),
+        **{name: (b"x" * size, {"tier": "Hot"}) for size, name in enumerate(TOP, 1)},
+        "[x]/y.txt": b"y"})
     async with BlobStore(setup_profile(azurite)) as store:
-        await store.create_container(container_name)
-        await store.upload_blob(container_name, "a/b/one.txt", ONE_TEXT.encode(), content_type="text/plain",
-                                metadata={"owner": "[red]data-eng[/red]"}, tier="Hot")
-        await store.upload_blob(container_name, "a/two.bin", bytes(range(256)) * 4, tier="Cool")
-        for size, name in enumerate(TOP, 1):
-            await store.upload_blob(container_name, name, b"x" * size, tier="Hot")
-        await store.upload_blob(container_name, "[x]/y.txt", b"y")
-        blob = store.service.get_container_client(container_name).get_blob_client("a/b/one.txt")
+        blob = store.service.get_container_client(container).get_blob_client("a/b/one.txt")
         await blob.set_blob_tags({"team": "platform"})
-    return container_name
+    return container
 
 
 @pytest.fixture
 def profiles(azurite, write_profiles, layout):
-    return write_profiles(f"""
-        [profiles.account]
-        connection_string = "{azurite.connection_string}"
-
-        [profiles.rw]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-
-        [profiles.ro]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-        read_only = true
-
-        [profiles.prod]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-        protected = true
-
-        [profiles.scoped]
-        connection_string = "{azurite.connection_string}"
-        container = "{layout}"
-        prefix = "a"
-        """)
+    return write_profiles(account_profiles(azurite, rw=layout, ro=layout,
+                                           prod={"container": layout, "protected": True},
+                                           scoped={"container": layout, "prefix": "a"}))
 
 
 def names(app) -> list[str]:

@@ -5,30 +5,19 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TabbedContent
 
-from aztui.azure.blobs import BlobStore
 from aztui.ui.screens.jump import JumpBar, JumpProvider
-from tests.support.pilot import settle, setup_profile, start
+from tests.support.pilot import settle, start
+from tests.support.profiles_toml import account_profiles
 
 
 @pytest.fixture
-async def layout(azurite, container_name):
-    async with BlobStore(setup_profile(azurite)) as store:
-        await store.create_container(container_name)
-        await store.upload_blob(container_name, "logs/2026/app.log", b"x")
-        await store.upload_blob(container_name, "top.txt", b"y")
-    return container_name
+async def layout(fill_container):
+    return await fill_container({"logs/2026/app.log": b"x", "top.txt": b"y"})
 
 
 @pytest.fixture
 def profiles(azurite, write_profiles, layout):
-    return write_profiles(f"""
-        [profiles.account]
-        connection_string = "{azurite.connection_string}"
-
-        [profiles.other]
-        connection_string = "{azurite.connection_string}"
-        read_only = true
-        """)
+    return write_profiles(account_profiles(azurite, other={"read_only": True}))
 
 
 async def jump(pilot, text: str, *, complete: bool = False) -> None:

@@ -11,14 +11,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
+from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings, show_policy_problem
 from aztui.ui.widgets.cache_rows import where
-from aztui.ui.widgets.footer import Footer
 from aztui.ui.widgets.text import human_size, plain
 
 REPORT_NAMES = 8  # how many names per outcome the report lists
@@ -63,13 +63,6 @@ def policy_summary(policy: dict) -> str:
     if policy.get("drop_broken"):
         parts.append("drop broken")
     return ", ".join(parts)
-
-
-def recoverable_line(days: int | None, *, id: str) -> Static:
-    """The soft-delete line of a plan screen, as the Containers delete review says it."""
-    from aztui.blobs.soft_delete import recoverable_text
-
-    return Static(Text(recoverable_text(days), style="bold" if days else "dim"), id=id)
 
 
 class GcPolicyForm(ModalScreen[object]):
@@ -129,105 +122,13 @@ class GcPolicyForm(ModalScreen[object]):
             policy = policy_from_form(self.values(),
                                       drop_broken=self.query_one("#policy-drop-broken", Checkbox).value)
         except AztuiError as error:
-            message = Text(f"{error.title}: {error.message}", style="bold red")
-            if error.hint:
-                message.append(f"\nHint: {error.hint}", "red")
-            problem = self.query_one("#policy-error", Static)
-            problem.update(message)
-            problem.display = True
+            show_policy_problem(self, error)
             return
         self.dismiss(policy)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class GcPlanScreen(Screen[bool]):
-    """The plan, to inspect: what would be deleted (with reason and size) and what is kept and why.
-
-    Dismisses True only after the confirmation modal said yes.
-    """
-
-    BINDINGS = [
-        Binding("x,delete", "execute", "Delete…", id="gc-execute", tooltip="Confirm and delete exactly this plan"),
-        Binding("tab", "switch_table", "Deleted/kept", id="gc-switch", tooltip="Move between the two lists"),
-        Binding("escape", "close", "Close", id="close", tooltip="Close the plan; nothing is deleted"),
-    ]
-
-    def __init__(self, plan, profile: Profile) -> None:
-        super().__init__()
-        self.plan = plan
-        self.profile = profile
-
-    def compose(self) -> ComposeResult:
-        plan = self.plan
-        yield Label(Text.assemble(("GC plan · ", "bold"), plain(where(plan), "bold"), " · profile ",
-                                  plain(self.profile.name, "bold")), id="plan-title")
-        if plan.delete:
-            headline = Text(f"Would delete {plan.what()}, reclaiming {human_size(plan.bytes_reclaimed)}; "
-                            f"keeps {plan.keep_count:,}.", style="bold")
-        else:
-            headline = Text.assemble(("Nothing to delete: ", "bold"), plain(plan.empty_reason, "bold"),
-                                     (f". Keeps {plan.keep_count:,}.", "bold"))
-        yield Static(Text.assemble(headline, "  policy: ", plain(policy_summary(plan.policy), "dim")),
-                     id="plan-summary")
-        yield recoverable_line(plan.recoverable_days, id="plan-recoverable")
-        yield Label(Text(f"To delete ({plan.count:,})", style="bold underline"), classes="section")
-        yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
-        yield Label(Text(f"Kept ({plan.keep_count:,})", style="bold underline"), classes="section")
-        yield DataTable(id="plan-keep", cursor_type="row", zebra_stripes=True)
-        yield Static(id="plan-detail", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        delete = self.query_one("#plan-delete", DataTable)
-        delete.add_columns("Kind", "Size", "Reason", "Name")
-        for item in self.plan.delete:
-            delete.add_row(plain(item.kind), Text(human_size(item.size), justify="right"), plain(item.reason),
-                           plain(item.name), key=item.name)
-        keep = self.query_one("#plan-keep", DataTable)
-        keep.add_columns("Kind", "Reason", "Name")
-        for item in self.plan.keep:
-            keep.add_row(plain(item.kind), plain(item.reason), plain(item.name), key=item.name)
-        first = delete if self.plan.delete else keep
-        first.focus()
-        self.call_after_refresh(self.show_detail, first)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "execute" and (not self.plan.delete or self.profile.read_only):
-            return False
-        return True
-
-    def show_detail(self, table: DataTable) -> None:
-        """The highlighted row in full: names are long, the table cuts them."""
-        if table.row_count == 0:
-            self.query_one("#plan-detail", Static).update(Text(""))
-            return
-        cells = table.get_row_at(table.cursor_row)
-        reason, name = (cells[2], cells[3]) if table.id == "plan-delete" else (cells[1], cells[2])
-        self.query_one("#plan-detail", Static).update(
-            Text.assemble(plain(name.plain, "bold"), "\n", plain(reason.plain, "italic")))
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.focused:
-            self.show_detail(event.data_table)
-
-    def action_switch_table(self) -> None:
-        delete, keep = self.query_one("#plan-delete", DataTable), self.query_one("#plan-keep", DataTable)
-        target = keep if self.focused is delete else delete
-        target.focus()
-        self.show_detail(target)
-
-    def action_execute(self) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(True)
-
-        self.app.push_screen(GcConfirm(self.plan, self.profile), confirmed)
-
-    def action_close(self) -> None:
-        self.dismiss(False)
 
 
 class GcConfirm(DestructiveConfirm):
@@ -246,6 +147,38 @@ class GcConfirm(DestructiveConfirm):
                           "manifest written meanwhile that names a deleted blob is deleted too. Each "
                           "delete is guarded by its ETag: a blob changed since the plan is skipped. "
                           "A journal records each outcome.", style="dim"), id="gc-confirm-rules")
+
+
+class GcPlanScreen(PlanReviewScreen):
+    """The plan, to inspect: what would be deleted (with reason and size) and what is kept and why.
+
+    Dismisses True only after the confirmation modal said yes.
+    """
+
+    CONFIRM = GcConfirm
+    BINDINGS = review_bindings("gc", execute_tip="Confirm and delete exactly this plan",
+                               switch_tip="Move between the two lists")
+
+    def heading(self) -> Text:
+        return Text.assemble(("GC plan · ", "bold"), plain(where(self.plan), "bold"), " · profile ",
+                             plain(self.profile.name, "bold"))
+
+    def summary_line(self) -> Text:
+        plan = self.plan
+        if plan.delete:
+            headline = Text(f"Would delete {plan.what()}, reclaiming {human_size(plan.bytes_reclaimed)}; "
+                            f"keeps {plan.keep_count:,}.", style="bold")
+        else:
+            headline = Text.assemble(("Nothing to delete: ", "bold"), plain(plan.empty_reason, "bold"),
+                                     (f". Keeps {plan.keep_count:,}.", "bold"))
+        return Text.assemble(headline, "  policy: ", plain(policy_summary(plan.policy), "dim"))
+
+    def delete_row(self, number: int, item) -> tuple[Cells, str]:
+        return (plain(item.kind), Text(human_size(item.size), justify="right"), plain(item.reason),
+                plain(item.name)), item.name
+
+    def keep_row(self, number: int, item) -> tuple[Cells, str]:
+        return (plain(item.kind), plain(item.reason), plain(item.name)), item.name
 
 
 class GcReportScreen(ReportScreen):

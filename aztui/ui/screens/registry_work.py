@@ -12,15 +12,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.registry.review import GcPolicy, RegistryWork, WorkReport, short
 from aztui.ui.screens.dialogs import DestructiveConfirm, ReportScreen
-from aztui.ui.screens.gc_plan import recoverable_line
-from aztui.ui.widgets.footer import Footer
+from aztui.ui.screens.plan_review import Cells, PlanReviewScreen, review_bindings, show_policy_problem
 from aztui.ui.widgets.text import human_size, plain
 
 REPORT_NAMES = 8
@@ -75,12 +74,7 @@ class _PolicyForm(ModalScreen[object]):
         try:
             parsed = self.parse(values)
         except AztuiError as error:
-            message = Text(f"{error.title}: {error.message}", style="bold red")
-            if error.hint:
-                message.append(f"\nHint: {error.hint}", "red")
-            problem = self.query_one("#policy-error", Static)
-            problem.update(message)
-            problem.display = True
+            show_policy_problem(self, error)
             return
         self.dismiss((parsed, values))
 
@@ -136,89 +130,6 @@ class RegistryPurgeForm(_PolicyForm):
                             parse_ago(values["ago"].strip() or "0"), int(keep or 0), values["untagged"])
 
 
-class RegistryWorkPlanScreen(Screen[bool]):
-    """The plan, to inspect: every item that goes and every item that stays, each with its reason.
-
-    Dismisses True only after the confirmation modal said yes."""
-
-    BINDINGS = [
-        Binding("x,delete", "execute", "Delete…", id="registry-work-execute",
-                tooltip="Confirm and run exactly this plan"),
-        Binding("tab", "switch_table", "Deleted/kept", id="registry-work-switch", tooltip="Move between the lists"),
-        Binding("escape", "close", "Close", id="close", tooltip="Close the plan; nothing is deleted"),
-    ]
-
-    def __init__(self, work: RegistryWork, profile: Profile) -> None:
-        super().__init__()
-        self.work = work
-        self.profile = profile
-
-    def compose(self) -> ComposeResult:
-        work = self.work
-        what = "GC plan" if work.kind == "gc" else "Purge plan"
-        yield Label(Text.assemble((f"{what} · ", "bold"), plain(work.where, "bold"), " · profile ",
-                                  plain(self.profile.name, "bold")), id="plan-title")
-        yield Static(Text.assemble((work.headline, "bold"), "  policy: ", plain(work.policy, "dim")),
-                     id="plan-summary")
-        yield recoverable_line(work.recoverable_days, id="plan-recoverable")
-        yield Label(Text(f"To delete ({work.count:,})", style="bold underline"), classes="section")
-        yield DataTable(id="plan-delete", cursor_type="row", zebra_stripes=True)
-        yield Label(Text(f"Kept ({len(work.keep):,})", style="bold underline"), classes="section")
-        yield DataTable(id="plan-keep", cursor_type="row", zebra_stripes=True)
-        yield Static(id="plan-detail", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        delete = self.query_one("#plan-delete", DataTable)
-        delete.add_columns("Kind", "Size", "Reason", "Name")
-        for number, item in enumerate(self.work.delete):
-            size = "" if item.size is None else human_size(item.size)
-            delete.add_row(plain(item.kind), Text(size, justify="right"), plain(item.reason), plain(short(item.name)),
-                           key=f"{number}")
-        keep = self.query_one("#plan-keep", DataTable)
-        keep.add_columns("Kind", "Reason", "Name")
-        for number, item in enumerate(self.work.keep):
-            keep.add_row(plain(item.kind), plain(item.reason), plain(short(item.name)), key=f"{number}")
-        first = delete if self.work.delete else keep
-        first.focus()
-        self.call_after_refresh(self.show_detail, first)
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "execute" and (not self.work.delete or self.profile.read_only):
-            return False
-        return True
-
-    def show_detail(self, table: DataTable) -> None:
-        """The highlighted item in full: names and digests are long, the table cuts them."""
-        items = self.work.delete if table.id == "plan-delete" else self.work.keep
-        detail = self.query_one("#plan-detail", Static)
-        if table.row_count == 0 or table.cursor_row >= len(items):
-            detail.update(Text(""))
-            return
-        item = items[table.cursor_row]
-        detail.update(Text.assemble(plain(item.name, "bold"), "\n", plain(item.reason, "italic")))
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table is self.focused:
-            self.show_detail(event.data_table)
-
-    def action_switch_table(self) -> None:
-        delete, keep = self.query_one("#plan-delete", DataTable), self.query_one("#plan-keep", DataTable)
-        target = keep if self.focused is delete else delete
-        target.focus()
-        self.show_detail(target)
-
-    def action_execute(self) -> None:
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(True)
-
-        self.app.push_screen(RegistryWorkConfirm(self.work, self.profile), confirmed)
-
-    def action_close(self) -> None:
-        self.dismiss(False)
-
-
 class RegistryWorkConfirm(DestructiveConfirm):
     """The last question before a registry GC or purge runs."""
 
@@ -231,6 +142,36 @@ class RegistryWorkConfirm(DestructiveConfirm):
         yield Static(Text.assemble("registry: ", plain(work.where, "bold"), " · profile: ",
                                    plain(self.profile.name, "bold")))
         yield Static(Text(work.rules, style="dim"), id="registry-work-rules")
+
+
+class RegistryWorkPlanScreen(PlanReviewScreen):
+    """The plan, to inspect: every item that goes and every item that stays, each with its reason.
+
+    Dismisses True only after the confirmation modal said yes."""
+
+    CONFIRM = RegistryWorkConfirm
+    BINDINGS = review_bindings("registry-work", execute_tip="Confirm and run exactly this plan",
+                               switch_tip="Move between the lists")
+
+    @property
+    def work(self) -> RegistryWork:
+        return self.plan
+
+    def heading(self) -> Text:
+        what = "GC plan" if self.work.kind == "gc" else "Purge plan"
+        return Text.assemble((f"{what} · ", "bold"), plain(self.work.where, "bold"), " · profile ",
+                             plain(self.profile.name, "bold"))
+
+    def summary_line(self) -> Text:
+        return Text.assemble((self.work.headline, "bold"), "  policy: ", plain(self.work.policy, "dim"))
+
+    def delete_row(self, number: int, item) -> tuple[Cells, str]:
+        size = "" if item.size is None else human_size(item.size)
+        return (plain(item.kind), Text(size, justify="right"), plain(item.reason), plain(short(item.name))), \
+            f"{number}"
+
+    def keep_row(self, number: int, item) -> tuple[Cells, str]:
+        return (plain(item.kind), plain(item.reason), plain(short(item.name))), f"{number}"
 
 
 class RegistryWorkReport(ReportScreen):
