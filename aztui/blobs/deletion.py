@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
+from aztui.blobs.executor import each, refuse_unless_executable
 from aztui.errors import AztuiError, NotFoundError, ReadOnlyError
 from aztui.exit_codes import EXIT_BAD_INPUT
 from aztui.journal import Journal, utc_now
@@ -271,11 +272,7 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
     `default_journal_path(plan)`. A plan made for another profile, or a read-only profile,
     is refused before any request.
     """
-    if plan.profile != store.profile.name:
-        raise AztuiError(f"the plan was made for profile {plan.profile!r}, not {store.profile.name!r}",
-                         title="Plan refused", hint="execute it with the profile it was made for")
-    if store.profile.read_only:
-        raise ReadOnlyError.refusing(profile=store.profile.name)
+    refuse_unless_executable(plan, store, "deletes nothing with it")
     report = DeleteReport(plan)
     if not plan.items:
         return report
@@ -300,7 +297,7 @@ async def execute_delete(store: "BlobStore", plan: DeletePlan, *, journal: Path 
         await _delete_files(store, plan.container, plan.files, record_all, concurrency)
         # then the directories, deepest first: a directory goes only once it is empty
         for depth in sorted({_depth(i) for i in plan.items if i.directory}, reverse=True):
-            await _each([i for i in plan.items if i.directory and _depth(i) == depth], directory, concurrency)
+            await each([i for i in plan.items if i.directory and _depth(i) == depth], directory, concurrency)
     finally:
         log.close()
     return report
@@ -329,7 +326,7 @@ async def _delete_files(store: "BlobStore", container: str, files: tuple[Planned
         async def one(item: PlannedDelete) -> None:
             done[item.name] = await _delete_one(store, container, item)
 
-        await _each(items, one, concurrency)
+        await each(items, one, concurrency)
         return done
 
     async def batch(items: list[PlannedDelete]) -> None:
@@ -387,28 +384,12 @@ async def _changed_or_gone(store: "BlobStore", container: str, items: list[Plann
         else:
             found[item.name] = DeleteOutcome(item.name, "skipped_changed", "the blob changed after the plan was made")
 
-    await _each(items, look, concurrency)
+    await each(items, look, concurrency)
     return found
 
 
 def _depth(item: PlannedDelete) -> int:
     return item.name.rstrip("/").count("/")
-
-
-async def _each(items, action, concurrency: int) -> None:
-    """`await action(item)` for every item, `concurrency` at a time; the first error stops all."""
-    todo = iter(items)
-
-    async def worker() -> None:
-        for item in todo:  # shared iterator: each item is taken by exactly one worker
-            await action(item)
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(max(1, min(concurrency, len(items)))):
-                group.create_task(worker())
-    except BaseExceptionGroup as group_error:
-        raise group_error.exceptions[0] from None  # ReadOnlyError from the transport, cancellation, bugs
 
 
 async def _delete_directory(store: "BlobStore", container: str, item: PlannedDelete,
