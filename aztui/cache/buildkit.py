@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from aztui.errors import AztuiError, NotFoundError
 
@@ -198,31 +198,39 @@ def parse_cache_config(data: bytes) -> tuple[str, ...]:
     return tuple(digests)
 
 
-async def _listed(store: "BlobStore", container: str, prefix: str):
-    """Every blob under `prefix` through `list_page` (pages of 5,000, parsed by aztui: a listing of
-    20,000 cache blobs costs a fraction of the SDK models' CPU; no metadata needed here)."""
+async def _pages(store: "BlobStore", container: str, prefix: str):
+    """The blobs under `prefix`, a page at a time, through `list_page` (pages of 5,000, parsed by
+    aztui: a listing of 20,000 cache blobs costs a fraction of the SDK models' CPU; no metadata)."""
     continuation = None
     while True:
         page = await store.list_page(container, prefix, recursive=True, page_size=5000, continuation=continuation)
-        for info in page.items:
-            yield info
+        yield page.items
         if (continuation := page.continuation) is None:
             return
 
 
 async def read_cache(store: "BlobStore", *, verify_digests: bool = False,
-                     concurrency: int = READ_CONCURRENCY) -> CacheSnapshot:
-    """Read every manifest and list every blob of the profile's cache: one `CacheSnapshot`."""
+                     concurrency: int = READ_CONCURRENCY,
+                     progress: Callable[[int, int, bool], None] | None = None) -> CacheSnapshot:
+    """Read every manifest and list every blob of the profile's cache: one `CacheSnapshot`.
+    `progress(blobs, bytes, done)` is called after each page of the blob listing."""
     profile = store.profile
     container, _, blobs_at = cache_layout(profile)
     anomalies: list[Anomaly] = []
     manifests = await read_manifests(store, anomalies, concurrency=concurrency)
-    blobs = []
-    async for info in _listed(store, container, blobs_at):
-        blob = CacheBlob(info.name[len(blobs_at):], info.name, info.size, info.last_modified, info.etag)
-        blobs.append(blob)
-        if not blob.is_digest:
-            anomalies.append(not_a_digest_anomaly(blob))
+    blobs: list[CacheBlob] = []
+    listed_bytes = 0
+    async for page in _pages(store, container, blobs_at):
+        for info in page:
+            blob = CacheBlob(info.name[len(blobs_at):], info.name, info.size, info.last_modified, info.etag)
+            blobs.append(blob)
+            listed_bytes += info.size
+            if not blob.is_digest:
+                anomalies.append(not_a_digest_anomaly(blob))
+        if progress:
+            progress(len(blobs), listed_bytes, False)
+    if progress:
+        progress(len(blobs), listed_bytes, True)
     anomalies += missing_blob_anomalies(manifests, {b.digest for b in blobs})
     if verify_digests:
         anomalies += await verify_blob_digests(store, container, blobs, concurrency=concurrency)

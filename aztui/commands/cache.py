@@ -1,9 +1,9 @@
 """`aztui cache ls | gc`: the BuildKit cache's names and its garbage collection, headless.
 
-    aztui cache ls PROFILE [--json] [--all] [--verify]
+    aztui cache ls PROFILE [--json] [--all] [--verify] [--progress]
     aztui cache gc PROFILE [--grace 24h] [--max-age 30d] [--keep N] [--include RE] [--exclude RE]
                            [--drop-broken] [--inventory INVENTORY_CONTAINER[/RULE]] [--json]
-                           [--plan-file F] [--execute]
+                           [--plan-file F] [--execute] [--progress]
     aztui cache gc PROFILE --resume JOURNAL [--json]
 
 See EXIT_CODES for what each command returns.
@@ -59,6 +59,10 @@ rules (see aztui/cache/planner.py):
 """
 
 
+PROGRESS_HELP = ("show the blob listing's count, rate and ETA on stderr even when it is not a terminal "
+                 "(on a terminal it is always shown)")
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add `cache` and its actions to the `aztui` subcommands."""
     raw = argparse.RawDescriptionHelpFormatter
@@ -76,6 +80,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ls.add_argument("profile", metavar="PROFILE")
     ls.add_argument("--json", action="store_true", help="print a JSON object")
     ls.add_argument("--all", action="store_true", help="every cache name, not only the profile's `name` list")
+    ls.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
     ls.add_argument("--verify", action="store_true",
                     help="also download every layer and check it against its digest (slow)")
 
@@ -108,6 +113,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                     help="plan from the newest successful Blob Inventory run in this container (of RULE) "
                          "instead of listing the blobs; each planned blob is checked live first")
     gc.add_argument("--json", action="store_true", help="print a JSON object")
+    gc.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
     gc.add_argument("--plan-file", metavar="F", type=Path,
                     help="without --execute: save the plan to F; with --execute: delete exactly the plan in F")
     gc.add_argument("--execute", action="store_true", help="really delete (default: dry run)")
@@ -179,7 +185,7 @@ async def run_ls(args: argparse.Namespace) -> int:
 
     profile = _cache_profile(args)
     async with _open(profile) as store:
-        snap = await read_cache(store, verify_digests=args.verify)
+        snap = await read_cache(store, verify_digests=args.verify, progress=_listing_meter(args, store))
     only = None if args.all or not profile.cache_names else profile.cache_names
     names = snap.names(only)
     orphans = snap.orphans()
@@ -278,8 +284,32 @@ async def _plan(store, policy, args: argparse.Namespace):
     from aztui.cache.buildkit import read_cache
     from aztui.cache.planner import plan_cache_gc
 
-    snap = await read_cache(store)
+    snap = await read_cache(store, progress=_listing_meter(args, store))
     return snap, plan_cache_gc(snap, policy, datetime.now(timezone.utc))
+
+
+def _listing_meter(args: argparse.Namespace, store):
+    """`read_cache`'s progress callback: `blobs du`'s meter on the cache's blob folder, whose ETA
+    comes from the last complete listing of that folder (by du or by cache ls / gc)."""
+    from aztui.blobs import checkpoints
+    from aztui.blobs.usage import Usage
+    from aztui.cache.buildkit import cache_layout
+    from aztui.commands.blobs import DuProgress
+
+    profile = store.profile.name
+    container, _, blobs_at = cache_layout(store.profile)
+    meter = DuProgress(sys.stderr, interactive=sys.stderr.isatty(), forced=args.progress,
+                       expected=checkpoints.last_total(profile, container, blobs_at))
+
+    def update(blobs: int, size: int, done: bool) -> None:
+        usage = Usage(container, blobs_at, blobs, size, complete=done)
+        meter.update(usage)
+        if done:
+            meter.clear()
+            if blobs:
+                checkpoints.remember_total(profile, usage)
+
+    return update
 
 
 def _print_source(plan) -> None:

@@ -241,3 +241,19 @@ def test_durations(text, seconds):
     from aztui.cache.planner import parse_duration
 
     assert parse_duration(text).total_seconds() == seconds
+
+
+def test_progress_shows_the_listing_rate_and_an_eta_from_the_last_listing(config, layout, capsys, tmp_path,
+                                                                         monkeypatch):
+    """`--progress` (stderr not a terminal): the blob listing's count and rate; the next listing
+    of the same cache has an ETA from the first; without it nothing is shown. JSON stays clean."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    code, out, err = cli(capsys, "--config", config, "cache", "gc", "cache", "--json", "--progress")
+    assert code in (0, 3) and json.loads(out)["dry_run"] is True
+    assert "blobs/s" in err and "ETA unknown (first scan of this folder)" in err
+    code, out, err = cli(capsys, "--config", config, "cache", "ls", "cache", "--json", "--progress")
+    blobs = json.loads(out)["blobs"]
+    assert blobs == len(layout) and f"scanning: {blobs:,} blobs, " in err
+    assert f"past the last scan's {blobs:,} blobs" in err       # the ETA's reference: gc's listing
+    code, out, err = cli(capsys, "--config", config, "cache", "gc", "cache", "--json")
+    assert "scanning" not in err
