@@ -340,7 +340,7 @@ def _scan_quick(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | N
     blobs: list[BlobInfo | PrefixInfo] = []
     dates: dict[str, datetime] = {}  # many blobs share a second: parse each text once
     head_at, prefix_at = _QUICK_HEAD.match, _QUICK_PREFIX.match
-    find, index, startswith = text.find, text.index, text.startswith
+    find, index = text.find, text.index
     at = start + 7
     while at < end:
         head = head_at(text, at)
@@ -357,9 +357,7 @@ def _scan_quick(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | N
         props_end = find("</Properties>", props, close)
         if props_end < 0:
             return None
-        at = close + 7
-        if not (startswith("<Blob", at) or at == end):  # <Blob>, <BlobPrefix>: checked by their match
-            return None
+        at = close + 7  # where the next blob or folder must start: the next match checks it
         if modified:
             when = dates.get(modified)
             if when is None:
@@ -368,8 +366,8 @@ def _scan_quick(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | N
             when = None
         if "&" in etag:
             etag = _decoded(etag)
-        tier_at = find("<AccessTier>", props, props_end)  # the common case inline; the rest in _quick_tier
-        if tier_at >= 0 and find("<AccessTier", props, tier_at) < 0:
+        tier_at = find("<AccessTier", props, props_end)  # the common case inline; the rest in _quick_tier
+        if tier_at >= 0 and text[tier_at + 11] == ">":
             tier = text[tier_at + 12:index("<", tier_at + 12)]
             if "&" in tier or "\r" in tier:
                 tier = _quick_tier(text, props, props_end)
@@ -378,7 +376,7 @@ def _scan_quick(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | N
         blobs.append(listed_blob(
             _decoded(name) if "&" in name else name, int(size), when,
             f'"{etag}"' if etag and etag[0] != '"' and etag[:3] != 'W/"' else quoted_etag(etag), tier,
-            (_decoded(content_type) or None) if content_type else None,
+            (content_type if "&" not in content_type else _decoded(content_type)) if content_type else None,
             _quick_metadata(text, props_end, close) if find("<Metadata", props_end, close) >= 0 else {}))
     if at != end:
         return None
