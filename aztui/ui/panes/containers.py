@@ -619,12 +619,10 @@ class ContainersView(Pane):
 
     def cancel_measure(self) -> None:
         """Esc on the breakdown while it fills: stop the scan (and nothing else the pane is doing)."""
-        running = self.running_workers("usage")
-        for worker in running:
+        for worker in self.running_workers("usage"):
             worker.cancel()
         self.work_bar.finish()
-        if running:
-            self.notify("Cancelled.")
+        self.notify("Cancelled.")  # also if the last page was in: its figures were never shown
 
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
