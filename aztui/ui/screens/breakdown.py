@@ -69,6 +69,7 @@ class BreakdownScreen(UsageReport):
         self.drawable = False
         self.quiet_until = 0.0  # while scanning, no redraw before this (monotonic) time
         self.drawn_rows: str | None = None  # the folder whose rows the breakdown table shows
+        self.ticker = None  # the redraw timer while the scan runs
 
     def compose(self) -> ComposeResult:
         with Vertical(id="usage-report", classes="dialog"):
@@ -86,7 +87,7 @@ class BreakdownScreen(UsageReport):
         self.drawable = True  # from now on the tables can be drawn
         self.show(self.folder)
         if self.state == SCANNING:
-            self.set_interval(REDRAW_EVERY, self.redraw)
+            self.ticker = self.set_interval(REDRAW_EVERY, self.redraw)
 
     # --- the scan, as the pane reports it ------------------------------------------------------
 
@@ -120,6 +121,9 @@ class BreakdownScreen(UsageReport):
         if (self.folder, self.usage.blobs, self.usage.directories, self.state) != self.drawn:
             self.show(self.folder)
             self.quiet_until = time.monotonic() + 4 * (time.monotonic() - now)
+        if not self.scanning and self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
 
     # --- drawing --------------------------------------------------------------------------------
 
