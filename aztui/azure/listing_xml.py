@@ -9,6 +9,7 @@ property of every blob into generated models first). Parsing needs no SDK import
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_tz
@@ -17,7 +18,7 @@ from typing import Any, Mapping
 from urllib.parse import quote, unquote
 from xml.etree.ElementTree import iterparse
 
-from aztui.azure.blob_rows import BlobInfo, PrefixInfo, quoted_etag
+from aztui.azure.blob_rows import BlobInfo, PrefixInfo, listed_blob, quoted_etag
 
 # "Tue, 24 Nov 2026 05:54:02 GMT": the only form Azure and Azurite send; others take the SDK's path
 _RFC1123 = re.compile(r"[A-Z][a-z]{2}, (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT", re.ASCII)
@@ -73,11 +74,17 @@ def parse_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
     The plain pages the service sends (no metadata, comments, CDATA...) are read by
     `_scan_list_blobs`, about 4x faster than an XML parser; anything else goes to `_parse_tree`.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # a page is thousands of new objects and no cycle: no collection halfway (10% faster)
     try:
-        scanned = _scan_list_blobs(body)
-    except _Unusual:
-        scanned = None
-    return scanned if scanned is not None else _parse_tree(body)
+        try:
+            scanned = _scan_list_blobs(body)
+        except _Unusual:
+            scanned = None
+        return scanned if scanned is not None else _parse_tree(body)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _parse_tree(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None]:
@@ -234,8 +241,8 @@ def _cut_metadata(text: str) -> tuple[str, list[dict]]:
 
 def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | None] | None:
     """`parse_list_blobs` without an XML parser, for the pages the service sends: None (or `_Unusual`)
-    for any other body. The tags it looks for cannot hide in text (a '<' there is escaped), so
-    with metadata, tags, comments and CDATA ruled out, each one found is the element it names."""
+    for any other body. A page written just as the service writes it is read blob by blob
+    (`_scan_quick`); any other plain page field by field (`_scan_by_fields`)."""
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
     declaration = re.match(rb"<\?xml [^>]*\?>", body)
@@ -246,6 +253,151 @@ def _scan_list_blobs(body: bytes) -> tuple[list[BlobInfo | PrefixInfo], str | No
         text = body[declaration.end():].decode("utf-8")
     except UnicodeDecodeError:
         return None
+    quick = _scan_quick(text)
+    return quick if quick is not None else _scan_by_fields(text)
+
+
+# The quick scan: a page as the service writes it, blob after blob, few passes over the whole text.
+_QUICK_HEAD = re.compile(r"<Blob><Name>([^<\r]*)</Name><Properties>(?:<Creation-Time>[^<]*</Creation-Time>)?"
+                         r"<Last-Modified>([^<&\r]*)</Last-Modified><Etag>([^<\r]*)</Etag>"
+                         r"<Content-Length>([0-9]+)</Content-Length>"
+                         r"(?:<Content-Type>([^<\r]*)</Content-Type>|<Content-Type ?/>)")
+_QUICK_PREFIX = re.compile(r"<BlobPrefix><Name>([^<\r]*)</Name></BlobPrefix>")
+
+
+def _decoded(value: str) -> str:
+    return _ENTITY.sub(_entity, value) if "&" in value else value
+
+
+def _empty_at(text: str, at: int) -> bool:
+    """Whether the tag whose name ends at `at` is an empty element (`/>` or ` />`); `_Unusual` unless
+    it is that or a plain `>`."""
+    after = text[at]
+    if after == ">":
+        return False
+    if text.startswith("/>", at) or text.startswith(" />", at):
+        return True
+    raise _Unusual  # attributes (a namespace...)
+
+
+def _quick_tier(text: str, start: int, end: int) -> str | None:
+    """The first `<AccessTier>` in text[start:end] (the properties after the content type), as the
+    parser's findtext gives it: its text, "" if empty, None if absent."""
+    at = text.find("<AccessTier", start, end)
+    while at >= 0 and text[at + 11] not in "> /":  # <AccessTierInferred>, <AccessTierChangeTime>
+        at = text.find("<AccessTier", at + 11, end)
+    if at < 0:
+        return None
+    if _empty_at(text, at + 11):
+        return ""
+    value, _ = _text_at(text, at + 12)
+    if "\r" in value:
+        raise _Unusual
+    return value
+
+
+def _quick_metadata(text: str, start: int, end: int) -> dict:
+    """The `<Metadata>` in text[start:end] (after </Properties>), as the parser reads it."""
+    at = text.find("<Metadata", start, end)
+    if at < 0 or _empty_at(text, at + 9):
+        return {}
+    close = text.find("</Metadata>", at, end)
+    if close < 0:
+        raise _Unusual
+    inner = text[at + 10:close]
+    items: dict = {}
+    done = 0
+    for item in _METADATA_ITEM.finditer(inner):
+        if item.start() != done:
+            raise _Unusual
+        done = item.end()
+        if item[1] is not None:
+            items[item[1]] = _decoded(item[2]) or None
+        else:
+            items[item[3]] = None  # an empty element, as the XML parser reads it
+    if done != len(inner) or "\r" in inner:
+        raise _Unusual
+    return items
+
+
+def _scan_quick(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | None:
+    """The page (after the XML declaration) read blob by blob: each `<Blob>` starts with the service's
+    own head (name, dates, ETag, length, content type: one match), ends at its `</Blob>`, and is
+    followed at once by the next blob, a folder or `</Blobs>`; the tier and metadata are looked up in
+    between. With no comment, CDATA or processing instruction anywhere (`<!`, `<?`: the only markup
+    that could hide a tag or fake one), each tag found is the element it names. None for any other page."""
+    start, end = text.find("<Blobs>"), text.rfind("</Blobs>")
+    if start < 0 or end < start:
+        return None
+    for mark in ("!", "?"):  # a one-character search is several times faster than one for "<!"
+        if text.find(mark, start, end) >= 0 and f"<{mark}" in text:
+            return None
+    outside = text[:start] + text[end + 8:]
+    if not outside.rstrip().endswith("</EnumerationResults>") or "<Blob" in outside \
+            or any(mark in outside for mark in _UNUSUAL):
+        return None
+    prefixes: list[BlobInfo | PrefixInfo] = []
+    blobs: list[BlobInfo | PrefixInfo] = []
+    dates: dict[str, datetime] = {}  # many blobs share a second: parse each text once
+    head_at, prefix_at = _QUICK_HEAD.match, _QUICK_PREFIX.match
+    find, index = text.find, text.index
+    at = start + 7
+    while at < end:
+        head = head_at(text, at)
+        if head is None:
+            folder = prefix_at(text, at)
+            if folder is None:
+                return None
+            prefixes.append(PrefixInfo(_decoded(folder[1])))
+            at = folder.end()
+            continue
+        name, modified, etag, size, content_type = head.groups()
+        props = head.end()
+        close = index("</Blob>", props)
+        props_end = find("</Properties>", props, close)
+        if props_end < 0:
+            return None
+        at = close + 7  # where the next blob or folder must start: the next match checks it
+        if modified:
+            when = dates.get(modified)
+            if when is None:
+                when = dates[modified] = rfc1123(modified)
+        else:
+            when = None
+        if "&" in etag:
+            etag = _decoded(etag)
+        tier_at = find("<AccessTier", props, props_end)  # the common case inline; the rest in _quick_tier
+        if tier_at >= 0 and text[tier_at + 11] == ">":
+            tier = text[tier_at + 12:index("<", tier_at + 12)]
+            if "&" in tier or "\r" in tier:
+                tier = _quick_tier(text, props, props_end)
+        else:
+            tier = _quick_tier(text, props, props_end)
+        blobs.append(listed_blob(
+            _decoded(name) if "&" in name else name, int(size), when,
+            f'"{etag}"' if etag and etag[0] != '"' and etag[:3] != 'W/"' else quoted_etag(etag), tier,
+            (content_type if "&" not in content_type else _decoded(content_type)) if content_type else None,
+            _quick_metadata(text, props_end, close) if find("<Metadata", props_end, close) >= 0 else {}))
+    if at != end:
+        return None
+    prefixes += blobs
+    return prefixes, _next_marker(text, end)
+
+
+def _next_marker(text: str, at: int) -> str | None:
+    """The `<NextMarker>` at or after `at` (none, or empty: None)."""
+    marker = text.find("<NextMarker", at)
+    if marker >= 0 and text[marker + 11] == ">":
+        return _text_at(text, marker + 12)[0] or None
+    if marker >= 0 and text[marker + 11] not in "/ ":
+        raise _Unusual
+    return None
+
+
+def _scan_by_fields(text: str) -> tuple[list[BlobInfo | PrefixInfo], str | None] | None:
+    """The page (after the XML declaration), any plain one: None (or `_Unusual`) for others. The tags it
+    looks for cannot hide in text (a '<' there is escaped), so with metadata, tags, comments and CDATA
+    ruled out, each one found is the element it names."""
     if not text.rstrip().endswith("</EnumerationResults>") or any(mark in text for mark in _UNUSUAL) \
             or text.count("<Blob") != sum(text.count(tag) for tag in _BLOB_TAGS):
         return None

@@ -53,7 +53,7 @@ async def measure_usage(store: "BlobStore", container: str, prefix: str = "", *,
         page = await store.list_page(container, prefix, recursive=True, page_size=page_size,
                                      continuation=continuation)
         for blob in page.items:
-            if blob.is_directory:
+            if blob.metadata and blob.is_directory:  # most blobs have no metadata: no property call
                 directories += 1
                 continue
             blobs += 1

@@ -200,6 +200,35 @@ def blob_json_text(item) -> str:
             f'"content_type": {_json_text(item.content_type)}}}')
 
 
+def blob_json_texts(items) -> list[str]:
+    """`blob_json_text` of each blob of a page (`{"prefix": ...}` for a folder), the same texts in less
+    time: dates, tiers and content types repeat within a page, so each is encoded once."""
+    from aztui.azure.blob_rows import PrefixInfo
+
+    encode, texts = _json_string, []
+    strings: dict = {None: "null"}  # tier or content type -> its JSON text
+    dates: dict = {id(None): "null"}  # id of a date (the page's items keep it alive) -> its JSON text
+
+    def string(value: str) -> str:
+        text = strings[value] = encode(value)
+        return text
+
+    def date(value) -> str:
+        text = dates[id(value)] = encode(value.isoformat())  # by id: equal instants in two time zones differ
+        return text
+
+    for item in items:
+        if type(item) is PrefixInfo:
+            texts.append(_encode_json({"prefix": item.prefix}))
+            continue
+        modified, tier, content_type = item.last_modified, item.tier, item.content_type
+        texts.append(f'{{"name": {encode(item.name)}, "size": {int(item.size)!r}, '
+                     f'"last_modified": {dates.get(id(modified)) or date(modified)}, '
+                     f'"etag": {encode(item.etag)}, "tier": {strings.get(tier) or string(tier)}, '
+                     f'"content_type": {strings.get(content_type) or string(content_type)}}}')
+    return texts
+
+
 def _where(profile_name: str, location: Location) -> str:
     return f"{profile_name}:{location.container}/{location.prefix}".rstrip("/")
 
@@ -274,8 +303,7 @@ async def _ls_blobs(store, container: str, prefix: str, *, recursive: bool, as_j
                                      continuation=continuation)
         items = _files_and_new_folders(page.items, folders)
         if writer:
-            writer.add_encoded([_encode_json({"prefix": item.prefix}) if type(item) is PrefixInfo
-                                else blob_json_text(item) for item in items])
+            writer.add_encoded(blob_json_texts(items))
         else:  # one write per page: stdout may be unbuffered (python -u, PYTHONUNBUFFERED)
             sys.stdout.write("".join(
                 f"{'':>14}  {'':<25}  {'':<7}  {terminal_safe(item.prefix)}\n" if type(item) is PrefixInfo

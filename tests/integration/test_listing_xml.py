@@ -508,7 +508,7 @@ def test_rfc1123_equals_the_sdk_deserializer():
 async def test_ls_json_text_of_a_blob_is_json_dumps_of_its_dict(azurite, tricky):
     import json
 
-    from aztui.commands.blobs import _blob_dict, blob_json_text
+    from aztui.commands.blobs import _blob_dict, blob_json_text, blob_json_texts
 
     async with BlobStore(key_profile(azurite)) as store:
         listed = (await store.list_page(tricky, recursive=True, page_size=5000)).items
@@ -519,3 +519,11 @@ async def test_ls_json_text_of_a_blob_is_json_dumps_of_its_dict(azurite, tricky)
     for item in [*listed, *odd]:
         assert blob_json_text(item) == json.dumps(_blob_dict(item), ensure_ascii=False)
         assert json.loads(blob_json_text(item))["name"] == item.name
+    # a page at a time (each date, tier and content type encoded once): the same texts; the same
+    # instant in two time zones keeps its own
+    same_instant = when.astimezone(timezone.utc)
+    page = [*listed, *odd, PrefixInfo("p/"), *(BlobInfo(name=f"b{i}", size=i, last_modified=moment, etag="e",
+                                                        tier="Hot", content_type="a\"b")
+                                               for i, moment in enumerate((when, same_instant, when, None)))]
+    assert blob_json_texts(page) == [json.dumps({"prefix": item.prefix}) if isinstance(item, PrefixInfo)
+                                     else blob_json_text(item) for item in page]

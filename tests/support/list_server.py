@@ -25,6 +25,7 @@ import bisect
 import sys
 import threading
 from collections import Counter
+from email.utils import formatdate
 from typing import Callable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
@@ -134,6 +135,45 @@ class ListServer:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._server: asyncio.base_events.Server | None = None
+        self._held: tuple[int, Callable[[str], bool]] | None = None
+        self._failing: tuple[int, Callable[[str], bool]] | None = None
+        self._released = threading.Event()
+        self.matched: Counter[str] = Counter()  # requests that `hold` ("held") or `fail` ("failing") matched
+
+    # -- slowing and breaking a scan midway ------------------------------------------------
+    def hold(self, after: int, when: Callable[[str], bool]) -> None:
+        """List Blobs requests whose target satisfies `when` are answered `after` times, then wait for
+        `release()` (a scan that stops midway for as long as a test looks at it)."""
+        self._held, self.matched["held"] = (after, when), 0
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def fail(self, after: int, when: Callable[[str], bool]) -> None:
+        """List Blobs requests satisfying `when` are answered `after` times, then refused with 403
+        AuthorizationPermissionMismatch (not retried: a scan that fails midway)."""
+        self._failing, self.matched["failing"] = (after, when), 0
+
+    async def _held_back(self, target: str) -> None:
+        if self._held is not None and self._held[1](target):
+            self.matched["held"] += 1
+            if self.matched["held"] > self._held[0]:
+                await asyncio.get_running_loop().run_in_executor(None, self._released.wait)
+
+    async def _answered(self, method: str, target: str, headers: dict, body: bytes) -> tuple[int, str, dict, bytes]:
+        if "comp=list" in target and "restype=container" in target:
+            await self._held_back(target)
+            if self._refused(target):
+                self.requests["refused"] += 1
+                return _error(403, "AuthorizationPermissionMismatch", "This request is not authorized.")
+        return self.answer(method, target, headers, body)
+
+    def _refused(self, target: str) -> bool:
+        if self._failing is not None and self._failing[1](target):
+            self.matched["failing"] += 1
+            return self.matched["failing"] > self._failing[0]
+        return False
 
     # -- running -------------------------------------------------------------------------
     def __enter__(self) -> "ListServer":
@@ -142,6 +182,7 @@ class ListServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._released.set()
         self._loop.call_soon_threadsafe(self._loop.stop)
 
     def _run(self) -> None:
@@ -174,10 +215,10 @@ class ListServer:
                            (line.split(":", 1) for line in lines[1:] if ":" in line)}
                 length = int(headers.get("content-length") or 0)
                 body = await reader.readexactly(length) if length else b""
-                status, reason, out_headers, out = self.answer(method, target, headers, body)
+                status, reason, out_headers, out = await self._answered(method, target, headers, body)
                 head_out = [f"HTTP/1.1 {status} {reason}", f"Content-Length: {len(out)}",
                             f"x-ms-request-id: {id(out):x}", "x-ms-version: 2025-01-05",
-                            f"Date: {LAST_MODIFIED}"] + [f"{k}: {v}" for k, v in out_headers.items()]
+                            f"Date: {formatdate(usegmt=True)}"] + [f"{k}: {v}" for k, v in out_headers.items()]
                 writer.write(("\r\n".join(head_out) + "\r\n\r\n").encode() + out)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -563,7 +563,18 @@ async def test_the_palette_offers_the_actions_with_their_descriptions(profiles, 
         assert not app.screen.is_modal
 
 
-async def test_escape_cancels_a_running_size_scan(profiles, layout):
+async def test_escape_cancels_a_running_size_scan(profiles, layout, monkeypatch):
+    import asyncio
+
+    import aztui.blobs.usage as usage_module
+
+    real = usage_module.measure_usage
+
+    async def slow(*args, **kwargs):  # the folder is one page: the scan must still run when Esc comes
+        await asyncio.sleep(30)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(usage_module, "measure_usage", slow)
     notes: list = []
     app, running = start(profiles, "rw", notes)
     async with running as pilot:

@@ -180,6 +180,31 @@ def error_text(app, notes: list) -> str:
     return "\n".join(texts)
 
 
+def total_row(app) -> tuple[str, str] | None:
+    """The first row of a size report on screen (label, blobs); None without one, or with no figures."""
+    if not isinstance(app.screen, UsageReport):
+        return None
+    table = app.screen.query_one("#usage-table", DataTable)
+    return (table.get_row_at(0)[0].plain, table.get_row_at(0)[1].plain) if table.display and table.row_count else None
+
+
+def final_total_shown(app) -> bool:
+    """A size report presents a total as the folder's size (the breakdown, which opens as the scan starts,
+    labels its figures "so far" until the last page is counted)."""
+    return (total_row(app) or ("",))[0] == "total"
+
+
+def assert_says_the_scan_failed(app, *causes: str) -> None:
+    """If the breakdown is still open, it says the scan failed and why, and shows no figure at all."""
+    from aztui.ui.screens.breakdown import BreakdownScreen
+
+    if isinstance(app.screen, BreakdownScreen):
+        state = plain_text(app.screen.query_one("#scan-state"))
+        assert app.screen.state == "failed" and "Scan failed" in state, state
+        assert all(cause in state for cause in causes), state
+        assert total_row(app) is None and not app.screen.query_one("#breakdown-table", DataTable).row_count
+
+
 def assert_no_traceback(notes: list) -> None:
     """No worker died of an unexpected exception, and no notification shows one."""
     crashed = [n.worker.error for n in notes if isinstance(n, Worker.StateChanged)]
@@ -428,6 +453,7 @@ async def test_reset_during_du_gives_the_exact_total_or_an_error_never_a_partial
     _, truth = data
     notes: list = []
     progress: list[str] = []
+    totals_seen: set[tuple[str, str]] = set()  # the size report's first row, sampled as the scan runs
     app, running = start(config(max_retries=2), "acct", notes)
     async with running as pilot:
         await settle(pilot)
@@ -442,7 +468,9 @@ async def test_reset_during_du_gives_the_exact_total_or_an_error_never_a_partial
         def finished() -> bool:
             if work.display:
                 progress.append(plain_text(work.query_one("#work-label")))
-            return isinstance(app.screen, UsageReport) or bool(error_text(app, notes))
+            if (row := total_row(app)) is not None:
+                totals_seen.add(row)
+            return final_total_shown(app) or bool(error_text(app, notes))
 
         await wait_for(pilot, finished, "the du scan to finish")
         await settle(pilot)
@@ -450,20 +478,24 @@ async def test_reset_during_du_gives_the_exact_total_or_an_error_never_a_partial
         if always:
             # two pages counted (midway), then 1 + max_retries attempts at the third
             assert [s.fault for s in attempts] == [None, None, "reset", "reset", "reset"]
-            assert not isinstance(app.screen, UsageReport)  # no total at all
+            assert not final_total_shown(app)  # no total at all
+            assert not any(label == "total" for label, _ in totals_seen), totals_seen  # not even for a moment
             assert not work.display  # and no progress line left standing as if it were one
             shown = error_text(app, notes)
             assert "Endpoint unreachable" in shown and "cut before the whole answer" in shown
+            assert_says_the_scan_failed(app, "Endpoint unreachable", "Listing page 3")
             # progress lines seen (sampled, so possibly none on a busy machine) never claim the total
             assert not any(f"{len(truth) + 1} blobs" in line for line in progress), progress
         else:
             assert [s.fault for s in attempts].count("reset") == 1
-            assert isinstance(app.screen, UsageReport)
+            assert final_total_shown(app)
             usage = app.screen.usage
             whole = expected_usage(truth)
             whole = (whole[0] + 1, whole[1] + len(b"outside"), whole[2] | {"Hot": whole[2]["Hot"] + 7})
             assert (usage.blobs, usage.bytes, usage.bytes_by_tier) == whole and usage.complete
             assert not error_text(app, notes)
+            # the only figures ever labelled "total" are the whole folder's
+            assert {blobs for label, blobs in totals_seen if label == "total"} == {f"{whole[0]:,}"}, totals_seen
     assert_no_traceback(notes)
 
 
@@ -492,9 +524,10 @@ async def test_an_unexpected_error_midway_through_du_is_reported_not_swallowed(c
         await pilot.press("u")
         await settle(pilot)
         assert broke, "the scan never reached the failure: this test is wrong"
-        assert not isinstance(app.screen, UsageReport) and not app.containers.work_bar.display
+        assert not final_total_shown(app) and not app.containers.work_bar.display
         shown = error_text(app, notes)
         assert "Unexpected error" in shown and "a surprise after the first page" in shown, shown
+        assert_says_the_scan_failed(app, "Unexpected error", "a surprise after the first page")
 
 
 # --- latency ------------------------------------------------------------------------------------------
@@ -523,18 +556,22 @@ async def test_latency_on_every_request_shows_progress_and_completes_exactly(con
 
         await pilot.press("u")  # du of the folder, 4 slow pages
         work = app.containers.work_bar
-        labels: list[str] = []
+        labels: list[str] = []  # the progress shown: the work bar, and the breakdown's line while it fills
 
         def measured() -> bool:
             if work.display:
                 labels.append(plain_text(work.query_one("#work-label")))
-            return isinstance(app.screen, UsageReport)
+            if isinstance(app.screen, UsageReport) and app.screen.query("#scan-state"):
+                labels.append(plain_text(app.screen.query_one("#scan-state")))
+            return final_total_shown(app)
 
         await wait_for(pilot, measured, "the du report")
         await pilot.pause()  # let the report mount before the app closes
         usage = app.screen.usage
         assert (usage.blobs, usage.bytes, usage.bytes_by_tier) == expected_usage(truth)
-        assert labels[0].startswith("Measuring") and any("7 blobs" in label for label in labels), labels
+        # page by page, before the total (pressing `u` waits for the app to idle, so the first page may pass
+        # unsampled on a busy machine; one of the three before the last is enough)
+        assert any(f"{n} blobs" in label for label in labels for n in (7, 14, 21)), labels
         assert not error_text(app, notes)
     assert_no_traceback(notes)
     assert all(s.fault == "latency" for s in fresh.requests(match="comp=list"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aztui.azure.listing_xml import _parse_tree, _scan_list_blobs, _Unusual, parse_list_blobs
+from aztui.azure.blob_rows import BlobInfo, listed_blob
+from aztui.azure.listing_xml import _parse_tree, _scan_list_blobs, _scan_quick, _Unusual, parse_list_blobs
 from tests.support.list_server import blob_name, blob_size, blob_tier, list_page
 
 
@@ -99,6 +100,67 @@ def test_the_scanner_reads_generated_pages_as_the_parser_does(items, marker):
     assert parse_list_blobs(body) == _parse_tree(body)
 
 
+# --- the quick scan: pages in the service's own form --------------------------------------------------
+
+DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+# what may follow the content type in <Properties>: the service's elements, and the tier in every form
+TAIL = ["<Content-Encoding />", "<Content-MD5>ndTkYSaMgDT1yFZOFVxnpg==</Content-MD5>", "<BlobType>BlockBlob</BlobType>",
+        "<AccessTierInferred>true</AccessTierInferred>", "<AccessTierChangeTime>Mon, 01 Jan 2024 00:00:00 GMT"
+        "</AccessTierChangeTime>", "<LeaseStatus>unlocked</LeaseStatus>", "<ServerEncrypted>true</ServerEncrypted>",
+        "<AccessTier>Hot</AccessTier>", "<AccessTier>Cool</AccessTier>", "<AccessTier />", "<AccessTier/>",
+        "<AccessTier></AccessTier>", "<AccessTier>C&amp;ol</AccessTier>", "<AccessTier>&#67;old</AccessTier>"]
+# metadata keys that are no tag of the page's own (those are the field scan's and the parser's)
+plain_keys = st.sampled_from(["hdi_isfolder", "Name", "Etag", "Properties", "AccessTier", "k_1"])
+
+
+@st.composite
+def plain_metadata(draw) -> str:
+    form = draw(st.sampled_from(["none", "self-closing", "items"]))
+    if form != "items":
+        return draw(st.sampled_from(["", "<Metadata />", "<Metadata/>"])) if form == "none" else "<Metadata />"
+    items = draw(st.dictionaries(plain_keys, st.one_of(names, st.just("")), min_size=1, max_size=3))
+    return "<Metadata>" + "".join(f"<{k}>{xml_text(v, draw(st.booleans()))}</{k}>" if v else f"<{k} />"
+                                  for k, v in items.items()) + "</Metadata>"
+
+
+@st.composite
+def service_blobs(draw) -> str:
+    """A blob as the service writes it: the head in its order, then any of its other properties."""
+    name = xml_text(draw(names), draw(st.booleans()))
+    created = draw(st.sampled_from(["", "<Creation-Time>Mon, 01 Jan 2024 00:00:00 GMT</Creation-Time>"]))
+    modified = draw(st.sampled_from(["Tue, 02 Jan 2024 03:04:05 GMT", "Wed, 03 Jan 2024 13:14:15 GMT", ""]))
+    etag = draw(st.sampled_from(["0x8DC0B2B2B2B2B2B", '"0x1"', 'W/"0x2"', "&quot;q&quot;", "a&amp;b", ""]))
+    size = draw(st.integers(0, 2**50))
+    content_type = draw(st.sampled_from(["<Content-Type>text/plain</Content-Type>", "<Content-Type />",
+                                         "<Content-Type/>", "<Content-Type></Content-Type>",
+                                         "<Content-Type>a&amp;b; x=&quot;1&quot;</Content-Type>"]))
+    tail = "".join(draw(st.lists(st.sampled_from(TAIL), max_size=6)))  # two tiers: the first one counts
+    after = draw(plain_metadata()) + draw(st.sampled_from(["", "<OrMetadata />"]))
+    return (f"<Blob><Name>{name}</Name><Properties>{created}<Last-Modified>{modified}</Last-Modified>"
+            f"<Etag>{etag}</Etag><Content-Length>{size}</Content-Length>{content_type}{tail}</Properties>"
+            f"{after}</Blob>")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(service_blobs(), service_blobs(), prefixes()), max_size=6),
+       st.sampled_from(["<NextMarker/>", "<NextMarker>2!100!MDAw</NextMarker>", "<NextMarker />", ""]))
+def test_pages_in_the_service_form_take_the_quick_scan_and_read_as_the_parser_does(items, marker):
+    body = page("".join(items), marker=marker, declaration=DECLARATION)
+    quick = _scan_quick(body.decode()[len(DECLARATION):])
+    assert quick is not None  # the quick scan reads every page in this form
+    assert quick == _parse_tree(body) == parse_list_blobs(body)
+
+
+def test_a_listed_blob_is_the_blob_info_the_constructor_builds():
+    """`listed_blob` fills the dataclass's fields itself: all of them, so a field added later cannot be missed."""
+    from dataclasses import fields
+
+    made = BlobInfo("a", 1, None, '"e"', "Hot", "text/plain", {"k": "v"})
+    listed = listed_blob("a", 1, None, '"e"', "Hot", "text/plain", {"k": "v"})
+    assert listed == made
+    assert vars(listed) == vars(made) and set(vars(listed)) == {f.name for f in fields(BlobInfo)}
+
+
 UNUSUAL = {
     "comment": page("<!-- <Blob><Name>ghost</Name><Properties/></Blob> --><Blob><Name>a</Name><Properties>"
                     "<Etag>1</Etag></Properties></Blob>"),
@@ -109,6 +171,29 @@ UNUSUAL = {
                     declaration='<?xml version="1.0" encoding="iso-8859-1"?>').decode().encode("latin-1"),
     "namespace": page('<Blob xmlns="urn:x"><Name>a</Name><Properties/></Blob>'),
 }
+
+
+HEAD = ("<Blob><Name>a</Name><Properties><Last-Modified>Tue, 02 Jan 2024 03:04:05 GMT</Last-Modified><Etag>1</Etag>"
+        "<Content-Length>1</Content-Length><Content-Type />")
+# the service's form, with something inside that the quick scan must not read past
+UNUSUAL_IN_SERVICE_FORM = {
+    "comment": page(HEAD + "<!-- </Properties></Blob> --><AccessTier>Hot</AccessTier></Properties></Blob>"),
+    "processing instruction": page(HEAD + "<?x <AccessTier>Hot</AccessTier>?></Properties></Blob>"),
+    "namespaced tier": page(HEAD + '<AccessTier xmlns="urn:x">Hot</AccessTier></Properties></Blob>'),
+    "tier with a CR": page(HEAD + "<AccessTier>Hot\r</AccessTier></Properties></Blob>"),
+    "text between blobs": page(HEAD + "</Properties></Blob>x" + HEAD + "</Properties></Blob>"),
+}
+
+
+def test_what_the_quick_scan_cannot_read_safely_goes_elsewhere():
+    for label, body in UNUSUAL_IN_SERVICE_FORM.items():
+        try:
+            quick = _scan_quick(body.decode()[len(DECLARATION):])
+        except _Unusual:
+            quick = None
+        assert quick is None, label
+        assert parse_list_blobs(body) == _parse_tree(body), label
+    assert _scan_quick(page(HEAD + "<AccessTier>Hot</AccessTier></Properties></Blob>").decode()[len(DECLARATION):])
 
 
 def test_pages_it_cannot_read_safely_go_to_the_parser():

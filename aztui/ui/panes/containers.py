@@ -37,6 +37,7 @@ from aztui.ui.widgets.listing import (
 )
 from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
+from aztui.ui.workers import as_aztui_error
 from aztui.units import terminal_safe
 
 DEFAULT_PAGE_SIZE = 500
@@ -107,6 +108,16 @@ class ContainersView(Pane):
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ContainersView.UsageProgressed)
+
+    @dataclass
+    class UsageStarted(Message):
+        usage: object    # the scan's start: no blob counted yet
+        folders: object  # the FolderTree the scan fills (the breakdown shows it as it grows)
+
+    @dataclass
+    class UsageFailed(Message):
+        step: str         # which listing call failed
+        error: AztuiError
 
     @dataclass
     class UsageMeasured(Message):
@@ -571,18 +582,52 @@ class ContainersView(Pane):
         self._measure(self.profile, container, prefix)
 
     def _measure(self, profile: Profile, container: str, prefix: str) -> None:
+        """The du scan in a worker; the breakdown opens once the store is open and fills in page by page."""
         async def measured(store) -> ContainersView.UsageMeasured:
-            from aztui.blobs.usage import FolderTree, measure_usage
+            from aztui.blobs.usage import FolderTree, Usage, measure_usage
 
             folders = self._usage_tree = FolderTree(prefix)
-            usage = await measure_usage(store, container, prefix, folders=folders,
-                                        progress=lambda u: self.post_message(self.UsageProgressed(u)))
+            self.post_message(self.UsageStarted(Usage(container, prefix, 0, 0, complete=False), folders))
+            pages = 0
+
+            def progressed(usage) -> None:
+                nonlocal pages
+                pages += 1
+                self.post_message(self.UsageProgressed(usage))
+
+            try:
+                usage = await measure_usage(store, container, prefix, folders=folders, progress=progressed)
+            except Exception as error:  # not a cancel: that is the user's Esc
+                self.post_message(self.UsageFailed(f"Listing page {pages + 1} of {container}/{prefix}",
+                                                   as_aztui_error(error)))
+                raise  # and reported as every worker failure is
             return self.UsageMeasured(usage, folders)
 
         self.run_work(f"Measuring {container}/{prefix}…", profile, measured, group="usage")
 
+    def _breakdown(self):
+        """The breakdown of the scan still running, if its screen is open."""
+        screen = getattr(self, "_live_breakdown", None)
+        return screen if screen is not None and screen.scanning else None
+
+    def on_containers_view_usage_started(self, event: UsageStarted) -> None:
+        from aztui.ui.screens.breakdown import BreakdownScreen
+
+        self._live_breakdown = BreakdownScreen(event.usage, event.folders, scanning=True,
+                                               cancel=self.cancel_measure)
+        self.app.push_screen(self._live_breakdown)
+
+    def cancel_measure(self) -> None:
+        """Esc on the breakdown while it fills: stop the scan (and nothing else the pane is doing)."""
+        for worker in self.running_workers("usage"):
+            worker.cancel()
+        self.work_bar.finish()
+        self.notify("Cancelled.")  # also if the last page was in: its figures were never shown
+
     def on_containers_view_usage_progressed(self, event: UsageProgressed) -> None:
         usage = event.usage
+        if (screen := self._breakdown()) is not None:
+            screen.progressed(usage)
         if self.work_bar.display:
             tree = getattr(self, "_usage_tree", None)  # filled as the listing streams
             whole = tree.total(usage.prefix) if tree is not None and tree.root == usage.prefix else None
@@ -592,13 +637,15 @@ class ContainersView(Pane):
             self.work_bar.show_progress(
                 f"{usage.container}/{usage.prefix}: {usage.blobs:,} blobs, {human_size(usage.bytes)}{biggest}")
 
-    def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
-        from aztui.ui.screens.breakdown import BreakdownScreen
-        from aztui.ui.screens.dialogs import UsageReport
+    def on_containers_view_usage_failed(self, event: UsageFailed) -> None:
+        if (screen := self._breakdown()) is not None:
+            error = event.error
+            screen.failed(event.step, f"{error.title}: {error.message}" + (f" ({error.hint})" if error.hint else ""))
 
+    def on_containers_view_usage_measured(self, event: UsageMeasured) -> None:
         self.work_bar.finish()
-        self.app.push_screen(BreakdownScreen(event.usage, event.folders) if event.folders is not None
-                             else UsageReport(event.usage))
+        if (screen := self._breakdown()) is not None:
+            screen.finished(event.usage)
 
     # --- delete -----------------------------------------------------------------------------
 
