@@ -281,6 +281,16 @@ async def test_help_lists_the_list_keys_by_id(demo_file):
 # --- 80×24 -----------------------------------------------------------------------------------
 
 
+def assert_whole_keys(app) -> None:
+    """The footer shows whole keys from the left, none cut mid-word, and some are left out."""
+    from textual.widgets._footer import FooterKey
+
+    keys = list(app.screen.query("#footer-keys").first().query(FooterKey))
+    shown = [str(key.render()).strip() for key in keys if key.display]
+    left = bottom_line(app).split("? Help")[0].strip()
+    assert left == " ".join(shown) and 0 < len(shown) < len(keys), (left, shown)
+
+
 def bottom_line(app) -> str:
     """The last line of the screen, as text."""
     return screen_lines(app)[-1]
@@ -382,10 +392,12 @@ async def test_at_80x24_the_footers_keep_help_and_quit_and_help_wraps(demo_file)
         line = bottom_line(app)
         assert "? Help" in line and "q Quit" in line, line
         assert "Delete" in line and "Open" in line, line
+        assert_whole_keys(app)
         app.activate("demo-cache")
         await settle(pilot)
         line = bottom_line(app)
         assert "? Help" in line and "q Quit" in line and "GC" in line, line
+        assert_whole_keys(app)
 
         await pilot.press("question_mark")
         await settle(pilot)

@@ -7,8 +7,9 @@ Each new key is bound to the footer's `compact` reactive, and Textual drops the 
 only when `compact` changes, which it never does here, so every rebuild kept ~15 dead keys alive
 (found by the app-start fuzzing): they are dropped after each rebuild.
 
-On a small terminal the keys that do not fit are clipped on the right, but help and quit never
-are: they sit in their own group at the right end, so `?` and `q` are always on screen.
+On a small terminal the keys that do not fit are left out whole (never cut mid-word), but help
+and quit never are: they sit in their own group at the right end, so `?` and `q` are always on
+screen.
 """
 
 from __future__ import annotations
@@ -52,12 +53,26 @@ class Footer(TextualFooter):
         return FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
                          disabled=not enabled, tooltip=tooltip).data_bind(compact=TextualFooter.compact)
 
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Show the pane's keys from the left while each fits whole; hide the rest."""
+        groups = self.query("#footer-keys")
+        if not groups:
+            return
+        room, used = groups.first().size.width, 0
+        for key in groups.first().query(FooterKey):
+            used += key.render().cell_len + key.styles.margin.width
+            key.display = used - key.styles.margin.right <= room
+
     async def recompose(self) -> None:
         keys = self._keys() if self._bindings_ready and self.is_attached else None
         if keys is not None and keys == self._shown:
             return
         self._shown = keys
         await super().recompose()
+        self.call_after_refresh(self._fit)
         for watchers in getattr(self, "__watchers", {}).values():
             watchers[:] = [(node, callback) for node, callback in watchers
                            if node is self or getattr(node, "is_attached", True)]
