@@ -116,18 +116,21 @@ def test_registry_ls_prints_each_repository_as_it_is_read_in_the_registrys_order
     with HeldServer(tls["cert"], tls["key"], synthetic=SYNTHETIC, default_page=7) as server:
         path = write_profiles(f'[profiles.reg]\nuri = "{server.url}"\nca_bundle = "{tls["ca"]}"\n'
                               f'auth = "anonymous"\n')
-        process = subprocess.Popen([sys.executable, "-m", "aztui", "--config", str(path), "registry", "ls", "reg"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env=env_without_azure())
+        errors = path.parent / "stderr.txt"
+        with errors.open("w") as stderr:
+            process = subprocess.Popen([sys.executable, "-m", "aztui", "--config", str(path), "registry", "ls",
+                                        "reg"], stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                       env=env_without_azure())
         try:
             first = process.stdout.readline()
             assert first.split("\t")[0] == names[0] and not answered.is_set()  # printed while one is held
             release.set()
-            rest, err = process.communicate(timeout=60)
+            rest = process.stdout.read()        # the same reader: nothing it already buffered is lost
+            process.wait(timeout=60)
         finally:
             release.set()
             process.kill()
     lines = (first + rest).splitlines()
-    assert process.returncode == 0, err
+    assert process.returncode == 0, errors.read_text()
     assert [line.split("\t")[0] for line in lines[:-1]] == names
     assert lines[-1] == f"{len(names)} repositories" and all("\t2 tags\t" in line for line in lines[:-1])
