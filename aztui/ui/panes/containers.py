@@ -20,7 +20,7 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, sort_binding
-from aztui.ui.widgets.list_table import ListTable
+from aztui.ui.widgets.lazy_table import LazyTable
 from aztui.ui.widgets.listing import (
     BLOB_COLUMNS,
     CONTAINER_COLUMNS,
@@ -140,7 +140,7 @@ class ContainersView(Pane):
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
         yield Static(id="listing-status", markup=False)
-        yield ListTable(id="listing")
+        yield LazyTable(id="listing", key_of=entry_key, cells_of=self._cells)  # draws only the rows shown
         yield Input(placeholder="filter loaded rows (Esc clears)", id="filter")
         yield Input(placeholder="names starting with… (Enter lists them from the server)", id="search")
         yield WorkBar(id="work")
@@ -303,11 +303,11 @@ class ContainersView(Pane):
             table.move_cursor(row=table.get_row_index(current))
 
     def _add_rows(self, entries: list) -> None:
-        table = self.table
-        for entry in entries:
-            key = entry_key(entry)
-            if key not in table.rows:
-                table.add_row(*entry_row(entry, self.location, key in self.marked), key=key)
+        self.table.add_items(entries)  # rows already shown are skipped
+
+    def _cells(self, entry) -> tuple:
+        """The cells of a row, made when the row is drawn (so a mark shows at once)."""
+        return entry_row(entry, self.location, entry_key(entry) in self.marked)
 
     def current_entry(self):
         key = self.current_key()
@@ -501,8 +501,7 @@ class ContainersView(Pane):
                 self.marked[key] = entry
             else:
                 self.marked.pop(key, None)
-            if key in table.rows:
-                table.update_cell(key, BLOB_COLUMNS[0], entry_row(entry, self.location, marked)[0])
+        table.redraw()
 
     def _shown(self) -> dict:
         """The rows shown (filtered), key -> entry; none in the container list."""
