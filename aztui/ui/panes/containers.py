@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +30,7 @@ from aztui.ui.widgets.listing import (
     breadcrumbs,
     entry_key,
     entry_row,
+    entry_widths,
     is_blob,
     is_deleted,
     is_folder,
@@ -140,7 +142,8 @@ class ContainersView(Pane):
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
         yield Static(id="listing-status", markup=False)
-        yield LazyTable(id="listing", key_of=entry_key, cells_of=self._cells)  # draws only the rows shown
+        yield LazyTable(id="listing", key_of=entry_key, cells_of=self._cells,  # draws only the rows shown
+                        widths_of=lambda entry: entry_widths(entry, self.location))
         yield Input(placeholder="filter loaded rows (Esc clears)", id="filter")
         yield Input(placeholder="names starting with… (Enter lists them from the server)", id="search")
         yield WorkBar(id="work")
@@ -254,7 +257,9 @@ class ContainersView(Pane):
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         items = list(event.items)
-        if not event.first:  # a directory marker's folder may come again on a later page (HNS)
+        if event.first:  # a listing afresh: the room is max_rows again
+            self.entries, self.by_key, self.capped = [], {}, False
+        else:  # a directory marker's folder may come again on a later page (HNS)
             items = [item for item in items if entry_key(item) not in self.by_key]
         room = self.max_rows - len(self.entries)
         if len(items) > room:
@@ -263,8 +268,6 @@ class ContainersView(Pane):
             self.continuation = None
             self.notify(f"Keeping the first {self.max_rows:,} rows; use s (search) to narrow the listing.",
                         severity="warning")
-        if event.first:
-            self.entries, self.by_key = [], {}
         self.entries.extend(items)
         self.by_key.update((entry_key(item), item) for item in items)
         if self.sort_key is None and not self.filter_text and not event.first:
@@ -298,9 +301,11 @@ class ContainersView(Pane):
         table = self.table
         current = self.current_key()
         table.clear()
-        self._add_rows(self.visible_entries())
-        if current is not None and current in table.rows:
-            table.move_cursor(row=table.get_row_index(current))
+        shown = self.visible_entries()
+        self._add_rows(shown)
+        row = next((i for i, entry in enumerate(shown) if entry_key(entry) == current), None) if current else None
+        if row is not None:
+            table.move_cursor(row=row)
 
     def _add_rows(self, entries: list) -> None:
         self.table.add_items(entries)  # rows already shown are skipped
@@ -312,6 +317,11 @@ class ContainersView(Pane):
     def current_entry(self):
         key = self.current_key()
         return self.by_key.get(key) if key else None
+
+    def set_status(self, text: str | Text) -> None:
+        """The status line is one line high: a new text needs no layout of the screen (which
+        would draw every widget again, per page of a streaming listing)."""
+        self.query_one(self.STATUS, Static).update(text if isinstance(text, Text) else Text(text), layout=False)
 
     def update_status(self) -> None:
         """The status line: what is loaded (or why not), how it is shown, what is on its way."""

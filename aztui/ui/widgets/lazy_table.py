@@ -16,11 +16,25 @@ one line high. The views fit Textual's DataTable as of 8.x: what they stand in f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.geometry import Region, Size
 from textual.render import measure
-from textual.widgets._data_table import Row, RowKey, StringKey
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets._data_table import (
+    _EMPTY_TEXT,
+    Row,
+    RowDoesNotExist,
+    RowKey,
+    RowRenderables,
+    StringKey,
+    default_cell_formatter,
+)
 
 from aztui.ui.widgets.list_table import ListTable
 
@@ -37,7 +51,7 @@ class _Rows:
 
     # --- the mapping RowKey -> Row ---
     def __contains__(self, key) -> bool:
-        return _plain_key(key) in self.table._index
+        return _plain_key(key) in self.table.positions
 
     def get(self, key, default=None):
         return Row(RowKey(_plain_key(key)), 1) if key in self else default
@@ -59,9 +73,7 @@ class _Rows:
         if isinstance(where, int):
             index = self.span[where] if self.span is not None else where
             return Row(RowKey(self.table.key_at(index)), 1)
-        if where not in self:
-            raise KeyError(where)
-        return Row(RowKey(_plain_key(where)), 1)
+        return Row(RowKey(_plain_key(where)), 1)  # DataTable asks only for keys it holds
 
     def __iter__(self):
         if self.span is None:  # the mapping: its keys
@@ -76,7 +88,7 @@ class _Data:
         self.table = table
 
     def get(self, key, default=None):
-        index = self.table._index.get(_plain_key(key))
+        index = self.table.positions.get(_plain_key(key))
         return default if index is None else self.table.cells_at(index)
 
     def __getitem__(self, key):
@@ -86,7 +98,7 @@ class _Data:
         return cells
 
     def __contains__(self, key) -> bool:
-        return _plain_key(key) in self.table._index
+        return _plain_key(key) in self.table.positions
 
     def __len__(self) -> int:
         return len(self.table._items)
@@ -105,7 +117,9 @@ class _Locations:
         self.table = table
 
     def get(self, key):
-        return self.table._index.get(_plain_key(key))
+        if key is self.table._header_row_key:
+            return None  # drawing the header: no need for the positions
+        return self.table.positions.get(_plain_key(key))
 
     def get_key(self, index: int) -> RowKey | None:
         if 0 <= index < len(self.table._items):
@@ -113,7 +127,7 @@ class _Locations:
         return None
 
     def __contains__(self, key) -> bool:
-        return _plain_key(key) in self.table._index
+        return key is not self.table._header_row_key and _plain_key(key) in self.table.positions
 
     def __iter__(self):
         return iter(self.table.rows)
@@ -141,14 +155,17 @@ class _Offsets:
 
 
 class LazyTable(ListTable):
-    """A ListTable of items: `set_items`/`add_items` instead of `add_row` (see the module docstring)."""
+    """A ListTable of items: `add_items` instead of `add_row` (see the module docstring)."""
+
+    MEASURE_CHUNK = 2_000  # rows measured for the column widths per idle moment
 
     def __init__(self, *, key_of: Callable[[object], str], cells_of: Callable[[object], tuple],
-                 **options) -> None:
+                 widths_of: Callable[[object], tuple] | None = None, **options) -> None:
         super().__init__(**options)
         self.key_of, self.cells_of = key_of, cells_of
+        self.widths_of = widths_of or self._cell_widths  # the cells' widths, cheaper than making them
         self._items: list = []
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = None  # key -> position, made when first asked for
         self._measured = 0  # rows measured for the column widths so far
         self.rows = _Rows(self)
         self._data = _Data(self)
@@ -165,17 +182,26 @@ class LazyTable(ListTable):
     def cells_at(self, index: int) -> dict:
         return dict(zip((column.key for column in self.ordered_columns), self.cells_of(self._items[index])))
 
+    @property
+    def positions(self) -> dict[str, int]:
+        """Key -> position of every row. Made when first asked for (a cursor put back on a key):
+        scrolling a big listing never needs it, and it would hold a string per row."""
+        if self._index is None:
+            key_of = self.key_of
+            self._index = {key_of(item): i for i, item in enumerate(self._items)}
+        return self._index
+
     def add_items(self, items: Iterable) -> int:
-        """Append the items whose key is not shown yet; returns how many were added."""
-        index, start = self._index, len(self._items)
-        for item in items:
-            key = self.key_of(item)
-            if key not in index:
-                index[key] = len(self._items)
-                self._items.append(item)
+        """Append rows; their keys are new (the caller's to see to). Returns how many."""
+        start = len(self._items)
+        self._items.extend(items)
         added = len(self._items) - start
+        if self._index is not None:
+            key_of, index = self.key_of, self._index
+            for i in range(start, len(self._items)):
+                index[key_of(self._items[i])] = i
         if added:
-            self._changed()
+            self._changed(start, added)
             if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
                 self._highlight_cursor()  # a cursor where there was none: RowHighlighted
         return added
@@ -192,15 +218,19 @@ class LazyTable(ListTable):
         self.refresh()
 
     def clear(self, columns: bool = False):
-        self._items, self._index, self._measured = [], {}, 0
+        self._items, self._index, self._measured = [], None, 0
         super().clear(columns)
         self._row_locations = _Locations(self)  # DataTable.clear puts a new dict there
         return self
 
-    def _changed(self) -> None:
+    def _changed(self, start: int, added: int) -> None:
+        """`added` rows were appended at `start`. The rows above did not change: only new rows
+        in the window are drawn (no `_update_count` bump, which would redraw every line shown per
+        page of a streaming listing; `_update_dimensions` bumps it when a column widens)."""
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows there are
-        self._update_count += 1
+        top = start + (self.header_height if self.show_header else 0)
+        self._refresh_region(Region(0, top, max(self.size.width, self.virtual_size.width), added))
         self.check_idle()
 
     # --- DataTable paths that walk every row, made O(1) or O(new rows) -----------------------
@@ -230,15 +260,154 @@ class LazyTable(ListTable):
         y = row_index + (self.header_height if self.show_header else 0)
         return Region(x, y, columns[column_index].get_render_width(self), 1)
 
-    def _update_dimensions(self, new_rows) -> None:
-        """Widen the columns for the rows added since the last time, then size the table."""
-        columns = self.ordered_columns
+    # --- drawing: the styles of a frame looked up once, not per line ---------------------------
+    # Textual computes a widget's (and each component class's) Rich style by walking every
+    # ancestor; DataTable asks three times per line drawn, about 1 ms per line on a busy machine.
+
+    def render_lines(self, crop: Region) -> list:
+        self._frame_styles: dict | None = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+
+    def _frame_style(self, name: str) -> Style:
+        """The Rich style of the widget ("") or a component class, once per frame."""
+        memo = getattr(self, "_frame_styles", None)
+        if memo is not None and name in memo:
+            return memo[name]
+        style = super().rich_style if not name else self.get_component_styles(name).rich_style
+        if memo is not None:
+            memo[name] = style
+        return style
+
+    @property
+    def rich_style(self) -> Style:
+        return self._frame_style("")
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if row_index == -1:
+            return self._frame_style("datatable--header")
+        if row_index < self.fixed_rows:
+            return self._frame_style("datatable--fixed")
+        if self.zebra_stripes:
+            return self._frame_style("datatable--odd-row" if row_index % 2 else "datatable--even-row")
+        return base_style
+
+    def _simple(self) -> bool:
+        """The one case drawn here: a row cursor, no row labels, no fixed rows or columns."""
+        return (self.cursor_type == "row" and not self.fixed_columns and not self.fixed_rows
+                and not (self._labelled_row_exists and self.show_row_labels))
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """DataTable's, with the drawn line cached per row and whether the cursor (or the mouse)
+        is on that row, not per screen line and cursor position: moving the cursor or scrolling
+        one row draws the one or two rows that changed, the others come from the cache."""
+        if not self._simple():
+            return super()._render_line(y, x1, x2, base_style)
+        width = self.size.width
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        row = y - self.header_height if self.show_header else y  # -1: the header
+        cursor, hover = self.cursor_coordinate.row == row, self.hover_coordinate.row == row
+        cache_key = (row_key, line_no, x1, x2, width, cursor, hover, base_style, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            _, cells = self._render_row_line(row_key, row, line_no, base_style, cursor, hover)
+            segments = line_crop(list(chain.from_iterable(cells)), x1, x2, width)
+            strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+            self._line_cache[cache_key] = strip
+        return strip
+
+    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+        if not self._simple():
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        row_index = self._row_locations.get(row_key)
+        row_index = -1 if row_index is None else row_index
+        return self._render_row_line(row_key, row_index, line_no, base_style, row_index == cursor_location.row,
+                                     row_index == hover_location.row)
+
+    def _render_row_line(self, row_key, row_index: int, line_no, base_style, cursor: bool, hover: bool):
+        """DataTable's `_render_line_in_row` for the simple case, cached per row and whether the
+        cursor or the mouse is on it (DataTable's cache key holds both positions)."""
+        cache_key = (row_key, line_no, base_style, cursor, hover, self.show_cursor,
+                     self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_style = self._get_row_style(row_index, base_style)
+        cells, used = [], 0
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            used += width
+            cells.append(self._render_cell(row_index, column_index, row_style, width, cursor=cursor,
+                                           hover=hover)[line_no])
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor, False, False)
+        extend_style = row_style + extend_style + Style.from_meta(
+            {"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * max(0, self.size.width - used), extend_style)])
+        pair = ([], cells)
+        self._row_render_cache[cache_key] = pair
+        return pair
+
+    def _compute_row_renderables(self, row_index: int) -> RowRenderables:
+        """DataTable's, by position (its own looks the row up by key): one-line cells."""
+        if row_index == -1:
+            return super()._compute_row_renderables(row_index)
+        cells = list(self.cells_of(self._items[row_index]))[:len(self.columns)]
+        cells += [None] * (len(self.columns) - len(cells))
+        return RowRenderables(None, [_EMPTY_TEXT if cell is None else
+                                     default_cell_formatter(cell, wrap=False, height=1) or _EMPTY_TEXT
+                                     for cell in cells])
+
+    def get_row_at(self, row_index: int) -> list:
+        if not self.is_valid_row_index(row_index):
+            raise RowDoesNotExist(f"Row index {row_index!r} is not valid.")
+        return list(self.cells_at(row_index).values())
+
+    def _cell_widths(self, item) -> tuple:
         console = self.app.console
-        for index in range(self._measured, len(self._items)):
-            for column, cell in zip(columns, self.cells_of(self._items[index])):
-                width = cell.cell_len if isinstance(cell, Text) else measure(console, cell, 1)
-                if width > column.content_width:
-                    column.content_width = width
-        self._measured = len(self._items)
+        return tuple(cell.cell_len if isinstance(cell, Text) else measure(console, cell, 1)
+                     for cell in self.cells_of(item))
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Size the table, and widen the columns for the rows added since the last time: at most
+        `MEASURE_CHUNK` rows per call, so a big page never holds up a keypress (the rest on the
+        next idle)."""
+        columns = self.ordered_columns
+        start = self._measured
+        end = min(len(self._items), start + self.MEASURE_CHUNK)
+        widest = [column.content_width for column in columns]
+        if end > start:
+            measured = zip(*map(self.widths_of, self._items[start:end]))  # per column
+            widest = [max(width, *column) for width, column in zip(widest, measured)]
+        self._measured = end
+        widened = False
+        for column, width in zip(columns, widest):
+            if width > column.content_width:
+                column.content_width, widened = width, True
+        if widened:
+            self._update_count += 1  # every drawn line has new column widths
+            self.refresh()
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        self.virtual_size = Size(width, len(self._items) + (self.header_height if self.show_header else 0))
+        self._set_virtual_size(Size(width, len(self._items) + (self.header_height if self.show_header else 0)))
+        if end < len(self._items):
+            self._require_update_dimensions = True
+            self.call_later(self.check_idle)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Setting `virtual_size` lays the whole screen out again (every widget drawn anew), per
+        page of a streaming listing. While the table is taller than its window before and after,
+        only the scroll bar changes: it is updated without a layout."""
+        old, window = self.virtual_size, self.size.height + 1
+        if size == old:
+            return
+        if size.width == old.width and old.height > window and size.height > window:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
