@@ -256,11 +256,14 @@ class ContainersView(Pane):
         table = self.table
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
-        items = list(event.items)
         if event.first:  # a listing afresh: the room is max_rows again
             self.entries, self.by_key, self.capped = [], {}, False
-        else:  # a directory marker's folder may come again on a later page (HNS)
-            items = [item for item in items if entry_key(item) not in self.by_key]
+        fresh: dict[str, object] = {}  # each row once: a directory marker's folder may come again (HNS)
+        for item in event.items:
+            key = entry_key(item)
+            if key not in self.by_key and key not in fresh:
+                fresh[key] = item
+        items = list(fresh.values())
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True
@@ -308,7 +311,7 @@ class ContainersView(Pane):
             table.move_cursor(row=row)
 
     def _add_rows(self, entries: list) -> None:
-        self.table.add_items(entries)  # rows already shown are skipped
+        self.table.add_items(entries)  # new rows only: a later page is checked against `by_key` first
 
     def _cells(self, entry) -> tuple:
         """The cells of a row, made when the row is drawn (so a mark shows at once)."""
@@ -773,74 +776,26 @@ class ContainersView(Pane):
         if entry is None or self.profile is None or not is_blob(entry) or self.location.container is None:
             self.notify("v opens a blob: put the cursor on one.")
             return
-        import os
+        from aztui.ui.widgets.pager import download_for_pager, pager_for
 
-        from aztui.blobs.tiering import archive_note
-        from aztui.blobs.viewing import pager_command
-
-        if self.app.is_headless and not os.environ.get("PAGER"):  # no terminal for less to take over
-            self.notify("v needs a terminal for the pager (or $PAGER set).", severity="warning")
-            return
-        limit = getattr(self.app, "view_max", None)
-        try:
-            if limit is None:
-                from aztui.blobs.viewing import view_max
-
-                limit = view_max()
-            pager = pager_command()
-        except AztuiError as error:
-            self.app.notify_error(error)
-            return
-        note = archive_note(entry.tier, None, None)
-        if note:
-            self.notify(note, severity="warning", markup=False)
-            return
-        if entry.size > limit:
-            self.notify(f"{entry.name} is {human_size(entry.size)}, more than the {human_size(limit)} v opens. "
-                        "Download it with d (in i), or raise the limit: aztui --view-max SIZE "
-                        "(or $AZTUI_VIEW_MAX).", severity="warning", markup=False)
+        pager = pager_for(self.app, entry)
+        if pager is None:
             return
         container, profile = self.location.container, self.profile
 
         async def downloaded(store) -> ContainersView.ViewReady:
-            import tempfile
-            from pathlib import Path
-
-            folder = Path(tempfile.mkdtemp(prefix="aztui-view-"))  # 0700: only the user reads it
-            path = folder / (entry.name.rsplit("/", 1)[-1] or "blob")
-            try:
-                await store.download_to(container, entry.name, path, etag=entry.etag)
-            except BaseException:
-                _remove(folder)
-                raise
-            return self.ViewReady(folder, path, pager)
+            return self.ViewReady(await download_for_pager(store, container, entry), pager)
 
         self.run_work(f"Downloading {entry.name} to view it… (Esc cancels)", profile, downloaded, group="view")
 
     @dataclass
     class ViewReady(Message):
-        folder: object
         path: object
         pager: list
 
     def on_containers_view_view_ready(self, event: ViewReady) -> None:
         """Hand the terminal to the pager; the temp folder goes once the pager exits."""
-        import subprocess
+        from aztui.ui.widgets.pager import show_in_pager
 
         self.work_bar.finish()
-        try:
-            if self.app.is_headless:  # no terminal to hand over (tests): just run it, without input
-                subprocess.run([*event.pager, str(event.path)], check=False, stdin=subprocess.DEVNULL)
-            else:
-                with self.app.suspend():
-                    subprocess.run([*event.pager, str(event.path)], check=False)
-        except Exception as exc:  # SuspendNotSupported, a pager that cannot start
-            self.notify(f"Could not open the pager: {exc}", severity="error", markup=False)
-        finally:
-            _remove(event.folder)
-
-
-def _remove(folder) -> None:
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
+        show_in_pager(self.app, event.path, event.pager)
