@@ -33,7 +33,7 @@ PLACES: dict[str, dict[str, str]] = {
         "cancel": "escape", "show-deleted": "D", "undelete": "U", "tier": "T", "copy-name": "y",
         "copy-url": "Y", "view": "v",
     },
-    "Blob details": {"back": "escape,backspace", "download": "d"},
+    "Blob details": {"back": "escape,backspace", "download": "d", "copy-name": "y", "copy-url": "Y", "view": "v"},
     "Registry pane": {
         "open": "enter,l,right", "up": "backspace,h,left", "registry-other-table": "tab", "sort-name": "n",
         "sort-modified": "m", "sort-created": "c", "registry-delete": "x,delete", "registry-lock": "L",

@@ -253,3 +253,31 @@ async def test_v_refuses_a_blob_above_the_limit_and_an_archived_one(profiles, la
     said = messages(notes, "warning")
     assert any("more than the 2.0 KiB v opens" in m for m in said)
     assert any(m.startswith("Archived") for m in said)
+
+
+# --- y / Y / v in the blob details screen ------------------------------------------------------
+
+async def test_y_Y_and_v_work_in_the_blob_details_too(azurite, profiles, layout, pager):
+    signature = account_sas(azurite).split("sig=")[1].split("&")[0]
+    notes: list = []
+    app, running = start(profiles, "sas", notes)
+    async with running as pilot:
+        await settle(pilot)
+        await open_rows(pilot, "p:a/", "p:a/b/")
+        await cursor_to(pilot, "b:a/b/one.txt")
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, BlobDetailsScreen)
+        await pilot.press("y")
+        assert app.clipboard == "a/b/one.txt"
+        await pilot.press("Y")
+        assert app.clipboard == f"{azurite.blob_endpoint}/{layout}/a/b/one.txt"
+        assert "sig=" not in app.clipboard and signature not in app.clipboard and "?" not in app.clipboard
+        assert any(m.startswith("Copied the URL") for m in messages(notes))
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, BlobDetailsScreen)  # still there after the pager
+    assert pager.read_text() == ONE_TEXT
+    path, mode = (pager.parent / "seen.path").read_text().rsplit(" ", 1)
+    assert mode == oct(stat.S_IRWXU) and path.endswith("one.txt")
+    assert not os.path.exists(os.path.dirname(path))

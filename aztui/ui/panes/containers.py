@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,7 +21,7 @@ from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.lazy import opened_blob_store
 from aztui.ui.panes.base import CANCELLED, DeleteFlow, Pane, sort_binding
-from aztui.ui.widgets.list_table import ListTable
+from aztui.ui.widgets.lazy_table import LazyTable
 from aztui.ui.widgets.listing import (
     BLOB_COLUMNS,
     CONTAINER_COLUMNS,
@@ -29,6 +30,7 @@ from aztui.ui.widgets.listing import (
     breadcrumbs,
     entry_key,
     entry_row,
+    entry_widths,
     is_blob,
     is_deleted,
     is_folder,
@@ -42,7 +44,7 @@ from aztui.units import terminal_safe
 
 DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
-DEFAULT_MAX_ROWS = 50_000
+DEFAULT_MAX_ROWS = 150_000  # ~160 MB RSS in all (bench/tui_scale.py); keys answer as in a small folder
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
 MUTATING_ACTIONS = frozenset({"delete", "mark", "mark_all", "clear_marks", "invert_marks", "undelete", "tier"})
 
@@ -151,7 +153,8 @@ class ContainersView(Pane):
     def compose(self) -> ComposeResult:
         yield Label(id="breadcrumbs", markup=False)
         yield Static(id="listing-status", markup=False)
-        yield ListTable(id="listing")
+        yield LazyTable(id="listing", key_of=entry_key, cells_of=self._cells,  # draws only the rows shown
+                        widths_of=lambda entry: entry_widths(entry, self.location))
         yield Input(placeholder="filter loaded rows (Esc clears)", id="filter")
         yield Input(placeholder="names starting with… (Enter lists them from the server)", id="search")
         yield WorkBar(id="work")
@@ -264,9 +267,14 @@ class ContainersView(Pane):
         table = self.table
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
-        items = list(event.items)
-        if not event.first:  # a directory marker's folder may come again on a later page (HNS)
-            items = [item for item in items if entry_key(item) not in self.by_key]
+        if event.first:  # a listing afresh: the room is max_rows again
+            self.entries, self.by_key, self.capped = [], {}, False
+        fresh: dict[str, object] = {}  # each row once: a directory marker's folder may come again (HNS)
+        for item in event.items:
+            key = entry_key(item)
+            if key not in self.by_key and key not in fresh:
+                fresh[key] = item
+        items = list(fresh.values())
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True
@@ -274,8 +282,6 @@ class ContainersView(Pane):
             self.continuation = None
             self.notify(f"Keeping the first {self.max_rows:,} rows; use s (search) to narrow the listing.",
                         severity="warning")
-        if event.first:
-            self.entries, self.by_key = [], {}
         self.entries.extend(items)
         self.by_key.update((entry_key(item), item) for item in items)
         if self.sort_key is None and not self.filter_text and not event.first:
@@ -309,20 +315,27 @@ class ContainersView(Pane):
         table = self.table
         current = self.current_key()
         table.clear()
-        self._add_rows(self.visible_entries())
-        if current is not None and current in table.rows:
-            table.move_cursor(row=table.get_row_index(current))
+        shown = self.visible_entries()
+        self._add_rows(shown)
+        row = next((i for i, entry in enumerate(shown) if entry_key(entry) == current), None) if current else None
+        if row is not None:
+            table.move_cursor(row=row)
 
     def _add_rows(self, entries: list) -> None:
-        table = self.table
-        for entry in entries:
-            key = entry_key(entry)
-            if key not in table.rows:
-                table.add_row(*entry_row(entry, self.location, key in self.marked), key=key)
+        self.table.add_items(entries)  # new rows only: a later page is checked against `by_key` first
+
+    def _cells(self, entry) -> tuple:
+        """The cells of a row, made when the row is drawn (so a mark shows at once)."""
+        return entry_row(entry, self.location, entry_key(entry) in self.marked)
 
     def current_entry(self):
         key = self.current_key()
         return self.by_key.get(key) if key else None
+
+    def set_status(self, text: str | Text) -> None:
+        """The status line is one line high: a new text needs no layout of the screen (which
+        would draw every widget again, per page of a streaming listing)."""
+        self.query_one(self.STATUS, Static).update(text if isinstance(text, Text) else Text(text), layout=False)
 
     def update_status(self) -> None:
         """The status line: what is loaded (or why not), how it is shown, what is on its way."""
@@ -512,8 +525,7 @@ class ContainersView(Pane):
                 self.marked[key] = entry
             else:
                 self.marked.pop(key, None)
-            if key in table.rows:
-                table.update_cell(key, BLOB_COLUMNS[0], entry_row(entry, self.location, marked)[0])
+        table.redraw()
 
     def _shown(self) -> dict:
         """The rows shown (filtered), key -> entry; none in the container list."""
@@ -811,74 +823,26 @@ class ContainersView(Pane):
         if entry is None or self.profile is None or not is_blob(entry) or self.location.container is None:
             self.notify("v opens a blob: put the cursor on one.")
             return
-        import os
+        from aztui.ui.widgets.pager import download_for_pager, pager_for
 
-        from aztui.blobs.tiering import archive_note
-        from aztui.blobs.viewing import pager_command
-
-        if self.app.is_headless and not os.environ.get("PAGER"):  # no terminal for less to take over
-            self.notify("v needs a terminal for the pager (or $PAGER set).", severity="warning")
-            return
-        limit = getattr(self.app, "view_max", None)
-        try:
-            if limit is None:
-                from aztui.blobs.viewing import view_max
-
-                limit = view_max()
-            pager = pager_command()
-        except AztuiError as error:
-            self.app.notify_error(error)
-            return
-        note = archive_note(entry.tier, None, None)
-        if note:
-            self.notify(note, severity="warning", markup=False)
-            return
-        if entry.size > limit:
-            self.notify(f"{entry.name} is {human_size(entry.size)}, more than the {human_size(limit)} v opens. "
-                        "Download it with d (in i), or raise the limit: aztui --view-max SIZE "
-                        "(or $AZTUI_VIEW_MAX).", severity="warning", markup=False)
+        pager = pager_for(self.app, entry)
+        if pager is None:
             return
         container, profile = self.location.container, self.profile
 
         async def downloaded(store) -> ContainersView.ViewReady:
-            import tempfile
-            from pathlib import Path
-
-            folder = Path(tempfile.mkdtemp(prefix="aztui-view-"))  # 0700: only the user reads it
-            path = folder / (entry.name.rsplit("/", 1)[-1] or "blob")
-            try:
-                await store.download_to(container, entry.name, path, etag=entry.etag)
-            except BaseException:
-                _remove(folder)
-                raise
-            return self.ViewReady(folder, path, pager)
+            return self.ViewReady(await download_for_pager(store, container, entry), pager)
 
         self.run_work(f"Downloading {entry.name} to view it… (Esc cancels)", profile, downloaded, group="view")
 
     @dataclass
     class ViewReady(Message):
-        folder: object
         path: object
         pager: list
 
     def on_containers_view_view_ready(self, event: ViewReady) -> None:
         """Hand the terminal to the pager; the temp folder goes once the pager exits."""
-        import subprocess
+        from aztui.ui.widgets.pager import show_in_pager
 
         self.work_bar.finish()
-        try:
-            if self.app.is_headless:  # no terminal to hand over (tests): just run it, without input
-                subprocess.run([*event.pager, str(event.path)], check=False, stdin=subprocess.DEVNULL)
-            else:
-                with self.app.suspend():
-                    subprocess.run([*event.pager, str(event.path)], check=False)
-        except Exception as exc:  # SuspendNotSupported, a pager that cannot start
-            self.notify(f"Could not open the pager: {exc}", severity="error", markup=False)
-        finally:
-            _remove(event.folder)
-
-
-def _remove(folder) -> None:
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
+        show_in_pager(self.app, event.path, event.pager)

@@ -81,6 +81,12 @@ class BlobDetailsScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,backspace", "close", "Back", id="back", tooltip="Back to the listing"),
         Binding("d", "download", "Download", id="download", tooltip="Download the blob to a file"),
+        Binding("y", "copy('name')", "Copy name", id="copy-name", show=False,
+                tooltip="Copy the name of the blob to the clipboard"),
+        Binding("Y", "copy('url')", "Copy URL", id="copy-url", show=False,
+                tooltip="Copy the URL of the blob (never a SAS) to the clipboard"),
+        Binding("v", "view", "View", id="view", show=False,
+                tooltip="Open the blob in $PAGER (up to --view-max, default 10 MiB)"),
     ]
 
     class DetailsLoaded(Message):
@@ -179,6 +185,45 @@ class BlobDetailsScreen(Screen[None]):
             return
         self.workers.cancel_node(self)
         self.dismiss(None)
+
+    # --- y / Y: copy; v: view in $PAGER (as in the listing) -------------------------------------
+
+    def action_copy(self, what: str) -> None:
+        """Copy the blob's name or plain URL (OSC 52) and say so."""
+        text = self.blob.name
+        if what == "url":
+            from aztui.azure.blobs import blob_url
+
+            try:
+                text = blob_url(self.profile, self.container, self.blob.name)
+            except AztuiError as error:
+                self.app.notify_error(error)
+                return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the {'URL' if what == 'url' else 'name'}: {text}", markup=False)
+
+    def action_view(self) -> None:
+        """Download the blob (up to the view limit) to a private temp file and open it in $PAGER."""
+        from aztui.ui.widgets.pager import pager_for
+
+        pager = pager_for(self.app, self.blob)
+        if pager is not None:
+            self.query_one(WorkBar).start(f"Downloading {self.blob.name} to view it… (Esc cancels)")
+            self._view(pager)
+
+    @work(exclusive=True, exit_on_error=False, group="download")
+    async def _view(self, pager: list[str]) -> None:
+        from aztui.ui.widgets.pager import download_for_pager, show_in_pager
+
+        try:
+            async with opened_blob_store(self.profile) as store:
+                path = await download_for_pager(store, self.container, self.blob)
+        except AztuiError as error:
+            self.query_one(WorkBar).finish()
+            self.app.notify_error(error)
+            return
+        self.query_one(WorkBar).finish()
+        show_in_pager(self.app, path, pager)
 
     # --- download -----------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from rich.cells import cell_len
 from rich.text import Text
 
-from aztui.ui.widgets.text import human_size, plain, when
+from aztui.ui.widgets.text import human_size, plain, terminal_safe, when
 
 CONTAINER_COLUMNS = ("Container", "Public access", "Lease", "Last modified")
 BLOB_COLUMNS = ("✓", "Name", "Size", "Tier", "Last modified")
@@ -121,3 +122,32 @@ def entry_row(entry, location: Location, marked: bool) -> tuple[Text, ...]:
                 plain(left, "red"), plain(when(entry.deleted_on or entry.last_modified), "dim"))
     return (mark, plain(name), Text(human_size(entry.size), justify="right"), plain(entry.tier or ""),
             plain(when(entry.last_modified)))
+
+
+_WHEN_WIDTH = len("2026-01-01 00:00")
+
+
+def _safe_width(text: str | None) -> int:
+    """The cells `plain(text)` takes, without making the Text (most names are printable ASCII)."""
+    if not text:
+        return 0
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return len(text)
+    return cell_len(terminal_safe(text))
+
+
+def entry_widths(entry, location: Location) -> tuple[int, ...]:
+    """The widths of `entry_row`'s cells (the mark column counted as marked), cheaper to get than
+    the cells: the listing measures every loaded row for its column widths."""
+    if location.container is None:
+        return (_safe_width(entry.name), _safe_width(entry.public_access or "private"),
+                _safe_width(entry.lease_state), _WHEN_WIDTH if entry.last_modified else 0)
+    name = _safe_width(shown_name(entry, location))
+    if is_folder(entry):
+        return (1, name, len("folder"), 0, 0)
+    if is_deleted(entry):
+        left = f"deleted, {entry.remaining_days} d left" if entry.remaining_days is not None else "deleted"
+        return (1, name, len(human_size(entry.size)), len(left),
+                _WHEN_WIDTH if entry.deleted_on or entry.last_modified else 0)
+    return (1, name, len(human_size(entry.size)), _safe_width(entry.tier),
+            _WHEN_WIDTH if entry.last_modified else 0)

@@ -1,0 +1,413 @@
+"""`LazyTable`: a `ListTable` that keeps its rows as plain items and renders only the lines shown.
+
+Textual's DataTable keeps, per row, a `RowKey`, a `Row`, a dict of cells and a place in two
+dicts, and several of its paths walk every row: each added row rebuilds a list of every line's
+offset, the cursor's region sums the heights of the rows above it, a page of rows is measured
+cell by cell. With 100,000 rows a keypress took ~100 ms and a streaming listing stalled for
+seconds; a million rows would not fit in memory.
+
+Here the rows are a list of items (the pane's entries) plus a key -> index dict; `cells_of(item)`
+makes the cells of a row when it is drawn (so marks and styles are read at draw time) and the
+DataTable's own rendering, cursor, header, zebra stripes, focus styling and messages work
+unchanged on top of lazy views of its row storage (`rows`, `_data`, `_row_locations`). Every row is
+one line high. The views fit Textual's DataTable as of 8.x: what they stand in for is private.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual._segment_tools import line_crop
+from textual.geometry import Region, Size
+from textual.render import measure
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets._data_table import (
+    _EMPTY_TEXT,
+    Row,
+    RowDoesNotExist,
+    RowKey,
+    RowRenderables,
+    StringKey,
+    default_cell_formatter,
+)
+
+from aztui.ui.widgets.list_table import ListTable
+
+
+def _plain_key(key) -> str:
+    return key.value if isinstance(key, StringKey) else key
+
+
+class _Rows:
+    """`DataTable.rows` and `ordered_rows` (by index, slices too): a `Row` made on demand."""
+
+    def __init__(self, table: "LazyTable", span: range | None = None) -> None:
+        self.table, self.span = table, span
+
+    # --- the mapping RowKey -> Row ---
+    def __contains__(self, key) -> bool:
+        return _plain_key(key) in self.table.positions
+
+    def get(self, key, default=None):
+        return Row(RowKey(_plain_key(key)), 1) if key in self else default
+
+    def __len__(self) -> int:
+        return len(self.span) if self.span is not None else len(self.table._items)
+
+    def keys(self) -> Iterator[RowKey]:
+        return iter(self)
+
+    def clear(self) -> None:
+        pass  # `LazyTable.clear` empties the store
+
+    # --- the sequence of rows in order (ordered_rows); iterating the mapping gives its keys ---
+    def __getitem__(self, where):
+        if isinstance(where, slice):
+            span = (self.span if self.span is not None else range(len(self.table._items)))[where]
+            return _Rows(self.table, span)
+        if isinstance(where, int):
+            index = self.span[where] if self.span is not None else where
+            return Row(RowKey(self.table.key_at(index)), 1)
+        return Row(RowKey(_plain_key(where)), 1)  # DataTable asks only for keys it holds
+
+    def __iter__(self):
+        if self.span is None:  # the mapping: its keys
+            return (RowKey(self.table.key_at(i)) for i in range(len(self.table._items)))
+        return (Row(RowKey(self.table.key_at(i)), 1) for i in self.span)
+
+
+class _Data:
+    """`DataTable._data`: RowKey -> {ColumnKey: cell}, made from the item when asked for."""
+
+    def __init__(self, table: "LazyTable") -> None:
+        self.table = table
+
+    def get(self, key, default=None):
+        index = self.table.positions.get(_plain_key(key))
+        return default if index is None else self.table.cells_at(index)
+
+    def __getitem__(self, key):
+        cells = self.get(key)
+        if cells is None:
+            raise KeyError(key)
+        return cells
+
+    def __contains__(self, key) -> bool:
+        return _plain_key(key) in self.table.positions
+
+    def __len__(self) -> int:
+        return len(self.table._items)
+
+    def __iter__(self):
+        return iter(self.table.rows)
+
+    def clear(self) -> None:
+        pass  # `LazyTable.clear` empties the store
+
+
+class _Locations:
+    """`DataTable._row_locations`: key <-> index."""
+
+    def __init__(self, table: "LazyTable") -> None:
+        self.table = table
+
+    def get(self, key):
+        if key is self.table._header_row_key:
+            return None  # drawing the header: no need for the positions
+        return self.table.positions.get(_plain_key(key))
+
+    def get_key(self, index: int) -> RowKey | None:
+        if 0 <= index < len(self.table._items):
+            return RowKey(self.table.key_at(index))
+        return None
+
+    def __contains__(self, key) -> bool:
+        return key is not self.table._header_row_key and _plain_key(key) in self.table.positions
+
+    def __iter__(self):
+        return iter(self.table.rows)
+
+    def __len__(self) -> int:
+        return len(self.table._items)
+
+
+class _Offsets:
+    """`DataTable._y_offsets`: (row key, line in the row) per line; every row is one line."""
+
+    def __init__(self, table: "LazyTable") -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.table._items)
+
+    def __getitem__(self, y: int) -> tuple[RowKey, int]:
+        if not 0 <= y < len(self.table._items):
+            raise IndexError(y)
+        return RowKey(self.table.key_at(y)), 0
+
+    def clear(self) -> None:
+        pass
+
+
+class LazyTable(ListTable):
+    """A ListTable of items: `add_items` instead of `add_row` (see the module docstring)."""
+
+    MEASURE_CHUNK = 2_000  # rows measured for the column widths per idle moment
+
+    def __init__(self, *, key_of: Callable[[object], str], cells_of: Callable[[object], tuple],
+                 widths_of: Callable[[object], tuple] | None = None, **options) -> None:
+        super().__init__(**options)
+        self.key_of, self.cells_of = key_of, cells_of
+        self.widths_of = widths_of or self._cell_widths  # the cells' widths, cheaper than making them
+        self._items: list = []
+        self._index: dict[str, int] | None = None  # key -> position, made when first asked for
+        self._measured = 0  # rows measured for the column widths so far
+        self.rows = _Rows(self)
+        self._data = _Data(self)
+        self._row_locations = _Locations(self)
+
+    # --- the store --------------------------------------------------------------------------
+
+    def key_at(self, index: int) -> str:
+        return self.key_of(self._items[index])
+
+    def item_at(self, index: int):
+        return self._items[index]
+
+    def cells_at(self, index: int) -> dict:
+        return dict(zip((column.key for column in self.ordered_columns), self.cells_of(self._items[index])))
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Key -> position of every row. Made when first asked for (a cursor put back on a key):
+        scrolling a big listing never needs it, and it would hold a string per row."""
+        if self._index is None:
+            key_of = self.key_of
+            self._index = {key_of(item): i for i, item in enumerate(self._items)}
+        return self._index
+
+    def add_items(self, items: Iterable) -> int:
+        """Append rows; their keys are new (the caller's to see to). Returns how many."""
+        start = len(self._items)
+        self._items.extend(items)
+        added = len(self._items) - start
+        if self._index is not None:
+            key_of, index = self.key_of, self._index
+            for i in range(start, len(self._items)):
+                index[key_of(self._items[i])] = i
+        if added:
+            self._changed(start, added)
+            if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+                self._highlight_cursor()  # a cursor where there was none: RowHighlighted
+        return added
+
+    def add_row(self, *cells, height: int | None = 1, key: str | None = None, label=None) -> RowKey:
+        raise NotImplementedError("LazyTable holds items: use add_items")
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        raise NotImplementedError("LazyTable draws cells from its items: change the item, then redraw()")
+
+    def redraw(self) -> None:
+        """Draw the rows again from their items (a mark or style changed)."""
+        self._update_count += 1
+        self.refresh()
+
+    def clear(self, columns: bool = False):
+        self._items, self._index, self._measured = [], None, 0
+        super().clear(columns)
+        self._row_locations = _Locations(self)  # DataTable.clear puts a new dict there
+        return self
+
+    def _changed(self, start: int, added: int) -> None:
+        """`added` rows were appended at `start`. The rows above did not change: only new rows
+        in the window are drawn (no `_update_count` bump, which would redraw every line shown per
+        page of a streaming listing; `_update_dimensions` bumps it when a column widens)."""
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows there are
+        top = start + (self.header_height if self.show_header else 0)
+        self._refresh_region(Region(0, top, max(self.size.width, self.virtual_size.width), added))
+        self.check_idle()
+
+    # --- DataTable paths that walk every row, made O(1) or O(new rows) -----------------------
+
+    @property
+    def _y_offsets(self) -> _Offsets:
+        return _Offsets(self)
+
+    @property
+    def ordered_rows(self) -> _Rows:
+        rows = self.rows
+        return rows[:] if isinstance(rows, _Rows) else []  # [] while DataTable.__init__ runs
+
+    def _get_row_region(self, row_index: int) -> Region:
+        if not self.is_valid_row_index(row_index):
+            return Region(0, 0, 0, 0)
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(0, y, max(self.size.width, width), 1)
+
+    def _get_cell_region(self, coordinate) -> Region:
+        if not self.is_valid_coordinate(coordinate):
+            return Region(0, 0, 0, 0)
+        row_index, column_index = coordinate
+        columns = self.ordered_columns
+        x = sum(column.get_render_width(self) for column in columns[:column_index])
+        y = row_index + (self.header_height if self.show_header else 0)
+        return Region(x, y, columns[column_index].get_render_width(self), 1)
+
+    # --- drawing: the styles of a frame looked up once, not per line ---------------------------
+    # Textual computes a widget's (and each component class's) Rich style by walking every
+    # ancestor; DataTable asks three times per line drawn, about 1 ms per line on a busy machine.
+
+    def render_lines(self, crop: Region) -> list:
+        self._frame_styles: dict | None = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
+
+    def _frame_style(self, name: str) -> Style:
+        """The Rich style of the widget ("") or a component class, once per frame."""
+        memo = getattr(self, "_frame_styles", None)
+        if memo is not None and name in memo:
+            return memo[name]
+        style = super().rich_style if not name else self.get_component_styles(name).rich_style
+        if memo is not None:
+            memo[name] = style
+        return style
+
+    @property
+    def rich_style(self) -> Style:
+        return self._frame_style("")
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if row_index == -1:
+            return self._frame_style("datatable--header")
+        if row_index < self.fixed_rows:
+            return self._frame_style("datatable--fixed")
+        if self.zebra_stripes:
+            return self._frame_style("datatable--odd-row" if row_index % 2 else "datatable--even-row")
+        return base_style
+
+    def _simple(self) -> bool:
+        """The one case drawn here: a row cursor, no row labels, no fixed rows or columns."""
+        return (self.cursor_type == "row" and not self.fixed_columns and not self.fixed_rows
+                and not (self._labelled_row_exists and self.show_row_labels))
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """DataTable's, with the drawn line cached per row and whether the cursor (or the mouse)
+        is on that row, not per screen line and cursor position: moving the cursor or scrolling
+        one row draws the one or two rows that changed, the others come from the cache."""
+        if not self._simple():
+            return super()._render_line(y, x1, x2, base_style)
+        width = self.size.width
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        row = y - self.header_height if self.show_header else y  # -1: the header
+        cursor, hover = self.cursor_coordinate.row == row, self.hover_coordinate.row == row
+        cache_key = (row_key, line_no, x1, x2, width, cursor, hover, base_style, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            _, cells = self._render_row_line(row_key, row, line_no, base_style, cursor, hover)
+            segments = line_crop(list(chain.from_iterable(cells)), x1, x2, width)
+            strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+            self._line_cache[cache_key] = strip
+        return strip
+
+    def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
+        if not self._simple():
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        row_index = self._row_locations.get(row_key)
+        row_index = -1 if row_index is None else row_index
+        return self._render_row_line(row_key, row_index, line_no, base_style, row_index == cursor_location.row,
+                                     row_index == hover_location.row)
+
+    def _render_row_line(self, row_key, row_index: int, line_no, base_style, cursor: bool, hover: bool):
+        """DataTable's `_render_line_in_row` for the simple case, cached per row and whether the
+        cursor or the mouse is on it (DataTable's cache key holds both positions)."""
+        cache_key = (row_key, line_no, base_style, cursor, hover, self.show_cursor,
+                     self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_style = self._get_row_style(row_index, base_style)
+        cells, used = [], 0
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            used += width
+            cells.append(self._render_cell(row_index, column_index, row_style, width, cursor=cursor,
+                                           hover=hover)[line_no])
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor, False, False)
+        extend_style = row_style + extend_style + Style.from_meta(
+            {"row": row_index, "column": 0, "out_of_bounds": True})
+        cells.append([Segment(" " * max(0, self.size.width - used), extend_style)])
+        pair = ([], cells)
+        self._row_render_cache[cache_key] = pair
+        return pair
+
+    def _compute_row_renderables(self, row_index: int) -> RowRenderables:
+        """DataTable's, by position (its own looks the row up by key): one-line cells."""
+        if row_index == -1:
+            return super()._compute_row_renderables(row_index)
+        cells = list(self.cells_of(self._items[row_index]))[:len(self.columns)]
+        cells += [None] * (len(self.columns) - len(cells))
+        return RowRenderables(None, [_EMPTY_TEXT if cell is None else
+                                     default_cell_formatter(cell, wrap=False, height=1) or _EMPTY_TEXT
+                                     for cell in cells])
+
+    def get_row_at(self, row_index: int) -> list:
+        if not self.is_valid_row_index(row_index):
+            raise RowDoesNotExist(f"Row index {row_index!r} is not valid.")
+        return list(self.cells_at(row_index).values())
+
+    def _cell_widths(self, item) -> tuple:
+        console = self.app.console
+        return tuple(cell.cell_len if isinstance(cell, Text) else measure(console, cell, 1)
+                     for cell in self.cells_of(item))
+
+    def _update_dimensions(self, new_rows) -> None:
+        """Size the table, and widen the columns for the rows added since the last time: at most
+        `MEASURE_CHUNK` rows per call, so a big page never holds up a keypress (the rest on the
+        next idle)."""
+        columns = self.ordered_columns
+        start = self._measured
+        end = min(len(self._items), start + self.MEASURE_CHUNK)
+        widest = [column.content_width for column in columns]
+        if end > start:
+            measured = zip(*map(self.widths_of, self._items[start:end]))  # per column
+            widest = [max(width, *column) for width, column in zip(widest, measured)]
+        self._measured = end
+        widened = False
+        for column, width in zip(columns, widest):
+            if width > column.content_width:
+                column.content_width, widened = width, True
+        if widened:
+            self._update_count += 1  # every drawn line has new column widths
+            self.refresh()
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        self._set_virtual_size(Size(width, len(self._items) + (self.header_height if self.show_header else 0)))
+        if end < len(self._items):
+            self._require_update_dimensions = True
+            self.call_later(self.check_idle)
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Setting `virtual_size` lays the whole screen out again (every widget drawn anew), per
+        page of a streaming listing. While the table is taller than its window before and after,
+        only the scroll bar changes: it is updated without a layout."""
+        old, window = self.virtual_size, self.size.height + 1
+        if size == old:
+            return
+        if size.width == old.width and old.height > window and size.height > window:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
