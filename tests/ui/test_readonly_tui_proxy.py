@@ -362,6 +362,7 @@ def crashed(notes: list) -> list[BaseException]:
 # --- the test -------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # it drives every screen: ~300 s on a loaded 2-core machine (the suite's default)
 async def test_every_tui_action_and_palette_command_sends_no_write(azurite, world):
     from aztui.ui.panes.cache import CacheView
     from aztui.ui.panes.containers import ContainersView
