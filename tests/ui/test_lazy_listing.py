@@ -96,6 +96,19 @@ async def test_a_lazy_table_draws_what_a_datatable_draws_and_answers_its_calls()
         drawn_lazy, drawn_plain = app.drawn()
         assert drawn_lazy == drawn_plain
 
+        drawn_rows = []  # lines the LazyTable draws from its cells (not put back from the last frame)
+        draw_line = lazy.render_line
+        lazy.render_line = lambda y: drawn_rows.append(y) or draw_line(y)
+        for _ in range(3):  # one row down at a time, each a one-row scroll
+            drawn_rows.clear()
+            for table in (lazy, plain):
+                table.action_cursor_down()
+            await pilot.pause()
+            drawn_lazy, drawn_plain = app.drawn()
+            assert drawn_lazy == drawn_plain
+            assert 1 <= len(drawn_rows) <= 4, drawn_rows  # header, the new row, the cursor's two: not all 12
+        del lazy.render_line
+
         assert lazy.row_count == plain.row_count == len(ENTRIES) + 40
         assert "d:logs/gone.log" in lazy.rows and "b:nothing" not in lazy.rows
         assert lazy.get_row_index("b:logs/more-007") == plain.get_row_index("b:logs/more-007") == 15
