@@ -19,6 +19,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from math import ceil
+from time import perf_counter
 
 from rich.segment import Segment
 from rich.style import Style
@@ -223,6 +224,26 @@ class LazyTable(ListTable):
         """Draw the rows again from their items (a mark or style changed)."""
         self._update_count += 1
         self.refresh()
+
+    # --- a cursor move drawn at once -------------------------------------------------------------
+    # Textual draws frames on a 60 Hz timer: a key waited ~8 ms on average (up to 17) for the
+    # next tick after its rows were ready. A cursor move asks the screen to draw right after the
+    # table's refresh reaches it, at most once per 1/60 s (Textual's frame rate is kept).
+
+    def watch_cursor_coordinate(self, old_coordinate, new_coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        self._draw_now = old_coordinate != new_coordinate
+
+    def _check_refresh(self) -> None:
+        draw_now = getattr(self, "_draw_now", False) and self._repaint_required
+        super()._check_refresh()
+        if draw_now:
+            self._draw_now = False
+            now = perf_counter()
+            if now - getattr(self, "_drawn_at", 0.0) >= 1 / 60:
+                self._drawn_at = now
+                screen = self.screen
+                screen.call_later(screen._on_timer_update)  # after the screen has taken our Update
 
     def _keep_out_of_gc(self) -> None:
         """Python's full garbage collection walks every object alive: with 100,000 loaded rows
