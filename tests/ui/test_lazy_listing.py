@@ -4,6 +4,7 @@ and the pane keeps the newest listing when a first page comes into a full pane."
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timezone
 
 from textual.app import App
@@ -96,6 +97,19 @@ async def test_a_lazy_table_draws_what_a_datatable_draws_and_answers_its_calls()
         drawn_lazy, drawn_plain = app.drawn()
         assert drawn_lazy == drawn_plain
 
+        drawn_rows = []  # lines the LazyTable draws from its cells (not put back from the last frame)
+        draw_line = lazy.render_line
+        lazy.render_line = lambda y: drawn_rows.append(y) or draw_line(y)
+        for _ in range(3):  # one row down at a time, each a one-row scroll
+            drawn_rows.clear()
+            for table in (lazy, plain):
+                table.action_cursor_down()
+            await pilot.pause()
+            drawn_lazy, drawn_plain = app.drawn()
+            assert drawn_lazy == drawn_plain
+            assert 1 <= len(drawn_rows) <= 4, drawn_rows  # header, the new row, the cursor's two: not all 12
+        del lazy.render_line
+
         assert lazy.row_count == plain.row_count == len(ENTRIES) + 40
         assert "d:logs/gone.log" in lazy.rows and "b:nothing" not in lazy.rows
         assert lazy.get_row_index("b:logs/more-007") == plain.get_row_index("b:logs/more-007") == 15
@@ -135,3 +149,17 @@ async def test_a_first_page_into_a_full_pane_replaces_its_rows(tmp_path):
         await pilot.pause()
         assert [row.key.value for row in view.table.ordered_rows] == ["b:new-0", "b:new-1"]
         assert not view.capped and view.continuation == "more"
+
+
+async def test_many_loaded_rows_are_kept_out_of_full_garbage_collections_until_cleared():
+    app = Both()
+    async with app.run_test(size=(200, 12)) as pilot:
+        lazy = app.query_one("#lazy", LazyTable)
+        lazy.FREEZE_ROWS = 30
+        lazy.add_items([blob(f"logs/few-{i:03d}") for i in range(20)])
+        assert gc.get_freeze_count() == 0  # a small listing: nothing frozen
+        lazy.add_items([blob(f"logs/many-{i:03d}") for i in range(20)])
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0  # the rows (and what else is alive) are not walked again
+        lazy.clear()
+        assert gc.get_freeze_count() == 0

@@ -15,15 +15,20 @@ one line high. The views fit Textual's DataTable as of 8.x: what they stand in f
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
+from math import ceil
+from time import perf_counter
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual._segment_tools import line_crop
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.render import measure
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets._data_table import (
@@ -158,6 +163,7 @@ class LazyTable(ListTable):
     """A ListTable of items: `add_items` instead of `add_row` (see the module docstring)."""
 
     MEASURE_CHUNK = 2_000  # rows measured for the column widths per idle moment
+    FREEZE_ROWS = 10_000  # from this many rows on, the loaded rows are kept out of full GC passes
 
     def __init__(self, *, key_of: Callable[[object], str], cells_of: Callable[[object], tuple],
                  widths_of: Callable[[object], tuple] | None = None, **options) -> None:
@@ -167,6 +173,7 @@ class LazyTable(ListTable):
         self._items: list = []
         self._index: dict[str, int] | None = None  # key -> position, made when first asked for
         self._measured = 0  # rows measured for the column widths so far
+        self._drawn_lines: LRUCache = LRUCache(256)  # row's cache key -> its finished line
         self.rows = _Rows(self)
         self._data = _Data(self)
         self._row_locations = _Locations(self)
@@ -201,6 +208,7 @@ class LazyTable(ListTable):
             for i in range(start, len(self._items)):
                 index[key_of(self._items[i])] = i
         if added:
+            self._keep_out_of_gc()
             self._changed(start, added)
             if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
                 self._highlight_cursor()  # a cursor where there was none: RowHighlighted
@@ -217,8 +225,48 @@ class LazyTable(ListTable):
         self._update_count += 1
         self.refresh()
 
+    # --- a cursor move drawn at once -------------------------------------------------------------
+    # Textual draws frames on a 60 Hz timer: a key waited ~8 ms on average (up to 17) for the
+    # next tick after its rows were ready. A cursor move asks the screen to draw right after the
+    # table's refresh reaches it, at most once per 1/60 s (Textual's frame rate is kept).
+
+    def watch_cursor_coordinate(self, old_coordinate, new_coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        self._draw_now = old_coordinate != new_coordinate
+
+    def _check_refresh(self) -> None:
+        draw_now = getattr(self, "_draw_now", False) and self._repaint_required
+        super()._check_refresh()
+        if draw_now:
+            self._draw_now = False
+            now = perf_counter()
+            if now - getattr(self, "_drawn_at", 0.0) >= 1 / 60:
+                self._drawn_at = now
+                screen = self.screen
+                screen.call_later(screen._on_timer_update)  # after the screen has taken our Update
+
+    def _keep_out_of_gc(self) -> None:
+        """Python's full garbage collection walks every object alive: with 100,000 loaded rows
+        (a few objects each) it stopped the app for ~100 ms, a few times while a listing streamed
+        in (~1 s each with a million rows). The rows stay as long as the listing, so once there
+        are many, what is alive is frozen (`gc.freeze`: not walked again) after each page, and
+        thawed when the rows are cleared (the garbage frozen with them is collected then)."""
+        if len(self._items) >= self.FREEZE_ROWS:
+            gc.freeze()
+            self._frozen = True
+
+    def _thaw(self) -> None:
+        if getattr(self, "_frozen", False):
+            gc.unfreeze()
+            self._frozen = False
+
+    def on_unmount(self) -> None:
+        self._thaw()
+
     def clear(self, columns: bool = False):
+        self._thaw()
         self._items, self._index, self._measured = [], None, 0
+        self._drawn_lines.clear()
         super().clear(columns)
         self._row_locations = _Locations(self)  # DataTable.clear puts a new dict there
         return self
@@ -267,9 +315,71 @@ class LazyTable(ListTable):
     def render_lines(self, crop: Region) -> list:
         self._frame_styles: dict | None = {}
         try:
-            return super().render_lines(crop)
+            if not self._simple():
+                return super().render_lines(crop)
+            self._pseudo_class_state = self.get_pseudo_class_state()
+            rows = self._rows_of_lines(crop)
+            self._reuse_drawn_lines(rows)
+            strips = super().render_lines(crop)
+            self._keep_drawn_lines(rows)
+            return strips
         finally:
             self._frame_styles = None
+
+    # --- a row's finished line (borders and styles applied) kept per row -----------------------
+    # Scrolling one row makes Textual draw every line of the widget again through its styles cache
+    # (~0.3 ms a line here): the lines of rows that were already shown, unchanged, are put back
+    # into that cache instead, so a scroll draws the one row that came into view.
+
+    def _rows_of_lines(self, crop: Region) -> dict[int, tuple]:
+        """Widget line -> the cache key of the row drawn on it, for the body lines in `crop`."""
+        top = self.styles.gutter.top
+        header = self.header_height if self.show_header else 0
+        height, first = self.size.height, int(self.scroll_offset.y) - header
+        cursor, hover = self.cursor_coordinate.row, self.hover_coordinate.row
+        state = (self._update_count, self._pseudo_class_state, self.show_cursor, self._show_hover_cursor,
+                 self.zebra_stripes, self.scroll_offset.x, self.outer_size, self.size, self.rich_style,
+                 self.background_colors, self.opacity, self.styles.gutter)
+        items, rows = self._items, {}
+        for y in crop.line_range:
+            line = y - top
+            if header <= line < height:
+                row = first + line
+                if 0 <= row < len(items):
+                    rows[y] = (id(items[row]), row % 2, row == cursor, row == hover, state)
+        return rows
+
+    def _reuse_drawn_lines(self, rows: dict[int, tuple]) -> None:
+        styles_cache, drawn = self._styles_cache, self._drawn_lines
+        dirty = styles_cache._dirty_lines
+        for y, key in rows.items():
+            if y in dirty or y not in styles_cache._cache:
+                strip = drawn.get(key)
+                if strip is not None:
+                    styles_cache._cache[y] = strip
+                    dirty.discard(y)
+
+    def _keep_drawn_lines(self, rows: dict[int, tuple]) -> None:
+        cache, drawn = self._styles_cache._cache, self._drawn_lines
+        for y, key in rows.items():
+            strip = cache.get(y)
+            if strip is not None:
+                drawn.set(key, strip)
+
+    def _set_dirty(self, *regions: Region) -> None:
+        if not regions:  # everything drawn anew (a style or theme changed)
+            self._drawn_lines.clear()
+        super()._set_dirty(*regions)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's, drawn again only when its thumb moves by a cell (see `_ThumbScrollBar`)."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = _ThumbScrollBar(vertical=True, name="vertical",
+                                                       thickness=self.scrollbar_size_vertical)
+            self._vertical_scrollbar.display = False
+            self.app._start_widget(self, self._vertical_scrollbar)
+        return self._vertical_scrollbar
 
     def _frame_style(self, name: str) -> Style:
         """The Rich style of the widget ("") or a component class, once per frame."""
@@ -411,3 +521,31 @@ class LazyTable(ListTable):
             self._scroll_update(size)
         else:
             self.virtual_size = size
+
+
+class _ThumbScrollBar(ScrollBar):
+    """A ScrollBar that draws again only when what it shows changes. Textual draws a vertical bar
+    anew (~4 ms for 33 lines here) on every change of the scroll position; in a long listing
+    the thumb moves by a cell only every few hundred rows."""
+
+    def render_lines(self, crop: Region) -> list:
+        bar = self.render()
+        key = (crop, self.outer_size, getattr(bar, "style", None), getattr(bar, "vertical", None),
+               getattr(bar, "thickness", None), self._thumb(bar))
+        if key == getattr(self, "_drawn_key", None):
+            return self._drawn
+        strips = super().render_lines(crop)
+        self._drawn_key, self._drawn = key, strips
+        return strips
+
+    def _thumb(self, bar) -> tuple:
+        """Where the thumb is, in eighths of a cell, as `ScrollBarRender.render_bar` works it out."""
+        size = self.size.height if self.vertical else self.size.width
+        virtual_size = getattr(bar, "virtual_size", None)
+        window_size = getattr(bar, "window_size", None)
+        if not (window_size and size and virtual_size and size != virtual_size):
+            return (virtual_size, window_size)
+        thumb_size = max(1, window_size / (virtual_size / size))
+        position = (size - thumb_size) * (bar.position / (virtual_size - window_size))
+        start = int(position * len(bar.VERTICAL_BARS))
+        return start, start + ceil(thumb_size * len(bar.VERTICAL_BARS))
