@@ -219,21 +219,7 @@ def _cut_metadata(text: str) -> tuple[str, list[dict]]:
     found: list[dict] = []
 
     def cut(match: re.Match) -> str:
-        inner = match[1] or ""
-        items: dict = {}
-        at = 0
-        for item in _METADATA_ITEM.finditer(inner):
-            if item.start() != at:
-                raise _Unusual
-            at = item.end()
-            if item[1] is not None:
-                value = item[2]
-                items[item[1]] = (_ENTITY.sub(_entity, value) if "&" in value else value) or None
-            else:
-                items[item[3]] = None  # an empty element, as the XML parser reads it
-        if at != len(inner):
-            raise _Unusual
-        found.append(items)
+        found.append(_metadata_items(match[1] or ""))
         return "<Metadata/>"
 
     return _METADATA.sub(cut, text), found
@@ -305,6 +291,14 @@ def _quick_metadata(text: str, start: int, end: int) -> dict:
     if close < 0:
         raise _Unusual
     inner = text[at + 10:close]
+    if "\r" in inner:
+        raise _Unusual
+    return _metadata_items(inner)
+
+
+def _metadata_items(inner: str) -> dict:
+    """The entries of one `<Metadata>` section's inside, as the XML parser reads them; `_Unusual`
+    for anything but plain `<key>text</key>` and `<key/>` entries back to back."""
     items: dict = {}
     done = 0
     for item in _METADATA_ITEM.finditer(inner):
@@ -315,7 +309,7 @@ def _quick_metadata(text: str, start: int, end: int) -> dict:
             items[item[1]] = _decoded(item[2]) or None
         else:
             items[item[3]] = None  # an empty element, as the XML parser reads it
-    if done != len(inner) or "\r" in inner:
+    if done != len(inner):
         raise _Unusual
     return items
 
