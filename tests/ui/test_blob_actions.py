@@ -8,7 +8,7 @@ import stat
 import sys
 
 import pytest
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import Button, DataTable, OptionList, Static
 
 from aztui.azure.blobs import BlobStore
 from aztui.ui.screens.blob_details import BlobDetailsScreen
@@ -137,6 +137,7 @@ async def test_t_changes_the_tier_of_the_current_blob_after_review(azurite, prof
         assert isinstance(app.screen, TierReview)
         assert "Set 1 blob (3.0 KiB) to Cool?" in text_of(app, "#review-title")
         assert "Hot → Cool" in text_of(app, "#review-names")
+        assert str(app.screen.query_one("#confirm", Button).label) == "Set Cool"
         assert (await tiers(azurite, layout))["big.bin"] == "Hot"  # nothing before the confirm
         await pilot.click("#confirm")
         await settle(pilot)

@@ -67,6 +67,7 @@ async def test_d_shows_deleted_blobs_and_u_undeletes_them(server, profiles):
         await settle(pilot)
         assert isinstance(app.screen, UndeleteReview)
         assert "Undelete 2 blobs" in text_of(app, "#review-title")
+        assert "gone.log" in text_of(app, "#review-names") and "6 d left" in text_of(app, "#review-names")
         assert not [r for r in server.requests if r[0] == "PUT"]  # nothing before the confirmation
         await pilot.click("#confirm")
         await settle(pilot)

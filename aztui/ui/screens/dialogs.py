@@ -40,6 +40,26 @@ class DestructiveConfirm(ModalScreen[bool]):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
+    @property
+    def confirm_label(self) -> str:
+        return self.CONFIRM_LABEL
+
+    def review_where(self, label: str, place: str) -> Static:
+        """`container: NAME · profile: NAME`: where the plan acts."""
+        return Static(Text.assemble(f"{label}: ", plain(place, "bold"), " · profile: ",
+                                    plain(self.profile.name, "bold")), id="review-where")
+
+    @staticmethod
+    def review_names(rows, total: int, shown: int = REVIEW_NAMES) -> Static:
+        """The first `shown` of `rows` (name, dim detail), then how many more of `total`."""
+        names = Text()
+        for name, detail in rows[:shown]:
+            names.append(f"  {name}", "")
+            names.append(f"  {detail}\n", "dim")
+        if total > shown:
+            names.append(f"  … and {total - shown:,} more\n", "italic")
+        return Static(names, id="review-names")
+
     def compose(self) -> ComposeResult:
         with Vertical(id=self.DIALOG_ID, classes="dialog" + (" -protected" if self.profile.protected else "")):
             yield from self.compose_body()
@@ -47,7 +67,7 @@ class DestructiveConfirm(ModalScreen[bool]):
                 yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
                 yield Input(placeholder=self.profile.name, id="confirm-name")
             with Horizontal(classes="buttons"):
-                yield Button(self.CONFIRM_LABEL, variant=self.CONFIRM_VARIANT, id="confirm",
+                yield Button(self.confirm_label, variant=self.CONFIRM_VARIANT, id="confirm",
                              disabled=self.profile.protected)
                 yield Button("Cancel", id="cancel")
 
@@ -84,15 +104,9 @@ class DeleteReview(DestructiveConfirm):
             if plan.directories else ""
         yield Label(Text(f"Delete {count(plan.count, 'blob')}{directories} ({human_size(plan.bytes)})?",
                          style="bold"), id="review-title")
-        yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
-                                   plain(self.profile.name, "bold")), id="review-where")
-        names = Text()
-        for item in plan.items[:REVIEW_NAMES]:
-            names.append(f"  {item.name}", "")
-            names.append(f"  {human_size(item.size)}\n", "dim")
-        if len(plan.items) > REVIEW_NAMES:
-            names.append(f"  … and {len(plan.items) - REVIEW_NAMES:,} more\n", "italic")
-        yield Static(names, id="review-names")
+        yield self.review_where("container", plan.container)
+        yield self.review_names([(item.name, human_size(item.size)) for item in plan.items[:REVIEW_NAMES]],
+                                len(plan.items))
         yield Static(Text("Each blob is deleted only if unchanged since this plan (ETag); "
                           "changed ones are skipped and reported.", style="dim"))
         days = getattr(plan, "recoverable_days", None)
@@ -111,16 +125,10 @@ class UndeleteReview(DestructiveConfirm):
         plan = self.plan
         yield Label(Text(f"Undelete {count(plan.count, 'blob')} ({human_size(plan.bytes)})?", style="bold"),
                     id="review-title")
-        yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
-                                   plain(self.profile.name, "bold")), id="review-where")
-        names = Text()
-        for item in plan.items[:REVIEW_NAMES]:
-            names.append(f"  {item.name}", "")
-            left = f"  {item.remaining_days} d left" if item.remaining_days is not None else ""
-            names.append(f"  {human_size(item.size)}{left}\n", "dim")
-        if plan.count > REVIEW_NAMES:
-            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
-        yield Static(names, id="review-names")
+        yield self.review_where("container", plan.container)
+        yield self.review_names([(item.name, human_size(item.size) + (f"  {item.remaining_days} d left"
+                                                                      if item.remaining_days is not None else ""))
+                                 for item in plan.items[:REVIEW_NAMES]], plan.count)
         yield Static(Text("Undelete restores each soft-deleted blob with its content and metadata.", style="dim"))
 
 
@@ -136,6 +144,26 @@ class ReportScreen(ModalScreen[None]):
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
+
+    @property
+    def confirm_label(self) -> str:
+        return self.CONFIRM_LABEL
+
+    def review_where(self, label: str, place: str) -> Static:
+        """`container: NAME · profile: NAME`: where the plan acts."""
+        return Static(Text.assemble(f"{label}: ", plain(place, "bold"), " · profile: ",
+                                    plain(self.profile.name, "bold")), id="review-where")
+
+    @staticmethod
+    def review_names(rows, total: int, shown: int = REVIEW_NAMES) -> Static:
+        """The first `shown` of `rows` (name, dim detail), then how many more of `total`."""
+        names = Text()
+        for name, detail in rows[:shown]:
+            names.append(f"  {name}", "")
+            names.append(f"  {detail}\n", "dim")
+        if total > shown:
+            names.append(f"  … and {total - shown:,} more\n", "italic")
+        return Static(names, id="review-names")
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self.DIALOG_ID, classes="dialog"):

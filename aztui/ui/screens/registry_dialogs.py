@@ -25,8 +25,7 @@ class RegistryDeleteReview(DestructiveConfirm):
         plan = self.plan
         yield Label(Text.assemble((f"Delete {plan.what} ", "bold"), plain(plan.target.label, "bold cyan"),
                                   ("?", "bold")), id="review-title")
-        yield Static(Text.assemble("registry: ", plain(plan.registry, "bold"), " · profile: ",
-                                   plain(self.profile.name, "bold")), id="review-where")
+        yield self.review_where("registry", plan.registry)
         lines = Text()
         for line in plan.lines[:REVIEW_LINES]:
             lines.append(f"  {line}\n")

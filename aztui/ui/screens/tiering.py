@@ -11,9 +11,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Label, OptionList, Static
 
 from aztui.ui.screens.dialogs import REVIEW_NAMES, DestructiveConfirm, ReportScreen
 from aztui.ui.widgets.list_table import ListOptions
@@ -56,31 +56,18 @@ class TierReview(DestructiveConfirm):
 
     DIALOG_ID = "tier-review"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id=self.DIALOG_ID, classes="dialog" + (" -protected" if self.profile.protected else "")):
-            yield from self.compose_body()
-            if self.profile.protected:
-                yield Label(Text(f"Protected profile: type {self.profile.name} to confirm.", style="bold red"))
-                yield Input(placeholder=self.profile.name, id="confirm-name")
-            with Horizontal(classes="buttons"):
-                yield Button(f"Set {self.plan.tier}", variant="warning", id="confirm",
-                             disabled=self.profile.protected)
-                yield Button("Cancel", id="cancel")
+    @property
+    def confirm_label(self) -> str:
+        return f"Set {self.plan.tier}"
 
     def compose_body(self) -> ComposeResult:
         plan = self.plan
         priority = f" (rehydrate priority {plan.rehydrate_priority})" if plan.rehydrate_priority else ""
         yield Label(Text(f"Set {count(plan.count, 'blob')} ({human_size(plan.bytes)}) to {plan.tier}{priority}?",
                          style="bold"), id="review-title")
-        yield Static(Text.assemble("container: ", plain(plan.container, "bold"), " · profile: ",
-                                   plain(self.profile.name, "bold")), id="review-where")
-        names = Text()
-        for item in plan.items[:REVIEW_NAMES]:
-            names.append(f"  {item.name}", "")
-            names.append(f"  {item.tier or '?'} → {plan.tier}  {human_size(item.size)}\n", "dim")
-        if plan.count > REVIEW_NAMES:
-            names.append(f"  … and {plan.count - REVIEW_NAMES:,} more\n", "italic")
-        yield Static(names, id="review-names")
+        yield self.review_where("container", plan.container)
+        yield self.review_names([(item.name, f"{item.tier or '?'} → {plan.tier}  {human_size(item.size)}")
+                                 for item in plan.items[:REVIEW_NAMES]], plan.count)
         notes = []
         if plan.already:
             notes.append(f"{count(len(plan.already), 'blob')} already {plan.tier}: left alone.")
