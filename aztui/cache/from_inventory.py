@@ -33,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from aztui.blobs.inventory import (
+    PROGRESS_ROWS,
     InventoryError,
     InventoryRun,
     check_readable,
@@ -40,6 +41,7 @@ from aztui.blobs.inventory import (
     newest_run,
     parse_report_time,
 )
+from aztui.blobs.usage import Usage
 from aztui.cache.buildkit import (
     READ_CONCURRENCY,
     Anomaly,
@@ -61,25 +63,42 @@ VERIFY_CONCURRENCY = 32                       # Get Blob Properties in flight wh
 INSTEAD = "collect with a live `aztui cache gc` (no --inventory)"
 
 
+class Progress:
+    """What `plan_from_inventory` tells as it goes (the CLI shows it on stderr); silent here."""
+
+    def run_found(self, run: InventoryRun) -> None:
+        """The run the blobs come from (its `object_count` gives an ETA for the rows)."""
+
+    def rows_read(self, usage: Usage, rows: int) -> None:
+        """Every PROGRESS_ROWS report rows: the cache's blobs (count, bytes) found so far."""
+
+    def checked(self, done: int, total: int) -> None:
+        """The live check: `done` of the `total` planned blobs looked up so far."""
+
+
 def bare_etag(etag: str) -> str:
     """An ETag without its quotes: the report writes `0x8D...`, HTTP headers `"0x8D..."`."""
     return etag.strip().removeprefix("W/").strip('"')
 
 
 async def plan_from_inventory(store: "BlobStore", inventory_container: str, rule: str | None, policy: GcPolicy,
-                              now: datetime | None = None) -> tuple[GcPlan, CacheSnapshot]:
+                              now: datetime | None = None, *,
+                              progress: Progress | None = None) -> tuple[GcPlan, CacheSnapshot]:
     """The verified plan (see the module docstring) and the snapshot it was made from."""
+    progress = progress or Progress()
     run = await newest_run(store, inventory_container, rule)
-    snapshot = await read_cache_from_inventory(store, run)
+    progress.run_found(run)
+    snapshot = await read_cache_from_inventory(store, run, progress=progress)
     plan = plan_cache_gc(snapshot, policy, now or datetime.now(timezone.utc))
-    plan = await verify_plan(store, plan, snapshot, policy.grace)
+    plan = await verify_plan(store, plan, snapshot, policy.grace, progress=progress)
     return replace(plan, source=PlanSource("inventory", run.completed, run.rule,
                                            f"{run.container}/{run.manifest}")), snapshot
 
 
-async def read_cache_from_inventory(store: "BlobStore", run: InventoryRun, *,
-                                    concurrency: int = READ_CONCURRENCY) -> CacheSnapshot:
+async def read_cache_from_inventory(store: "BlobStore", run: InventoryRun, *, concurrency: int = READ_CONCURRENCY,
+                                    progress: Progress | None = None) -> CacheSnapshot:
     """A `CacheSnapshot` whose blobs are the report's and whose manifests are read live."""
+    progress = progress or Progress()
     profile = store.profile
     container, _, blobs_at = cache_layout(profile)
     check_readable(run, container, blobs_at, instead=INSTEAD)
@@ -87,7 +106,11 @@ async def read_cache_from_inventory(store: "BlobStore", run: InventoryRun, *,
     blobs: dict[str, CacheBlob] = {}
     listed_here = False
     elsewhere: set[str] = set()
+    rows = size = 0
     async for row in iter_rows(store, run, needed=NEEDED_COLUMNS):
+        rows += 1
+        if rows % PROGRESS_ROWS == 0:
+            progress.rows_read(Usage(container, blobs_at, len(blobs), size, complete=False), rows)
         if not row.name.startswith(in_container):
             if len(elsewhere) < 4:
                 elsewhere.add(row.name.partition("/")[0])
@@ -97,6 +120,7 @@ async def read_cache_from_inventory(store: "BlobStore", run: InventoryRun, *,
         if row.directory or not name.startswith(blobs_at):
             continue
         etag = bare_etag(row.etag)
+        size += row.size
         blobs[name] = CacheBlob(name[len(blobs_at):], name, row.size, parse_report_time(row.last_modified),
                                 f'"{etag}"' if etag else "")  # quoted, as a listing gives it
     if not listed_here:
@@ -137,16 +161,26 @@ async def _existing(store: "BlobStore", container: str, names: list[str], concur
 
 
 async def verify_plan(store: "BlobStore", plan: GcPlan, snapshot: CacheSnapshot, grace: timedelta, *,
-                      concurrency: int = VERIFY_CONCURRENCY) -> GcPlan:
+                      concurrency: int = VERIFY_CONCURRENCY, progress: Progress | None = None) -> GcPlan:
     """`plan` without the blobs that changed, went or are too young by a live look (step 4 above)."""
+    progress = progress or Progress()
+    total, done = sum(item.kind == "blob" for item in plan.delete), 0
     referenced = snapshot.referenced_by()
     blobs_at = {b.blob_name: b.digest for b in snapshot.blobs}
     gate = asyncio.Semaphore(max(1, concurrency))
     since = "since the inventory report"
 
     async def check(item: GcItem) -> GcItem | VerifyDrop:
+        nonlocal done
         if item.kind != "blob":
             return item
+        try:
+            return await look(item)
+        finally:
+            done += 1
+            progress.checked(done, total)
+
+    async def look(item: GcItem) -> GcItem | VerifyDrop:
         async with gate:
             try:
                 live = await store.get_blob(plan.container, item.name)

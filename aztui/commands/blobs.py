@@ -452,6 +452,12 @@ async def _du_from_inventory(args, profile, location, container: str, prefix: st
     return EXIT_OK
 
 
+def eta_text(seconds: float) -> str:
+    """`ETA 0:01:05`."""
+    seconds = int(seconds)
+    return f"ETA {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02}"
+
+
 class DuProgress:
     """Blobs, bytes, rate and ETA of a running du on stderr: rewritten in place on a terminal
     (twice a second at most), one line a second with --progress elsewhere. The ETA comes from
@@ -481,9 +487,7 @@ class DuProgress:
     def line(self, usage, elapsed: float) -> str:
         rate = (usage.blobs - self._base) / elapsed if elapsed > 0 else 0.0
         if self.expected and rate > 0 and self.expected > usage.blobs:
-            seconds = int((self.expected - usage.blobs) / rate)
-            eta = (f"ETA {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02} "
-                   f"(last scan: {self.expected:,} blobs)")
+            eta = f"{eta_text((self.expected - usage.blobs) / rate)} (last scan: {self.expected:,} blobs)"
         elif self.expected:
             eta = f"past the last scan's {self.expected:,} blobs"
         else:
@@ -510,8 +514,7 @@ class InventoryProgress(DuProgress):
         rows = self.rows
         rate = rows / elapsed if elapsed > 0 else 0.0
         if self.expected and rate > 0 and self.expected > rows:
-            seconds = int((self.expected - rows) / rate)
-            eta = f"ETA {seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02} (report: {self.expected:,} objects)"
+            eta = f"{eta_text((self.expected - rows) / rate)} (report: {self.expected:,} objects)"
         else:
             eta = "ETA unknown"
         return (f"reading inventory: {rows:,} rows, {rate:,.0f} rows/s, {usage.blobs:,} blobs "

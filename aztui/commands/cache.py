@@ -60,7 +60,8 @@ rules (see aztui/cache/planner.py):
 
 
 PROGRESS_HELP = ("show the blob listing's count, rate and ETA on stderr even when it is not a terminal "
-                 "(on a terminal it is always shown)")
+                 "(on a terminal it is always shown); with --inventory, the report rows read and the live "
+                 "check of each planned blob")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -279,7 +280,11 @@ async def _plan(store, policy, args: argparse.Namespace):
         from aztui.cache.from_inventory import plan_from_inventory
 
         inventory_container, rule = parse_inventory_arg(args.inventory)
-        plan, snap = await plan_from_inventory(store, inventory_container, rule, policy)
+        meter = _inventory_meter(args)
+        try:
+            plan, snap = await plan_from_inventory(store, inventory_container, rule, policy, progress=meter)
+        finally:
+            meter.clear()
         return snap, plan
     from aztui.cache.buildkit import read_cache
     from aztui.cache.planner import plan_cache_gc
@@ -310,6 +315,54 @@ def _listing_meter(args: argparse.Namespace, store):
                 checkpoints.remember_total(profile, usage)
 
     return update
+
+
+def _inventory_meter(args: argparse.Namespace):
+    """`plan_from_inventory`'s progress on stderr: the report rows read (as `du --inventory` shows
+    them), then the live check of each planned blob, with rate and ETA."""
+    import time
+
+    from aztui.cache.from_inventory import Progress
+    from aztui.commands.blobs import InventoryProgress, eta_text
+
+    interactive = sys.stderr.isatty()
+
+    class Meter(Progress):
+        rows: InventoryProgress | None = None
+        started = shown = 0.0
+
+        def run_found(self, run) -> None:
+            self.rows = InventoryProgress(sys.stderr, interactive=interactive, forced=args.progress,
+                                          expected=run.object_count)
+
+        def rows_read(self, usage, rows: int) -> None:
+            if self.rows:
+                self.rows.update(usage, rows)
+
+        def checked(self, done: int, total: int) -> None:
+            now = time.monotonic()
+            if not self.started:
+                self.clear()
+                self.started = now
+            if not (interactive or args.progress) or (now - self.shown < (0.5 if interactive else 1.0)
+                                                      and done < total):
+                return
+            self.shown = now
+            rate = done / (now - self.started) if now > self.started else 0.0
+            eta = eta_text((total - done) / rate) if rate and done < total else "done"
+            line = f"checking planned blobs live: {done:,} of {total:,}, {rate:,.0f} blobs/s, {eta}"
+            sys.stderr.write(f"\r{line}\033[K" if interactive else line + "\n")
+            sys.stderr.flush()
+
+        def clear(self) -> None:
+            if self.rows:
+                self.rows.clear()
+            if interactive and self.shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+                self.shown = 0.0
+
+    return Meter()
 
 
 def _print_source(plan) -> None:

@@ -91,6 +91,26 @@ def test_the_plan_from_an_inventory_equals_the_live_plan(world, capsys):
     assert "Dry run: nothing was deleted" in out
 
 
+def test_progress_shows_the_report_rows_then_the_live_check(world, capsys):
+    _, container, inventory, layout, azurite = world
+
+    async def go(store, _):
+        rows = [row_of(container, b) async for b in store.iter_blobs(container)]
+        rows += [Row(f"other-container/bulk/{i:05}.bin", 3) for i in range(12_000)]  # read, not ours
+        await write_run(store, inventory, Run("daily", T0, rows, chunks=2))
+        return rows
+    rows = asyncio.run(_with_store(azurite, container, go))
+    code, out, err = gc(capsys, world, "--grace", "0s", "--inventory", inventory, "--progress")
+    assert code == 0, err
+    reading = [line for line in err.splitlines() if line.startswith("reading inventory:")]
+    assert reading and f"(report: {len(rows):,} objects)" in reading[0]
+    checks = [line for line in err.splitlines() if line.startswith("checking planned blobs live:")]
+    assert checks and checks[-1].startswith("checking planned blobs live: 1 of 1, ") and checks[-1].endswith("done")
+    assert layout["orphan"] in out
+    code, _, quiet = gc(capsys, world, "--grace", "0s", "--inventory", inventory)  # stderr is not a terminal
+    assert code == 0 and "reading inventory" not in quiet and "checking planned" not in quiet
+
+
 def test_a_blob_uploaded_after_the_report_is_never_planned(world, capsys):
     _, _, inventory, layout, azurite = world
     take_report(world)
