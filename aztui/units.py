@@ -37,6 +37,6 @@ _ESCAPES[ord("\\")] = "\\\\"
 def terminal_safe(text: str) -> str:
     """Storage text (blob names, ...) for a terminal line: control and bidi characters escaped
     (`\\x1b`, `\\n`-as-`\\x0a`, `\\u202e`; a backslash doubles), so nothing is interpreted."""
-    if not any(ord(c) in _ESCAPES for c in text):
-        return text
+    if (text.isascii() and text.isprintable() and "\\" not in text) or not any(ord(c) in _ESCAPES for c in text):
+        return text  # most names are plain printable ASCII: the first test alone, at C speed
     return text.translate(_ESCAPES)
