@@ -20,38 +20,21 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Literal, Mapping
+from typing import Any, AsyncIterator, Iterable, Literal, Mapping
 
 from aztui.azure.blobs import BlobInfo, BlobStore
 from aztui.errors import AztuiError, NotFoundError
 from aztui.profiles.model import Profile
 from aztui.registry.images import ManifestContent, parse_content
-from aztui.registry.model import DISTRIBUTION_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo
+from aztui.registry.locate import Finding, Layout, layout_candidates, locate
+from aztui.registry.model import DISTRIBUTION_CAPABILITIES, ManifestInfo, RepositoryInfo, TagInfo, parse_rfc3339
 
-if TYPE_CHECKING:
-    from aztui.registry.locate import Finding
-
-Layout = Literal["v2.8", "v3"]
-REGISTRY_PATH = "docker/registry/v2/"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024   # the registry's own limit for a manifest
 MAX_CONFIG_BYTES = 1024 * 1024          # enough for architecture/os of any sane image config
 READ_CONCURRENCY = 16
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _HEX = re.compile(r"[0-9a-f]{64}")
-
-
-def layout_candidates(profile: Profile) -> list[tuple[Layout, str]]:
-    """(layout, blob name prefix of `docker/registry/v2/`) in the order to prefer them.
-
-    Both are probed; when a container holds both, a root directory written with a leading '/'
-    prefers v2.8's names, otherwise v3's.
-    """
-    inner = f"{profile.prefix}/{REGISTRY_PATH}" if profile.prefix else REGISTRY_PATH
-    candidates: list[tuple[Layout, str]] = [("v3", inner), ("v2.8", "/" + inner)]
-    if str(profile.written.get("rootdirectory", "")).startswith("/"):
-        candidates.reverse()
-    return candidates
 
 
 # --- what one listing says: paths, sizes and ETags, no contents ------------------------------
@@ -237,7 +220,6 @@ class DistributionRegistry:
                 break
         self.finding = None
         if self.layout is None:
-            from aztui.registry.locate import locate
 
             self.finding = await locate(self.store, self.profile)
         return self.layout
@@ -426,13 +408,3 @@ class DistributionRegistry:
         manifests = await asyncio.gather(*(one(d) for d in tree.revisions))
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(manifests, key=lambda m: m.last_updated or oldest, reverse=True)
-
-
-def parse_rfc3339(text: str) -> datetime:
-    """Go's RFC 3339 (`2024-05-01T10:00:00.123456789Z`) as an aware datetime; ValueError if not one."""
-    match = re.fullmatch(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text.strip())
-    if not match:
-        raise ValueError(f"not an RFC 3339 time: {text!r}")
-    fraction = (match[2] or "")[:7]  # Python takes at most microseconds
-    zone = "+00:00" if match[3] == "Z" else match[3]
-    return datetime.fromisoformat(match[1].replace(" ", "T") + fraction + zone)

@@ -23,51 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from aztui.registry.model import INDEX_MEDIA_TYPES, ManifestInfo
+from aztui.registry.model import INDEX_MEDIA_TYPES, Descriptor, ManifestContent, ManifestInfo, parse_rfc3339
 
 READ_CONCURRENCY = 16
 
 
 # --- one manifest's content ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Descriptor:
-    """A blob or manifest a manifest points at (OCI descriptor / Docker v2 entry)."""
-
-    digest: str
-    size: int | None = None
-    media_type: str | None = None
-    platform: str | None = None                # an index entry's "os/arch[/variant]"
-    annotations: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ManifestContent:
-    """What a manifest document lists: its config and layers, or (an index) its children."""
-
-    media_type: str | None
-    config: Descriptor | None = None
-    layers: tuple[Descriptor, ...] = ()
-    children: tuple[Descriptor, ...] = ()
-    subject: str | None = None
-    artifact_type: str | None = None
-    annotations: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def is_index(self) -> bool:
-        return bool(self.children) or self.media_type in INDEX_MEDIA_TYPES
-
-    @property
-    def blobs(self) -> tuple[Descriptor, ...]:
-        """Config and layers: what an image's size is made of."""
-        return ((self.config,) if self.config else ()) + self.layers
-
-    @property
-    def blobs_size(self) -> int | None:
-        """Config + layers, or None when a descriptor does not say its size."""
-        sizes = [d.size for d in self.blobs]
-        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
-
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
@@ -165,8 +126,6 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 
 def parse_config(data: bytes) -> ImageConfig:
     """An OCI / Docker image config; ValueError if it is not a JSON object."""
-    from aztui.registry.distribution import parse_rfc3339
-
     try:
         doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -20,10 +20,27 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Literal
 
 from aztui.azure.blobs import BlobStore
 from aztui.profiles.model import Profile
-from aztui.registry.distribution import REGISTRY_PATH, Layout, layout_candidates
+
+Layout = Literal["v2.8", "v3"]
+REGISTRY_PATH = "docker/registry/v2/"
+
+
+def layout_candidates(profile: Profile) -> list[tuple[Layout, str]]:
+    """(layout, blob name prefix of `docker/registry/v2/`) in the order to prefer them.
+
+    Both are probed; when a container holds both, a root directory written with a leading '/'
+    prefers v2.8's names, otherwise v3's.
+    """
+    inner = f"{profile.prefix}/{REGISTRY_PATH}" if profile.prefix else REGISTRY_PATH
+    candidates: list[tuple[Layout, str]] = [("v3", inner), ("v2.8", "/" + inner)]
+    if str(profile.written.get("rootdirectory", "")).startswith("/"):
+        candidates.reverse()
+    return candidates
+
 
 ROOT_PLACES: tuple[tuple[Layout, str], ...] = (("v2.8", "/" + REGISTRY_PATH), ("v3", REGISTRY_PATH))
 

@@ -8,14 +8,12 @@ no SDK (the ACR client in aztui.azure.acr imports these types).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, AsyncIterator, Literal, Protocol
+from typing import AsyncIterator, Literal, Protocol
 
 from aztui.profiles.model import Profile
-
-if TYPE_CHECKING:
-    from aztui.registry.images import ManifestContent
 
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.oci.image.index.v1+json",
                                "application/vnd.docker.distribution.manifest.list.v2+json"})
@@ -27,6 +25,47 @@ MEDIA_TYPES = {
     "application/vnd.docker.distribution.manifest.v1+prettyjws": "Docker v1",
     "application/vnd.docker.distribution.manifest.v1+json": "Docker v1",
 }
+
+
+# --- one manifest's content (aztui.registry.images reads it) ---------------------------------
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A blob or manifest a manifest points at (OCI descriptor / Docker v2 entry)."""
+
+    digest: str
+    size: int | None = None
+    media_type: str | None = None
+    platform: str | None = None                # an index entry's "os/arch[/variant]"
+    annotations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ManifestContent:
+    """What a manifest document lists: its config and layers, or (an index) its children."""
+
+    media_type: str | None
+    config: Descriptor | None = None
+    layers: tuple[Descriptor, ...] = ()
+    children: tuple[Descriptor, ...] = ()
+    subject: str | None = None
+    artifact_type: str | None = None
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_index(self) -> bool:
+        return bool(self.children) or self.media_type in INDEX_MEDIA_TYPES
+
+    @property
+    def blobs(self) -> tuple[Descriptor, ...]:
+        """Config and layers: what an image's size is made of."""
+        return ((self.config,) if self.config else ()) + self.layers
+
+    @property
+    def blobs_size(self) -> int | None:
+        """Config + layers, or None when a descriptor does not say its size."""
+        sizes = [d.size for d in self.blobs]
+        return None if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -88,7 +127,7 @@ class ManifestInfo:
     subject: str | None = None             # OCI referrers: the digest this artifact refers to
     # the parsed document, where the backend read it while listing (Distribution); else None and
     # aztui.registry.images.read_contents asks `manifest_content`
-    content: "ManifestContent | None" = field(default=None, compare=False, repr=False)
+    content: ManifestContent | None = field(default=None, compare=False, repr=False)
 
 
 class Registry(Protocol):
@@ -161,3 +200,13 @@ def platform_label(manifest: ManifestInfo) -> str:
     if manifest.media_type in INDEX_MEDIA_TYPES or manifest.references:
         return "multi-platform"
     return ""
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Go's RFC 3339 (`2024-05-01T10:00:00.123456789Z`) as an aware datetime; ValueError if not one."""
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text.strip())
+    if not match:
+        raise ValueError(f"not an RFC 3339 time: {text!r}")
+    fraction = (match[2] or "")[:7]  # Python takes at most microseconds
+    zone = "+00:00" if match[3] == "Z" else match[3]
+    return datetime.fromisoformat(match[1].replace(" ", "T") + fraction + zone)

@@ -14,11 +14,11 @@ from aztui.profiles.file import load_profiles
 from aztui.registry.backends import open_registry
 from aztui.registry.distribution import (
     DistributionRegistry,
-    layout_candidates,
     parse_manifest,
-    parse_rfc3339,
     split_repository_path,
 )
+from aztui.registry.locate import layout_candidates
+from aztui.registry.model import parse_rfc3339
 from tests.support.distribution_data import pushed_registry  # noqa: F401  (fixture)
 from tests.support.profiles import seed_profile
 
