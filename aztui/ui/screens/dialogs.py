@@ -145,26 +145,6 @@ class ReportScreen(ModalScreen[None]):
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
 
-    @property
-    def confirm_label(self) -> str:
-        return self.CONFIRM_LABEL
-
-    def review_where(self, label: str, place: str) -> Static:
-        """`container: NAME · profile: NAME`: where the plan acts."""
-        return Static(Text.assemble(f"{label}: ", plain(place, "bold"), " · profile: ",
-                                    plain(self.profile.name, "bold")), id="review-where")
-
-    @staticmethod
-    def review_names(rows, total: int, shown: int = REVIEW_NAMES) -> Static:
-        """The first `shown` of `rows` (name, dim detail), then how many more of `total`."""
-        names = Text()
-        for name, detail in rows[:shown]:
-            names.append(f"  {name}", "")
-            names.append(f"  {detail}\n", "dim")
-        if total > shown:
-            names.append(f"  … and {total - shown:,} more\n", "italic")
-        return Static(names, id="review-names")
-
     def compose(self) -> ComposeResult:
         with Vertical(id=self.DIALOG_ID, classes="dialog"):
             yield from self.compose_body()
