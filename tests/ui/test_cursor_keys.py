@@ -1,5 +1,6 @@
-"""A cursor key in a `LazyTable`: the rows a held `j` needs next are drawn while the app waits
-for the key."""
+"""A cursor key in a `LazyTable`: run where it lands when nothing above the table could take it
+(else Textual's path: the key bubbles up to the app's bindings), and the rows a held `j` needs
+next drawn while the app waits for the key."""
 
 from __future__ import annotations
 
@@ -51,6 +52,26 @@ class Listing(App):
             table.add_column(column, key=column)
         table.add_items(blobs(200))
         table.focus()
+
+
+async def test_a_cursor_key_of_the_table_runs_where_it_lands_unless_something_above_binds_it():
+    app = Listing()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table, box = app.query_one(LazyTable), app.query_one(Box)
+        await pilot.press("j", "j", "down", "k")
+        assert table.cursor_row == 2 and box.seen == []  # never bubbled up
+        await pilot.press("x")  # not the table's: up to the bindings as ever
+        assert box.seen == ["x", "action x"]
+
+        app.set_keymap({"cursor-down": "n"})  # a [keymap]: Textual's path, remapped
+        await pilot.press("n", "j")
+        assert table.cursor_row == 3 and box.seen[-2:] == ["n", "j"]
+
+    app = Listing(bind_j=True)  # an ancestor binds j: it sees the key, the table's binding still wins
+    async with app.run_test(size=(100, 20)) as pilot:
+        table, box = app.query_one(LazyTable), app.query_one(Box)
+        await pilot.press("j")
+        assert table.cursor_row == 1 and box.seen == ["j"]
 
 
 async def test_a_held_j_finds_the_rows_it_changes_drawn_ahead():
