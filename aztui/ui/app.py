@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.commands import ActionsProvider
+from aztui.ui.compositor import FrontFirstCompositor
 from aztui.ui.messages import PaneFailed
 from aztui.ui.panes.containers import DEFAULT_MAX_ROWS, DEFAULT_PAGE_SIZE, ContainersView
 from aztui.ui.widgets.footer import Footer
@@ -99,9 +100,11 @@ class AztuiApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         """The main screen, without Textual's auto focus: it would focus a widget of a pane that is
-        about to be hidden (and so switch back to its tab); the panes focus their own tables."""
+        about to be hidden (and so switch back to its tab); the panes focus their own tables.
+        Its frames draw only the lines that changed (`FrontFirstCompositor`): a keypress is drawn sooner."""
         screen = Screen(id="_default")
         screen.AUTO_FOCUS = ""
+        screen._compositor = FrontFirstCompositor()
         return screen
 
     def start_pane(self) -> str:

@@ -24,9 +24,11 @@ from time import perf_counter
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.render import measure
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
@@ -233,6 +235,53 @@ class LazyTable(ListTable):
     def watch_cursor_coordinate(self, old_coordinate, new_coordinate) -> None:
         super().watch_cursor_coordinate(old_coordinate, new_coordinate)
         self._draw_now = old_coordinate != new_coordinate
+        step = new_coordinate.row - old_coordinate.row
+        if step in (1, -1) and self._simple():
+            self._step = step
+            self.call_after_refresh(self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        """Draw, while the app waits for the next key, the two rows that the next step in the same
+        direction changes: the next row with the cursor, this row without. Drawing a row's cells
+        took ~2 ms each on a busy machine, on the path of every held `j` or `k`. They go into the
+        caches a frame reads (same keys as drawing them then: a style change or resize misses)."""
+        if not self.is_attached:
+            return
+        row = self.cursor_row
+        base_style = self.rich_style
+        for index, cursor in ((row + self._step, True), (row, False)):
+            if 0 <= index < len(self._items):
+                self._render_row_line(RowKey(self.key_at(index)), index, 0, base_style, cursor,
+                                      self.hover_coordinate.row == index)
+
+    async def on_key(self, event: events.Key) -> None:
+        """A cursor key of this table's runs when it reaches the table. Textual runs a binding only
+        after the key has bubbled from the focused widget to the app, a message queue per ancestor
+        (six here), and finds it by copying every ancestor's bindings: ~2-3 ms of each `j` on a
+        busy machine. Where no ancestor binds the key (so none acts on it on the way up, and the
+        app would run this table's binding first) and no `[keymap]` remaps keys, the result is the
+        same; otherwise the key takes Textual's path."""
+        action = self._own_action(event.key)
+        if action is not None:
+            event.prevent_default()
+            event.stop()
+            await self.run_action(action)
+
+    def _own_action(self, key: str) -> str | None:
+        """The action of this table's binding of `key` if it is run here (see `on_key`), else None."""
+        bindings = self._bindings.key_to_bindings.get(key, ())
+        if len(bindings) != 1 or bindings[0].priority or self.app._keymap:
+            return None
+        if any(key in node._bindings.key_to_bindings for node in self.ancestors):
+            return None
+        return bindings[0].action
+
+    def _set_hover_cursor(self, active: bool) -> None:
+        """DataTable's redraws the row under the mouse on every cursor key, even with the hover
+        cursor already off: a third line per `j`, far from the cursor, and the frame drew every
+        line between them. Only a change is drawn."""
+        if active != self._show_hover_cursor:
+            super()._set_hover_cursor(active)
 
     def _check_refresh(self) -> None:
         draw_now = getattr(self, "_draw_now", False) and self._repaint_required
@@ -525,13 +574,21 @@ class LazyTable(ListTable):
 
 class _ThumbScrollBar(ScrollBar):
     """A ScrollBar that draws again only when what it shows changes. Textual draws a vertical bar
-    anew (~4 ms for 33 lines here) on every change of the scroll position; in a long listing
-    the thumb moves by a cell only every few hundred rows."""
+    anew (~4 ms for 33 lines here) on every change of the scroll position, in a frame of its own
+    after the rows' frame (~4 ms more of the compositor); in a long listing the thumb moves by a
+    cell only every few hundred rows. A new position asks for a frame only when the thumb moves."""
+
+    position: Reactive[float] = Reactive(0, repaint=False)  # `watch_position` refreshes instead
+
+    def watch_position(self) -> None:
+        if self._thumb(self._render_bar(Style())) != getattr(self, "_drawn_thumb", None):
+            self.refresh()
 
     def render_lines(self, crop: Region) -> list:
         bar = self.render()
+        thumb = self._drawn_thumb = self._thumb(bar)
         key = (crop, self.outer_size, getattr(bar, "style", None), getattr(bar, "vertical", None),
-               getattr(bar, "thickness", None), self._thumb(bar))
+               getattr(bar, "thickness", None), thumb)
         if key == getattr(self, "_drawn_key", None):
             return self._drawn
         strips = super().render_lines(crop)
@@ -544,7 +601,7 @@ class _ThumbScrollBar(ScrollBar):
         virtual_size = getattr(bar, "virtual_size", None)
         window_size = getattr(bar, "window_size", None)
         if not (window_size and size and virtual_size and size != virtual_size):
-            return (virtual_size, window_size)
+            return (size, virtual_size, window_size)
         thumb_size = max(1, window_size / (virtual_size / size))
         position = (size - thumb_size) * (bar.position / (virtual_size - window_size))
         start = int(position * len(bar.VERTICAL_BARS))

@@ -1,0 +1,95 @@
+"""A cursor key in a `LazyTable`: run where it lands when nothing above the table could take it
+(else Textual's path: the key bubbles up to the app's bindings), and the rows a held `j` needs
+next drawn while the app waits for the key."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Vertical
+
+from aztui.azure.blob_rows import BlobInfo
+from aztui.ui.widgets.lazy_table import LazyTable
+from aztui.ui.widgets.listing import BLOB_COLUMNS, Location, entry_key, entry_row
+
+HERE = Location("c", "logs/")
+
+
+def blobs(count: int) -> list:
+    return [BlobInfo(f"logs/{i:04d}.json", i * 37, None, '"0x1"', "Hot", "text/plain") for i in range(count)]
+
+
+class Box(Vertical):
+    """The table's parent: notes the keys that bubble up to it; binds `x` (and `j` if asked)."""
+
+    BINDINGS = [Binding("x", "note('x')")]
+
+    def __init__(self, bind_j: bool) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+        if bind_j:
+            self._bindings.bind("j", "note('j')")
+
+    def on_key(self, event) -> None:
+        self.seen.append(event.key)
+
+    def action_note(self, key: str) -> None:
+        self.seen.append(f"action {key}")
+
+
+class Listing(App):
+    def __init__(self, bind_j: bool = False) -> None:
+        super().__init__()
+        self.bind_j = bind_j
+
+    def compose(self):
+        with Box(self.bind_j):
+            yield LazyTable(key_of=entry_key, cells_of=lambda entry: entry_row(entry, HERE, False))
+
+    def on_mount(self) -> None:
+        table = self.query_one(LazyTable)
+        for column in BLOB_COLUMNS:
+            table.add_column(column, key=column)
+        table.add_items(blobs(200))
+        table.focus()
+
+
+async def test_a_cursor_key_of_the_table_runs_where_it_lands_unless_something_above_binds_it():
+    app = Listing()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table, box = app.query_one(LazyTable), app.query_one(Box)
+        await pilot.press("j", "j", "down", "k")
+        assert table.cursor_row == 2 and box.seen == []  # never bubbled up
+        await pilot.press("x")  # not the table's: up to the bindings as ever
+        assert box.seen == ["x", "action x"]
+
+        app.set_keymap({"cursor-down": "n"})  # a [keymap]: Textual's path, remapped
+        await pilot.press("n", "j")
+        assert table.cursor_row == 3 and box.seen[-2:] == ["n", "j"]
+
+    app = Listing(bind_j=True)  # an ancestor binds j: it sees the key, the table's binding still wins
+    async with app.run_test(size=(100, 20)) as pilot:
+        table, box = app.query_one(LazyTable), app.query_one(Box)
+        await pilot.press("j")
+        assert table.cursor_row == 1 and box.seen == ["j"]
+
+
+async def test_a_held_j_finds_the_rows_it_changes_drawn_ahead():
+    app = Listing()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(LazyTable)
+        cells: list[int] = []  # cells drawn, in order
+        draw_cell = table._render_cell
+        table._render_cell = lambda *args, **options: cells.append(1) or draw_cell(*args, **options)
+        at_frames: list[int] = []  # cells drawn when each frame was handed to the terminal
+        app._display = lambda screen, update: update is not None and at_frames.append(len(cells))
+
+        drawn_for_key = []
+        for _ in range(40):  # down past the window: most presses scroll a new row in
+            before, at_frames[:] = len(cells), []
+            await pilot.press("j")
+            await pilot.pause(0.05)
+            drawn_for_key.append(at_frames[0] - before)
+        assert table.cursor_row == 40
+        assert drawn_for_key[0] > 0 and drawn_for_key[1:] == [0] * 39, drawn_for_key
+        assert len(cells) > 0
