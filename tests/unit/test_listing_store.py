@@ -156,3 +156,12 @@ def test_any_rows_round_trip_filter_and_sort_as_before(rows, needle, prefix):
     store = filled(rows)
     assert all(same(store[i], e) for i, e in enumerate(rows))
     check_filter_and_sort(rows, Location("c", prefix), needle)
+
+
+def test_present_tells_the_keys_that_are_rows_few_or_many():
+    store = filled(ODD)
+    keys = [entry_key(entry) for entry in ODD]
+    others = ["b:logs/nope", "p:logs/none/", "b:logs/a", "d:logs/a.json"]
+    assert store.present(keys[:3] + others) == set(keys[:3])
+    many = keys + others + [f"b:x{i}" for i in range(40)]
+    assert store.present(many) == set(keys)

@@ -7,6 +7,7 @@ Workers report with messages named for what happened; failures become `PaneFaile
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,9 +35,8 @@ from aztui.ui.widgets.listing import (
     is_blob,
     is_deleted,
     is_folder,
-    matches,
-    sort_entries,
 )
+from aztui.ui.widgets.listing_store import ListingStore, OrderedRows
 from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 from aztui.ui.workers import as_aztui_error
@@ -135,8 +135,7 @@ class ContainersView(Pane):
         self.max_rows = max_rows
         self.root = Location()
         self.location = Location()
-        self.entries: list = []
-        self.by_key: dict[str, object] = {}
+        self.entries = ListingStore()  # every loaded row, as columns (a million rows fit in ~50 MB)
         self.continuation: str | None = None
         self.capped = False
         self.fetching = False
@@ -201,7 +200,7 @@ class ContainersView(Pane):
     def go(self, location: Location) -> None:
         """Move to `location`: forget what was loaded, fetch its first page."""
         self.location = location
-        self.entries, self.by_key = [], {}
+        self.entries = ListingStore()
         self.sort_key, self.sort_descending = self.sorts.get(location, (None, False))
         self.continuation, self.capped, self.filter_text, self.incomplete = None, False, "", None
         self.query_one("#filter", Input).value = ""
@@ -268,13 +267,8 @@ class ContainersView(Pane):
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         if event.first:  # a listing afresh: the room is max_rows again
-            self.entries, self.by_key, self.capped = [], {}, False
-        fresh: dict[str, object] = {}  # each row once: a directory marker's folder may come again (HNS)
-        for item in event.items:
-            key = entry_key(item)
-            if key not in self.by_key and key not in fresh:
-                fresh[key] = item
-        items = list(fresh.values())
+            self.entries, self.capped = ListingStore(), False
+        items = self.entries.new(event.items)  # each row once: a directory marker's folder may come again (HNS)
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True
@@ -283,9 +277,8 @@ class ContainersView(Pane):
             self.notify(f"Keeping the first {self.max_rows:,} rows; use s (search) to narrow the listing.",
                         severity="warning")
         self.entries.extend(items)
-        self.by_key.update((entry_key(item), item) for item in items)
-        if self.sort_key is None and not self.filter_text and not event.first:
-            self._add_rows(items)
+        if self.sort_key is None and not self.filter_text and table.items is self.entries:
+            table.rows_appended()  # new rows only
         else:
             self.render_rows()
         if self.continuation is None:
@@ -304,33 +297,39 @@ class ContainersView(Pane):
 
     # --- rows -----------------------------------------------------------------------------
 
-    def visible_entries(self) -> list:
-        shown = [e for e in self.entries if matches(e, self.location, self.filter_text)]
+    def visible_entries(self):
+        """The loaded entries shown, filtered and sorted (as `listing.matches` and `sort_entries`
+        would), as a sequence whose entries are made when asked for."""
+        if self.sort_key is None and not self.filter_text:
+            return self.entries
+        rows = self.entries.matching(self.location, self.filter_text)
         if self.sort_key is not None:
-            shown = sort_entries(shown, self.sort_key, self.sort_descending)
-        return shown
+            rows = self.entries.sorted_rows(rows, self.sort_key, self.sort_descending)
+        return OrderedRows(self.entries, rows)
 
     def render_rows(self) -> None:
         """Rebuild the rows from the loaded entries, keeping the cursor on the same entry."""
         table = self.table
         current = self.current_key()
         table.clear()
-        shown = self.visible_entries()
-        self._add_rows(shown)
-        row = next((i for i, entry in enumerate(shown) if entry_key(entry) == current), None) if current else None
+        table.show_items(self.visible_entries())
+        row = table.index_of(current) if current else None
         if row is not None:
             table.move_cursor(row=row)
 
-    def _add_rows(self, entries: list) -> None:
-        self.table.add_items(entries)  # new rows only: a later page is checked against `by_key` first
+    @property
+    def by_key(self) -> Mapping:
+        """The loaded entries by row key (looked up in the store: no per-row dict)."""
+        return _ByKey(self.entries)
 
     def _cells(self, entry) -> tuple:
         """The cells of a row, made when the row is drawn (so a mark shows at once)."""
         return entry_row(entry, self.location, entry_key(entry) in self.marked)
 
     def current_entry(self):
-        key = self.current_key()
-        return self.by_key.get(key) if key else None
+        table = self.table
+        row = table.cursor_row
+        return table.item_at(row) if 0 <= row < table.row_count else None
 
     def set_status(self, text: str | Text) -> None:
         """The status line is one line high: a new text needs no layout of the screen (which
@@ -428,8 +427,9 @@ class ContainersView(Pane):
         if key is None:
             return
         table = self.table
-        if key in table.rows:
-            table.move_cursor(row=table.get_row_index(key))
+        row = table.index_of(key)
+        if row is not None:
+            table.move_cursor(row=row)
             self.select_after = None
         elif self.continuation is None:
             self.select_after = None
@@ -531,7 +531,12 @@ class ContainersView(Pane):
         """The rows shown (filtered), key -> entry; none in the container list."""
         if self.location.container is None:
             return {}
-        return {key.value: self.by_key[key.value] for key in self.table.rows if key.value in self.by_key}
+        return {entry_key(entry): entry for entry in self.table.items}
+
+    def _marked_here(self) -> list:
+        """The marked entries among the loaded rows (marks of other folders of the container stay out)."""
+        loaded = self.entries.present(self.marked)
+        return [entry for key, entry in self.marked.items() if key in loaded]
 
     def action_mark_all(self) -> None:
         self.set_marks(self._shown(), True)
@@ -712,7 +717,7 @@ class ContainersView(Pane):
     def action_undelete(self) -> None:
         if self.profile is None or self.profile.read_only:
             return  # hidden by check_action; and the client layer refuses anyway
-        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        targets = self._marked_here()
         if not targets and self.current_entry() is not None:
             targets = [self.current_entry()]
         names = tuple(sorted(e.name for e in targets if is_blob(e) and is_deleted(e)))
@@ -766,7 +771,7 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to change the tier of blobs in it.")
             return
-        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
+        targets = self._marked_here()
         if not targets and self.current_entry() is not None:
             targets = [self.current_entry()]
         names = tuple(sorted(e.name for e in targets if is_blob(e)))
@@ -846,3 +851,22 @@ class ContainersView(Pane):
 
         self.work_bar.finish()
         show_in_pager(self.app, event.path, event.pager)
+
+
+class _ByKey(Mapping):
+    """A store's entries by row key, found when asked for (`ListingStore.index_of`)."""
+
+    def __init__(self, store: ListingStore) -> None:
+        self.store = store
+
+    def __getitem__(self, key: str):
+        row = self.store.index_of(key)
+        if row is None:
+            raise KeyError(key)
+        return self.store[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.store.key_at(row) for row in range(len(self.store)))
+
+    def __len__(self) -> int:
+        return len(self.store)

@@ -30,6 +30,8 @@ _NO_TIME = -(2 ** 63)            # last_modified None
 _OLDEST = (datetime.min.replace(tzinfo=_UTC) - _EPOCH) // _MICRO  # `sort_entries`' `_OLDEST`
 _CODES = 255                     # tiers and content types kept as a code (one byte, two bytes)
 _TYPES = 65535
+_SMALLEST, _LARGEST = -(2 ** 63), 2 ** 63 - 1
+_REMEMBERED = 4096               # times remembered (as microseconds, as datetimes)
 
 
 def _micros(when: datetime) -> int:
@@ -81,6 +83,8 @@ class ListingStore(Sequence):
         self._kept: dict[int, object] = {}     # row -> the entry itself (folders, containers, the unusual)
         self._kept_keys: dict[str, int] = {}   # their keys -> row
         self._ascii = True               # every plain name is ASCII (the filter's fast path)
+        self._micros_of: dict[datetime, int] = {}
+        self._times_of: dict[int, datetime] = {}
 
     # --- the sequence ---------------------------------------------------------------------------
 
@@ -97,8 +101,13 @@ class ListingStore(Sequence):
             return kept
         if not 0 <= row < len(self._ends):
             raise IndexError(row)
-        when = self._times[row]
-        return listed_blob(self.name_at(row), self._sizes[row], None if when == _NO_TIME else _EPOCH + when * _MICRO,
+        micros = self._times[row]
+        when = None if micros == _NO_TIME else self._times_of.get(micros)
+        if when is None and micros != _NO_TIME:
+            if len(self._times_of) >= _REMEMBERED:
+                self._times_of.clear()
+            when = self._times_of[micros] = _EPOCH + micros * _MICRO
+        return listed_blob(self.name_at(row), self._sizes[row], when,
                            '"0x%X"' % self._etags[row], self._tier_codes.values[self._tiers[row]],
                            self._type_codes.values[self._types[row]], {})
 
@@ -133,34 +142,88 @@ class ListingStore(Sequence):
         return list(fresh.values())
 
     def extend(self, items: Iterable) -> None:
+        """Append `items` (a million blobs are added a page at a time: the loop keeps to locals)."""
+        names, ends, sizes, times, etags = self._names, self._ends, self._sizes, self._times, self._etags
+        tiers, types, tier_codes, type_codes = self._tiers, self._types, self._tier_codes.codes, self._type_codes.codes
+        micros_of = self._micros_of
         for item in items:
-            self.append(item)
+            if type(item) is not BlobInfo:
+                self._keep(item)
+                continue
+            fields = item.__dict__
+            name, size, when, etag = fields["name"], fields["size"], fields["last_modified"], fields["etag"]
+            tier, content_type = tier_codes.get(fields["tier"]), type_codes.get(fields["content_type"])
+            if when is None:
+                micros = _NO_TIME
+            elif type(when) is datetime and when.tzinfo is _UTC:
+                micros = micros_of.get(when)
+                if micros is None:
+                    micros = self._micros_of_new(when)
+            else:
+                micros = None
+            if (micros is None or tier is None or content_type is None or type(name) is not str or not name
+                    or type(size) is not int or not _SMALLEST <= size <= _LARGEST or len(fields) != 10
+                    or fields["metadata"] or type(fields["metadata"]) is not dict or fields["deleted"] is not False
+                    or fields["deleted_on"] is not None or fields["remaining_days"] is not None
+                    or type(etag) is not str or etag[:3] != '"0x' or etag[-1:] != '"' or not 4 <= len(etag) <= 20):
+                self._append_unusual(item)
+                continue
+            digits = etag[3:-1]  # upper-case hex digits, no leading zero: the number gives them back
+            if not (digits.isascii() and digits.isalnum() and digits == digits.upper()
+                    and (digits[0] != "0" or digits == "0")):
+                self._keep(item)
+                continue
+            try:
+                number = int(digits, 16)
+                encoded = name.encode("utf-8", "surrogatepass")
+            except (ValueError, UnicodeEncodeError):
+                self._keep(item)
+                continue
+            if len(encoded) != len(name):
+                self._ascii = False
+            names += encoded
+            ends.append(len(names))
+            sizes.append(size)
+            times.append(micros)
+            etags.append(number)
+            tiers.append(tier)
+            types.append(content_type)
 
     def append(self, item) -> None:
+        self.extend((item,))
+
+    def _micros_of_new(self, when: datetime) -> int | None:
+        """`when` (UTC) in microseconds, remembered: the rows of a listing share a few times."""
+        micros = _micros(when)
+        if not _NO_TIME < micros <= _LARGEST:
+            return None
+        if len(self._micros_of) >= _REMEMBERED:
+            self._micros_of.clear()
+        self._micros_of[when] = micros
+        return micros
+
+    def _append_unusual(self, item) -> None:
+        """What the fast check in `extend` turned down: as columns still if it is a plain blob (with
+        a tier or content type not seen before, say), else kept as it is."""
         if not self._add_plain(item):
-            row = len(self._ends)
-            self._ends.append(len(self._names))
-            for column in (self._sizes, self._times, self._etags, self._tiers, self._types):
-                column.append(0)
-            self._kept[row] = item
-            self._kept_keys.setdefault(entry_key(item), row)
+            self._keep(item)
 
     def _add_plain(self, blob) -> bool:
         """Add `blob` as columns if it is a plain one and every field comes back the same."""
         if type(blob) is not BlobInfo:
             return False
         fields = blob.__dict__
-        name, size, when = fields["name"], fields["size"], fields["last_modified"]
-        if (fields["metadata"] != {} or type(fields["metadata"]) is not dict or fields["deleted"] is not False
-                or fields["deleted_on"] is not None or fields["remaining_days"] is not None
-                or type(name) is not str or not name or type(size) is not int or not -2 ** 63 <= size < 2 ** 63
-                or len(fields) != 10):
+        name, size, when = fields.get("name"), fields.get("size"), fields.get("last_modified")
+        if (len(fields) != 10 or fields["metadata"] != {} or type(fields["metadata"]) is not dict
+                or fields["deleted"] is not False or fields["deleted_on"] is not None
+                or fields["remaining_days"] is not None or type(name) is not str or not name
+                or type(size) is not int or not _SMALLEST <= size <= _LARGEST):
             return False
         if when is None:
             micros = _NO_TIME
         elif type(when) is datetime and when.tzinfo is _UTC:
-            micros = _micros(when)
-            if not _NO_TIME < micros < 2 ** 63:
+            micros = self._micros_of_new(when)
+            if micros is None:
                 return False
         else:
             return False
@@ -181,6 +244,14 @@ class ListingStore(Sequence):
         self._tiers.append(tier)
         self._types.append(content_type)
         return True
+
+    def _keep(self, item) -> None:
+        row = len(self._ends)
+        self._ends.append(len(self._names))
+        for column in (self._sizes, self._times, self._etags, self._tiers, self._types):
+            column.append(0)
+        self._kept[row] = item
+        self._kept_keys.setdefault(entry_key(item), row)
 
     # --- finding a row --------------------------------------------------------------------------
 
@@ -203,6 +274,17 @@ class ListingStore(Sequence):
                 return row
             at = names.find(name, at + 1)
         return None
+
+    def present(self, keys: Iterable[str]) -> set[str]:
+        """Those of `keys` that are rows here: each looked up when they are few, else the names
+        read once."""
+        keys = set(keys)
+        found = {key for key in keys if key in self._kept_keys}
+        plain = {key for key in keys - found if key.startswith("b:")}
+        if len(plain) <= 16:
+            return found | {key for key in plain if self.index_of(key) is not None}
+        kept = self._kept
+        return found | plain.intersection(f"b:{self.name_at(row)}" for row in range(len(self)) if row not in kept)
 
     # --- filtering and sorting, into an order of rows -------------------------------------------
 
