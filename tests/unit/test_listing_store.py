@@ -132,6 +132,17 @@ def test_filter_and_sort_as_the_listing_functions_do():
             check_filter_and_sort(ODD, location, needle)
 
 
+def test_sorting_rows_listed_in_name_order_merges_the_folders_in():
+    listed = [blob(f"logs/{i:03d}", size=i % 7, when=WHEN + timedelta(seconds=i % 5)) for i in range(0, 100, 3)]
+    entries = listed[:5] + [PrefixInfo("logs/010/"), blob("logs/012", deleted=True), PrefixInfo("logs/")] + \
+        listed[5:] + [blob("logs/000", deleted=True), PrefixInfo("logs/zzz/"), blob("logs/099", deleted=True)]
+    assert filled(entries)._names_ascending and not filled(list(reversed(listed)))._names_ascending
+    for needle in ("", "0", "9", "z"):
+        check_filter_and_sort(entries, HERE, needle)
+        check_filter_and_sort(listed, HERE, needle)
+        check_filter_and_sort(list(reversed(entries)), HERE, needle)
+
+
 def test_the_fast_filter_matches_only_inside_the_shown_name():
     entries = [blob("logs/ab"), blob("logs/cd"), blob("logs/logs"), blob("xlogs/b"), blob("logs/bl"),
                blob("logs/"), blob("og")]
@@ -165,3 +176,16 @@ def test_present_tells_the_keys_that_are_rows_few_or_many():
     assert store.present(keys[:3] + others) == set(keys[:3])
     many = keys + others + [f"b:x{i}" for i in range(40)]
     assert store.present(many) == set(keys)
+
+
+def test_rows_are_measured_as_their_entries():
+    from aztui.ui.widgets.listing import entry_widths
+
+    store = filled(ODD)
+    for location in (HERE, Location("c", "")):
+        def widths_of(entry, location=location):
+            return entry_widths(entry, location)
+
+        assert list(store.widths_between(0, len(ODD), widths_of)) == [widths_of(entry) for entry in ODD]
+        view = OrderedRows(store, store.sorted_rows(store.matching(location, "o"), "size", False))
+        assert list(view.widths_between(1, len(view), widths_of)) == [widths_of(entry) for entry in view[1:]]

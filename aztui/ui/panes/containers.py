@@ -311,8 +311,11 @@ class ContainersView(Pane):
         """Rebuild the rows from the loaded entries, keeping the cursor on the same entry."""
         table = self.table
         current = self.current_key()
+        shown = table.items  # every loaded row, measured: the columns fit any order or part of them
+        measured = table.fully_measured and len(shown) == len(self.entries) and (
+            shown is self.entries or isinstance(shown, OrderedRows) and shown.store is self.entries)
         table.clear()
-        table.show_items(self.visible_entries())
+        table.show_items(self.visible_entries(), measured=measured)
         row = table.index_of(current) if current else None
         if row is not None:
             table.move_cursor(row=row)

@@ -216,13 +216,22 @@ class LazyTable(ListTable):
         key_of = self.key_of
         return next((i for i, item in enumerate(items) if key_of(item) == key), None)
 
-    def show_items(self, items: Sequence) -> None:
-        """Show `items` as the rows instead (after `clear`, which keeps the columns). The sequence may
-        grow later: `rows_appended` then shows its new rows."""
+    def show_items(self, items: Sequence, *, measured: bool = False) -> None:
+        """Show `items` as the rows instead (after `clear`, which keeps the columns and their widths).
+        The sequence may grow later: `rows_appended` then shows its new rows. `measured`: the
+        columns are wide enough for every item already (a sort of rows measured before), so they
+        are not measured again (a million rows took seconds)."""
         self._items, self._shown = items, 0
         self._generation += 1
         self._recent.clear()
         self.rows_appended()
+        if measured:
+            self._measured = len(items)
+
+    @property
+    def fully_measured(self) -> bool:
+        """Every row shown was measured for the column widths."""
+        return self._measured >= len(self._items)
 
     def add_items(self, items: Iterable) -> int:
         """Append rows; their keys are new (the caller's to see to). Returns how many."""
@@ -287,7 +296,10 @@ class LazyTable(ListTable):
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows there are
         top = start + (self.header_height if self.show_header else 0)
-        self._refresh_region(Region(0, top, max(self.size.width, self.virtual_size.width), added))
+        # only the lines in the window: Textual keeps a set of every dirty line (a million rows
+        # shown afresh, sorted say, made a set of a million numbers)
+        added_lines = Region(0, top, max(self.size.width, self.virtual_size.width), added)
+        self._refresh_region(added_lines.intersection(self.window_region))
         self.check_idle()
 
     # --- DataTable paths that walk every row, made O(1) or O(new rows) -----------------------
@@ -503,7 +515,10 @@ class LazyTable(ListTable):
         widest = [column.content_width for column in columns]
         if end > start:
             items = self._items
-            measured = zip(*(self.widths_of(items[i]) for i in range(start, end)))  # per column
+            between = getattr(items, "widths_between", None)  # the items may measure faster themselves
+            rows = (between(start, end, self.widths_of) if between is not None
+                    else (self.widths_of(items[i]) for i in range(start, end)))
+            measured = zip(*rows)  # per column
             widest = [max(width, *column) for width, column in zip(widest, measured)]
         self._measured = end
         widened = False

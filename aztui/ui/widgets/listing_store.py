@@ -15,6 +15,7 @@ No Textual here.
 
 from __future__ import annotations
 
+import heapq
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ _OLDEST = (datetime.min.replace(tzinfo=_UTC) - _EPOCH) // _MICRO  # `sort_entrie
 _CODES = 255                     # tiers and content types kept as a code (one byte, two bytes)
 _TYPES = 65535
 _SMALLEST, _LARGEST = -(2 ** 63), 2 ** 63 - 1
+_OFFSET = 2 ** 65                # makes every packed sort number positive
 _REMEMBERED = 4096               # times remembered (as microseconds, as datetimes)
 
 
@@ -67,6 +69,13 @@ class _Codes:
         return code
 
 
+class _Shown:
+    """What a row of a plain blob shows, for measuring it (`ListingStore.widths`)."""
+
+    __slots__ = ("name", "size", "tier", "content_type", "last_modified")
+    deleted, deleted_on, remaining_days = False, None, None
+
+
 class ListingStore(Sequence):
     """The rows of a listing in the order added: a sequence of `ContainerInfo`, `PrefixInfo` and
     `BlobInfo`, each made when asked for (see the module docstring)."""
@@ -83,6 +92,8 @@ class ListingStore(Sequence):
         self._kept: dict[int, object] = {}     # row -> the entry itself (folders, containers, the unusual)
         self._kept_keys: dict[str, int] = {}   # their keys -> row
         self._ascii = True               # every plain name is ASCII (the filter's fast path)
+        self._names_ascending = True     # the plain names came in name order (the sort's fast path)
+        self._last_name = b""
         self._micros_of: dict[datetime, int] = {}
         self._times_of: dict[int, datetime] = {}
 
@@ -102,11 +113,7 @@ class ListingStore(Sequence):
         if not 0 <= row < len(self._ends):
             raise IndexError(row)
         micros = self._times[row]
-        when = None if micros == _NO_TIME else self._times_of.get(micros)
-        if when is None and micros != _NO_TIME:
-            if len(self._times_of) >= _REMEMBERED:
-                self._times_of.clear()
-            when = self._times_of[micros] = _EPOCH + micros * _MICRO
+        when = None if micros == _NO_TIME else (self._times_of.get(micros) or self._when(micros))
         return listed_blob(self.name_at(row), self._sizes[row], when,
                            '"0x%X"' % self._etags[row], self._tier_codes.values[self._tiers[row]],
                            self._type_codes.values[self._types[row]], {})
@@ -123,6 +130,10 @@ class ListingStore(Sequence):
         """`entry_key(self[row])`, without making the entry for a plain blob."""
         kept = self._kept.get(row)
         return entry_key(kept) if kept is not None else f"b:{self.name_at(row)}"
+
+    def widths_between(self, start: int, end: int, widths_of) -> Iterator[tuple]:
+        """`widths_of(self[row])` for row in range(start, end) (see `widths`)."""
+        return self.widths(range(start, end), widths_of)
 
     def kept(self) -> Iterator:
         """The entries kept as themselves (folders, containers …), in order."""
@@ -181,6 +192,9 @@ class ListingStore(Sequence):
                 continue
             if len(encoded) != len(name):
                 self._ascii = False
+            if encoded <= self._last_name:
+                self._names_ascending = False
+            self._last_name = encoded
             names += encoded
             ends.append(len(names))
             sizes.append(size)
@@ -236,6 +250,8 @@ class ListingStore(Sequence):
         except UnicodeEncodeError:
             return False
         self._ascii = self._ascii and len(encoded) == len(name)
+        self._names_ascending = self._names_ascending and encoded > self._last_name
+        self._last_name = encoded
         self._names += encoded
         self._ends.append(len(self._names))
         self._sizes.append(size)
@@ -252,6 +268,34 @@ class ListingStore(Sequence):
             column.append(0)
         self._kept[row] = item
         self._kept_keys.setdefault(entry_key(item), row)
+
+    # --- measuring ------------------------------------------------------------------------------
+
+    def widths(self, rows: Iterable[int], widths_of) -> Iterator[tuple]:
+        """`widths_of(self[row])` for each row, cheaper: a plain blob's widths are asked of a
+        stand-in with the fields a row's cells show (name, size, tier, content type, last
+        modified) instead of a made `BlobInfo`. The listing measures every loaded row."""
+        kept, names, ends, sizes, times, times_of = self._kept, self._names, self._ends, self._sizes, self._times, \
+            self._times_of
+        tiers, types, tier_values, type_values = self._tiers, self._types, self._tier_codes.values, \
+            self._type_codes.values
+        shown = _Shown()
+        for row in rows:
+            entry = kept.get(row)
+            if entry is not None:
+                yield widths_of(entry)
+                continue
+            micros = times[row]
+            shown.name = names[ends[row - 1] if row else 0:ends[row]].decode("utf-8", "surrogatepass")
+            shown.size, shown.tier, shown.content_type = sizes[row], tier_values[tiers[row]], type_values[types[row]]
+            shown.last_modified = None if micros == _NO_TIME else (times_of.get(micros) or self._when(micros))
+            yield widths_of(shown)
+
+    def _when(self, micros: int) -> datetime:
+        if len(self._times_of) >= _REMEMBERED:
+            self._times_of.clear()
+        when = self._times_of[micros] = _EPOCH + micros * _MICRO
+        return when
 
     # --- finding a row --------------------------------------------------------------------------
 
@@ -330,34 +374,71 @@ class ListingStore(Sequence):
         del haystack
 
     def sorted_rows(self, rows: array, key: str, descending: bool) -> array:
-        """`rows` in the order `listing.sort_entries(entries, key, descending)` gives their entries."""
-        kept = self._kept
+        """`rows` in the order `listing.sort_entries(entries, key, descending)` gives their entries
+        (a stable sort: rows of equal keys stay in the order they came). `rows` ascending, as
+        `matching` gives them."""
+        if key in ("size", "modified"):
+            return self._sorted_by_number(rows, key, descending)
+        if self._names_ascending:
+            return self._merged_by_name(rows, descending)
+        names, ends, kept = self._names, self._ends, self._kept
+
+        def name_of(row):  # UTF-8 sorts as code points do
+            entry = kept.get(row)
+            if entry is None:
+                return names[(ends[row - 1] if row else 0):ends[row]]
+            return entry_name(entry).encode("utf-8", "surrogatepass")
+        return array("q", sorted(rows, key=name_of, reverse=descending))
+
+    def _number(self, row: int, key: str) -> int:
+        """The size or time `sort_entries` sorts a row by, as a number."""
+        entry = self._kept.get(row)
         if key == "size":
-            sizes = self._sizes
+            return self._sizes[row] if entry is None else getattr(entry, "size", -1)
+        if entry is None:
+            micros = self._times[row]
+            return _OLDEST if micros == _NO_TIME else micros
+        when = getattr(entry, "last_modified", None)
+        return _micros(when) if when else _OLDEST
 
-            def order_key(row):
-                entry = kept.get(row)
-                return sizes[row] if entry is None else getattr(entry, "size", -1)
-        elif key == "modified":
-            times = self._times
-
-            def order_key(row):
-                entry = kept.get(row)
-                if entry is None:
-                    micros = times[row]
-                    return _OLDEST if micros == _NO_TIME else micros
-                when = getattr(entry, "last_modified", None)
-                return _micros(when) if when else _OLDEST
+    def _sorted_by_number(self, rows: array, key: str, descending: bool) -> array:
+        """Sorted as one int per row, (number, row) packed: half the memory of a sort with a key
+        function, and the row breaks ties (stable, also descending)."""
+        shift, mask = max(len(self), 1).bit_length(), (1 << max(len(self), 1).bit_length()) - 1
+        kept, column = self._kept, self._sizes if key == "size" else self._times
+        sign = -1 if descending else 1
+        if key == "modified":
+            packed = [((sign * (_OLDEST if column[row] == _NO_TIME else column[row]) + _OFFSET) << shift) | row
+                      if row not in kept else ((sign * self._number(row, key) + _OFFSET) << shift) | row
+                      for row in rows]
         else:
-            names, ends = self._names, self._ends
+            packed = [((sign * column[row] + _OFFSET) << shift) | row if row not in kept
+                      else ((sign * self._number(row, key) + _OFFSET) << shift) | row for row in rows]
+        packed.sort()
+        return array("q", (number & mask for number in packed))
 
-            def order_key(row):  # UTF-8 sorts as code points do
-                entry = kept.get(row)
-                if entry is None:
-                    return names[(ends[row - 1] if row else 0):ends[row]]
-                return entry_name(entry).encode("utf-8", "surrogatepass")
-        return array("q", sorted(rows, key=order_key, reverse=descending))
+    def _merged_by_name(self, rows: array, descending: bool) -> array:
+        """Sorted by name when the plain blobs came in name order (as the service lists them): only
+        the kept entries (folders …) are sorted, then merged in."""
+        kept = self._kept
+        others = [row for row in rows if row in kept] if kept else []
+        if not others:
+            return array("q", reversed(rows)) if descending else array("q", rows)
+        sign = -1 if descending else 1
+        names, ends = self._names, self._ends
 
+        def plain():
+            for row in (reversed(rows) if descending else rows):
+                if row not in kept:
+                    yield names[(ends[row - 1] if row else 0):ends[row]], sign * row
+
+        def kept_entries():
+            keys = sorted(((entry_name(kept[row]).encode("utf-8", "surrogatepass"), sign * row) for row in others),
+                          reverse=descending)
+            return iter(keys)
+
+        merged = heapq.merge(plain(), kept_entries(), reverse=descending)
+        return array("q", (sign * row for _, row in merged))
 
 class OrderedRows(Sequence):
     """Some rows of a store in a given order (filtered, sorted): what the listing shows."""
@@ -379,6 +460,10 @@ class OrderedRows(Sequence):
 
     def key_at(self, index: int) -> str:
         return self.store.key_at(self.order[index])
+
+    def widths_between(self, start: int, end: int, widths_of) -> Iterator[tuple]:
+        """`widths_of(self[i])` for i in range(start, end) (see `ListingStore.widths`)."""
+        return self.store.widths(self.order[start:end], widths_of)
 
     def index_of(self, key: str) -> int | None:
         row = self.store.index_of(key)
