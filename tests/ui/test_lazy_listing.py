@@ -186,6 +186,9 @@ async def test_the_pane_keeps_no_object_per_loaded_row(tmp_path):
         assert view.sort_key == "size" and view.sort_descending  # the biggest first, the folder last
         assert table.item_at(0).size == 9972 and table.item_at(rows) == PrefixInfo("logs/sub/")
         assert live_blob_infos() < 300
+        await pilot.press("plus")  # every row marked: a key each, no entry
+        assert len(view.marked) == rows + 1 and "p:logs/sub/" in view.marked
+        assert live_blob_infos() < 300
         view.filter_text = "00042"
         view.render_rows()
         await pilot.pause()

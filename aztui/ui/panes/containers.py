@@ -141,7 +141,7 @@ class ContainersView(Pane):
         self.fetching = False
         self.loading_all = False
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
-        self.marks: dict[str | None, dict[str, object]] = {}  # container -> marked row key -> entry
+        self.marks: dict[str | None, set[str]] = {}  # container -> the marked rows' keys
         self.filter_text = ""
         self.show_deleted = False   # D: soft-deleted blobs listed too (include=deleted)
         self.flow = "delete"   # the plan flow under way: "delete", "undelete" or "tier" (see `use_flow`)
@@ -168,9 +168,10 @@ class ContainersView(Pane):
         return self.query_one("#listing", DataTable)
 
     @property
-    def marked(self) -> dict[str, object]:
-        """The marked rows of the container shown (marks survive folder changes), key -> entry."""
-        return self.marks.setdefault(self.location.container, {})
+    def marked(self) -> set[str]:
+        """The keys of the marked rows of the container shown (marks survive folder changes). A key
+        says what a delete, undelete or tier change needs: the kind of row and its full name."""
+        return self.marks.setdefault(self.location.container, set())
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only profiles: every mutating action is hidden (footer, palette, help) and inert."""
@@ -514,45 +515,51 @@ class ContainersView(Pane):
         if entry is None or self.location.container is None:
             return
         key = entry_key(entry)
-        self.set_marks({key: entry}, key not in self.marked)
+        self.set_marks({key}, key not in self.marked)
         table = self.table
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self.update_status()
 
-    def set_marks(self, entries: dict, marked: bool) -> None:
-        """Mark (or unmark) `entries` (key -> entry), updating their rows shown."""
-        table = self.table
-        for key, entry in entries.items():
-            if marked:
-                self.marked[key] = entry
-            else:
-                self.marked.pop(key, None)
-        table.redraw()
+    def set_marks(self, keys: set[str], marked: bool) -> None:
+        """Mark (or unmark) the rows of `keys`, updating their rows shown."""
+        if marked:
+            self.marked.update(keys)
+        else:
+            self.marked.difference_update(keys)
+        self.table.redraw()
 
-    def _shown(self) -> dict:
-        """The rows shown (filtered), key -> entry; none in the container list."""
+    def _shown(self) -> set[str]:
+        """The keys of the rows shown (filtered); none in the container list. No entry is made:
+        a million rows marked hold a key each."""
         if self.location.container is None:
-            return {}
-        return {entry_key(entry): entry for entry in self.table.items}
+            return set()
+        items = self.table.items
+        if hasattr(items, "key_at"):
+            return {items.key_at(row) for row in range(len(items))}
+        return {entry_key(entry) for entry in items}
 
-    def _marked_here(self) -> list:
-        """The marked entries among the loaded rows (marks of other folders of the container stay out)."""
-        loaded = self.entries.present(self.marked)
-        return [entry for key, entry in self.marked.items() if key in loaded]
+    def _marked_here(self) -> set[str]:
+        """The marked keys among the loaded rows (marks of other folders of the container stay out)."""
+        return self.entries.present(self.marked)
+
+    def _targets(self, marked: set[str]) -> set[str]:
+        """The keys of what an action works on: the marked rows, else the row under the cursor."""
+        entry = self.current_entry()
+        return marked or ({entry_key(entry)} if entry is not None else set())
 
     def action_mark_all(self) -> None:
         self.set_marks(self._shown(), True)
         self.update_status()
 
     def action_clear_marks(self) -> None:
-        self.set_marks(dict(self.marked), False)
+        self.set_marks(set(self.marked), False)
         self.update_status()
 
     def action_invert_marks(self) -> None:
         shown = self._shown()
-        marked = {k: e for k, e in shown.items() if k in self.marked}
-        self.set_marks({k: e for k, e in shown.items() if k not in marked}, True)
+        marked = shown & self.marked
+        self.set_marks(shown - marked, True)
         self.set_marks(marked, False)
         self.update_status()
 
@@ -675,11 +682,9 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to delete blobs in it.")
             return
-        targets = list(self.marked.values())
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e) and not is_deleted(e)))
-        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        targets = self._targets(set(self.marked))
+        names = _names(targets, "b:")  # blobs, not soft-deleted ones
+        prefixes = _names(targets, "p:")
         if not names and not prefixes:
             self.notify("Nothing to delete: mark rows with space, or put the cursor on a blob or folder.")
             return
@@ -720,10 +725,7 @@ class ContainersView(Pane):
     def action_undelete(self) -> None:
         if self.profile is None or self.profile.read_only:
             return  # hidden by check_action; and the client layer refuses anyway
-        targets = self._marked_here()
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e) and is_deleted(e)))
+        names = _names(self._targets(self._marked_here()), "d:")  # soft-deleted blobs
         if not names:
             hint = "" if self.show_deleted else " (D shows them)"
             self.notify(f"Nothing to undelete: mark or put the cursor on a soft-deleted blob{hint}.")
@@ -774,11 +776,9 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to change the tier of blobs in it.")
             return
-        targets = self._marked_here()
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e)))
-        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        targets = self._targets(self._marked_here())
+        names = _names(targets, "b:", "d:")  # blobs, soft-deleted ones too
+        prefixes = _names(targets, "p:")
         if not names and not prefixes:
             self.notify("Nothing to change: mark rows with space, or put the cursor on a blob or folder.")
             return
@@ -854,6 +854,11 @@ class ContainersView(Pane):
 
         self.work_bar.finish()
         show_in_pager(self.app, event.path, event.pager)
+
+
+def _names(keys: set[str], *kinds: str) -> tuple[str, ...]:
+    """The names in row keys of these kinds (`entry_key`: "b:" blob, "d:" soft-deleted, "p:" folder), sorted."""
+    return tuple(sorted(key[2:] for key in keys if key[:2] in kinds))
 
 
 class _ByKey(Mapping):
