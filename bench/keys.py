@@ -10,7 +10,7 @@ The app runs headless in this process (`App.run_test`, 120x40) on a profile whos
 behind a closed local port, so nothing but the UI is measured: the rows reach the pane through its
 own message (`ContainersView.PageLoaded`, pages of --page rows, as a listing worker posts them),
 built from `BlobInfo`s like a listing's (no Azurite: loading 100,000 blobs into it would take long
-and measure the emulator). `max_rows` is raised to --rows (the app's default keeps 150,000).
+and measure the emulator). `max_rows` is set to --rows (the app keeps 1,000,000 by default).
 
 One press: the key is posted to the app at t0 (`perf_counter`); the latency is the time to the
 first frame Textual hands to the terminal (`App._display`; headless, rendered and not written)

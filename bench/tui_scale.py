@@ -14,6 +14,7 @@ peak VmHWM), which holds the app, its rows and the benchmark.
 
 Then: `j` pressed --presses times at the top, and again after `G` at the bottom; `ctrl+d` (half a
 page) --presses times from the middle, each latency to the first frame showing the moved cursor.
+Last, `z` and `n` sort the loaded rows (by size, by name): the time to the sorted rows, and RSS.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ async def run(rows: int, size: int, presses: int) -> None:
             await pilot.pause(0.2)
             print(figures("ctrl+d from the middle", await press(app, view, "ctrl+d", None, presses)))
             print(f"after scrolling: {rss()}")
+            for key, what in (("z", "sorted by size"), ("n", "sorted by name")):
+                shown, t0 = view.table.items, time.perf_counter()
+                app.post_message(events.Key(key, key))
+                while view.table.items is shown:
+                    await asyncio.sleep(0.001)
+                took = time.perf_counter() - t0
+                await pilot.pause(0.5)
+                print(f"{key} ({what}): the sorted rows in {took * 1000:.0f} ms; {rss()}")
 
 
 def main() -> None:

@@ -151,15 +151,47 @@ async def test_a_first_page_into_a_full_pane_replaces_its_rows(tmp_path):
         assert not view.capped and view.continuation == "more"
 
 
-async def test_many_loaded_rows_are_kept_out_of_full_garbage_collections_until_cleared():
-    app = Both()
-    async with app.run_test(size=(200, 12)) as pilot:
-        lazy = app.query_one("#lazy", LazyTable)
-        lazy.FREEZE_ROWS = 30
-        lazy.add_items([blob(f"logs/few-{i:03d}") for i in range(20)])
-        assert gc.get_freeze_count() == 0  # a small listing: nothing frozen
-        lazy.add_items([blob(f"logs/many-{i:03d}") for i in range(20)])
+def live_blob_infos() -> int:
+    gc.collect()
+    return sum(type(thing) is BlobInfo for thing in gc.get_objects())
+
+
+async def test_the_pane_keeps_no_object_per_loaded_row(tmp_path):
+    """50,000 plain blobs loaded through the pane's `PageLoaded`, scrolled, sorted and filtered:
+    the rows stay columns (issue #14: a million rows in 200 MB), not a `BlobInfo` each."""
+    app = create_app(closed_port_profiles(tmp_path), profile_name="p", max_rows=60_000)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = app.containers
+        while view.fetching:
+            await pilot.pause(0.05)
+        here, rows = view.location, 50_000
+        for start in range(0, rows, 5_000):
+            view.post_message(ContainersView.PageLoaded(here, tuple(
+                BlobInfo(f"logs/{i:07d}.json", i % 9973, WHEN, f'"0x8DC{i:012X}"', "Hot", "application/json")
+                for i in range(start, start + 5_000)), "more" if start + 5_000 < rows else None, start == 0))
+            await pilot.pause()
+        while view.table.row_count < rows:
+            await pilot.pause(0.05)
+        view.post_message(ContainersView.PageLoaded(here, (PrefixInfo("logs/sub/"),), None, False))
         await pilot.pause()
-        assert gc.get_freeze_count() > 0  # the rows (and what else is alive) are not walked again
-        lazy.clear()
-        assert gc.get_freeze_count() == 0
+        table = view.table
+        table.move_cursor(row=rows - 1)
+        await pilot.pause()
+        assert view.current_entry() == BlobInfo(f"logs/{rows - 1:07d}.json", (rows - 1) % 9973, WHEN,
+                                                f'"0x8DC{rows - 1:012X}"', "Hot", "application/json")
+        await pilot.press("ctrl+u", "k", "k")
+        assert live_blob_infos() < 300
+        await pilot.press("z")  # sorted by size
+        await pilot.pause()
+        assert view.sort_key == "size" and view.sort_descending  # the biggest first, the folder last
+        assert table.item_at(0).size == 9972 and table.item_at(rows) == PrefixInfo("logs/sub/")
+        assert live_blob_infos() < 300
+        await pilot.press("plus")  # every row marked: a key each, no entry
+        assert len(view.marked) == rows + 1 and "p:logs/sub/" in view.marked
+        assert live_blob_infos() < 300
+        view.filter_text = "00042"
+        view.render_rows()
+        await pilot.pause()
+        names = (f"{i:07d}.json" for i in range(rows))
+        assert sorted(entry.name for entry in table.items) == [f"logs/{n}" for n in names if "00042" in n]
+        assert live_blob_infos() < 300

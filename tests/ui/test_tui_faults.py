@@ -265,7 +265,7 @@ async def test_a_stalled_listing_keeps_the_ui_responsive_then_ends_in_a_clear_er
         assert "Endpoint unreachable" in shown and "did not answer in time" in shown
         assert "read_timeout" in shown  # the hint: what to change
         assert status(app) == "Could not load: Endpoint unreachable"
-        assert not table.loading and table.row_count == 0 and app.containers.entries == []
+        assert not table.loading and table.row_count == 0 and len(app.containers.entries) == 0
         assert app.containers.continuation is None and not app.containers.fetching
     assert_no_traceback(notes)
     assert len(fresh.requests(match=LISTING)) == 1  # max_retries = 0: one attempt, no retry

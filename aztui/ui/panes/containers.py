@@ -7,6 +7,7 @@ Workers report with messages named for what happened; failures become `PaneFaile
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,9 +35,8 @@ from aztui.ui.widgets.listing import (
     is_blob,
     is_deleted,
     is_folder,
-    matches,
-    sort_entries,
 )
+from aztui.ui.widgets.listing_store import ListingStore, OrderedRows
 from aztui.ui.widgets.text import account_label, human_size, shown
 from aztui.ui.widgets.work_bar import WorkBar
 from aztui.ui.workers import as_aztui_error
@@ -44,7 +44,7 @@ from aztui.units import terminal_safe
 
 DEFAULT_PAGE_SIZE = 500
 FIRST_PAGE_SIZE = 100  # rows of the first page of a folder: about a screenful
-DEFAULT_MAX_ROWS = 150_000  # ~160 MB RSS in all (bench/tui_scale.py); keys answer as in a small folder
+DEFAULT_MAX_ROWS = 1_000_000  # ~155 MB RSS in all (bench/tui_scale.py: the rows are columns); keys as in a small folder
 AUTOLOAD_MARGIN = 10       # rows from the end of the table at which the next page is fetched
 MUTATING_ACTIONS = frozenset({"delete", "mark", "mark_all", "clear_marks", "invert_marks", "undelete", "tier"})
 
@@ -135,14 +135,13 @@ class ContainersView(Pane):
         self.max_rows = max_rows
         self.root = Location()
         self.location = Location()
-        self.entries: list = []
-        self.by_key: dict[str, object] = {}
+        self.entries = ListingStore()  # every loaded row, as columns (a million rows fit in ~50 MB)
         self.continuation: str | None = None
         self.capped = False
         self.fetching = False
         self.loading_all = False
         self.incomplete: str | None = None   # why the rows are not all there is: a failure, a cancel
-        self.marks: dict[str | None, dict[str, object]] = {}  # container -> marked row key -> entry
+        self.marks: dict[str | None, set[str]] = {}  # container -> the marked rows' keys
         self.filter_text = ""
         self.show_deleted = False   # D: soft-deleted blobs listed too (include=deleted)
         self.flow = "delete"   # the plan flow under way: "delete", "undelete" or "tier" (see `use_flow`)
@@ -169,9 +168,10 @@ class ContainersView(Pane):
         return self.query_one("#listing", DataTable)
 
     @property
-    def marked(self) -> dict[str, object]:
-        """The marked rows of the container shown (marks survive folder changes), key -> entry."""
-        return self.marks.setdefault(self.location.container, {})
+    def marked(self) -> set[str]:
+        """The keys of the marked rows of the container shown (marks survive folder changes). A key
+        says what a delete, undelete or tier change needs: the kind of row and its full name."""
+        return self.marks.setdefault(self.location.container, set())
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Read-only profiles: every mutating action is hidden (footer, palette, help) and inert."""
@@ -201,7 +201,7 @@ class ContainersView(Pane):
     def go(self, location: Location) -> None:
         """Move to `location`: forget what was loaded, fetch its first page."""
         self.location = location
-        self.entries, self.by_key = [], {}
+        self.entries = ListingStore()
         self.sort_key, self.sort_descending = self.sorts.get(location, (None, False))
         self.continuation, self.capped, self.filter_text, self.incomplete = None, False, "", None
         self.query_one("#filter", Input).value = ""
@@ -268,13 +268,8 @@ class ContainersView(Pane):
         self.show_loading(False, table)
         self.continuation, self.incomplete = event.continuation, None
         if event.first:  # a listing afresh: the room is max_rows again
-            self.entries, self.by_key, self.capped = [], {}, False
-        fresh: dict[str, object] = {}  # each row once: a directory marker's folder may come again (HNS)
-        for item in event.items:
-            key = entry_key(item)
-            if key not in self.by_key and key not in fresh:
-                fresh[key] = item
-        items = list(fresh.values())
+            self.entries, self.capped = ListingStore(), False
+        items = self.entries.new(event.items)  # each row once: a directory marker's folder may come again (HNS)
         room = self.max_rows - len(self.entries)
         if len(items) > room:
             items, self.capped = items[:room], True
@@ -283,9 +278,8 @@ class ContainersView(Pane):
             self.notify(f"Keeping the first {self.max_rows:,} rows; use s (search) to narrow the listing.",
                         severity="warning")
         self.entries.extend(items)
-        self.by_key.update((entry_key(item), item) for item in items)
-        if self.sort_key is None and not self.filter_text and not event.first:
-            self._add_rows(items)
+        if self.sort_key is None and not self.filter_text and table.items is self.entries:
+            table.rows_appended()  # new rows only
         else:
             self.render_rows()
         if self.continuation is None:
@@ -304,33 +298,42 @@ class ContainersView(Pane):
 
     # --- rows -----------------------------------------------------------------------------
 
-    def visible_entries(self) -> list:
-        shown = [e for e in self.entries if matches(e, self.location, self.filter_text)]
+    def visible_entries(self):
+        """The loaded entries shown, filtered and sorted (as `listing.matches` and `sort_entries`
+        would), as a sequence whose entries are made when asked for."""
+        if self.sort_key is None and not self.filter_text:
+            return self.entries
+        rows = self.entries.matching(self.location, self.filter_text)
         if self.sort_key is not None:
-            shown = sort_entries(shown, self.sort_key, self.sort_descending)
-        return shown
+            rows = self.entries.sorted_rows(rows, self.sort_key, self.sort_descending)
+        return OrderedRows(self.entries, rows)
 
     def render_rows(self) -> None:
         """Rebuild the rows from the loaded entries, keeping the cursor on the same entry."""
         table = self.table
         current = self.current_key()
+        shown = table.items  # every loaded row, measured: the columns fit any order or part of them
+        measured = table.fully_measured and len(shown) == len(self.entries) and (
+            shown is self.entries or isinstance(shown, OrderedRows) and shown.store is self.entries)
         table.clear()
-        shown = self.visible_entries()
-        self._add_rows(shown)
-        row = next((i for i, entry in enumerate(shown) if entry_key(entry) == current), None) if current else None
+        table.show_items(self.visible_entries(), measured=measured)
+        row = table.index_of(current) if current else None
         if row is not None:
             table.move_cursor(row=row)
 
-    def _add_rows(self, entries: list) -> None:
-        self.table.add_items(entries)  # new rows only: a later page is checked against `by_key` first
+    @property
+    def by_key(self) -> Mapping:
+        """The loaded entries by row key (looked up in the store: no per-row dict)."""
+        return _ByKey(self.entries)
 
     def _cells(self, entry) -> tuple:
         """The cells of a row, made when the row is drawn (so a mark shows at once)."""
         return entry_row(entry, self.location, entry_key(entry) in self.marked)
 
     def current_entry(self):
-        key = self.current_key()
-        return self.by_key.get(key) if key else None
+        table = self.table
+        row = table.cursor_row
+        return table.item_at(row) if 0 <= row < table.row_count else None
 
     def set_status(self, text: str | Text) -> None:
         """The status line is one line high: a new text needs no layout of the screen (which
@@ -428,8 +431,9 @@ class ContainersView(Pane):
         if key is None:
             return
         table = self.table
-        if key in table.rows:
-            table.move_cursor(row=table.get_row_index(key))
+        row = table.index_of(key)
+        if row is not None:
+            table.move_cursor(row=row)
             self.select_after = None
         elif self.continuation is None:
             self.select_after = None
@@ -511,40 +515,51 @@ class ContainersView(Pane):
         if entry is None or self.location.container is None:
             return
         key = entry_key(entry)
-        self.set_marks({key: entry}, key not in self.marked)
+        self.set_marks({key}, key not in self.marked)
         table = self.table
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
         self.update_status()
 
-    def set_marks(self, entries: dict, marked: bool) -> None:
-        """Mark (or unmark) `entries` (key -> entry), updating their rows shown."""
-        table = self.table
-        for key, entry in entries.items():
-            if marked:
-                self.marked[key] = entry
-            else:
-                self.marked.pop(key, None)
-        table.redraw()
+    def set_marks(self, keys: set[str], marked: bool) -> None:
+        """Mark (or unmark) the rows of `keys`, updating their rows shown."""
+        if marked:
+            self.marked.update(keys)
+        else:
+            self.marked.difference_update(keys)
+        self.table.redraw()
 
-    def _shown(self) -> dict:
-        """The rows shown (filtered), key -> entry; none in the container list."""
+    def _shown(self) -> set[str]:
+        """The keys of the rows shown (filtered); none in the container list. No entry is made:
+        a million rows marked hold a key each."""
         if self.location.container is None:
-            return {}
-        return {key.value: self.by_key[key.value] for key in self.table.rows if key.value in self.by_key}
+            return set()
+        items = self.table.items
+        if hasattr(items, "key_at"):
+            return {items.key_at(row) for row in range(len(items))}
+        return {entry_key(entry) for entry in items}
+
+    def _marked_here(self) -> set[str]:
+        """The marked keys among the loaded rows (marks of other folders of the container stay out)."""
+        return self.entries.present(self.marked)
+
+    def _targets(self, marked: set[str]) -> set[str]:
+        """The keys of what an action works on: the marked rows, else the row under the cursor."""
+        entry = self.current_entry()
+        return marked or ({entry_key(entry)} if entry is not None else set())
 
     def action_mark_all(self) -> None:
         self.set_marks(self._shown(), True)
         self.update_status()
 
     def action_clear_marks(self) -> None:
-        self.set_marks(dict(self.marked), False)
+        self.set_marks(set(self.marked), False)
         self.update_status()
 
     def action_invert_marks(self) -> None:
         shown = self._shown()
-        marked = {k: e for k, e in shown.items() if k in self.marked}
-        self.set_marks({k: e for k, e in shown.items() if k not in marked}, True)
+        marked = shown & self.marked
+        self.set_marks(shown - marked, True)
         self.set_marks(marked, False)
         self.update_status()
 
@@ -667,11 +682,9 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to delete blobs in it.")
             return
-        targets = list(self.marked.values())
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e) and not is_deleted(e)))
-        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        targets = self._targets(set(self.marked))
+        names = _names(targets, "b:")  # blobs, not soft-deleted ones
+        prefixes = _names(targets, "p:")
         if not names and not prefixes:
             self.notify("Nothing to delete: mark rows with space, or put the cursor on a blob or folder.")
             return
@@ -712,10 +725,7 @@ class ContainersView(Pane):
     def action_undelete(self) -> None:
         if self.profile is None or self.profile.read_only:
             return  # hidden by check_action; and the client layer refuses anyway
-        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e) and is_deleted(e)))
+        names = _names(self._targets(self._marked_here()), "d:")  # soft-deleted blobs
         if not names:
             hint = "" if self.show_deleted else " (D shows them)"
             self.notify(f"Nothing to undelete: mark or put the cursor on a soft-deleted blob{hint}.")
@@ -766,11 +776,9 @@ class ContainersView(Pane):
         if self.location.container is None:
             self.notify("Open a container to change the tier of blobs in it.")
             return
-        targets = [self.by_key[key] for key in self.marked if key in self.by_key]
-        if not targets and self.current_entry() is not None:
-            targets = [self.current_entry()]
-        names = tuple(sorted(e.name for e in targets if is_blob(e)))
-        prefixes = tuple(sorted(e.prefix for e in targets if is_folder(e)))
+        targets = self._targets(self._marked_here())
+        names = _names(targets, "b:", "d:")  # blobs, soft-deleted ones too
+        prefixes = _names(targets, "p:")
         if not names and not prefixes:
             self.notify("Nothing to change: mark rows with space, or put the cursor on a blob or folder.")
             return
@@ -846,3 +854,27 @@ class ContainersView(Pane):
 
         self.work_bar.finish()
         show_in_pager(self.app, event.path, event.pager)
+
+
+def _names(keys: set[str], *kinds: str) -> tuple[str, ...]:
+    """The names in row keys of these kinds (`entry_key`: "b:" blob, "d:" soft-deleted, "p:" folder), sorted."""
+    return tuple(sorted(key[2:] for key in keys if key[:2] in kinds))
+
+
+class _ByKey(Mapping):
+    """A store's entries by row key, found when asked for (`ListingStore.index_of`)."""
+
+    def __init__(self, store: ListingStore) -> None:
+        self.store = store
+
+    def __getitem__(self, key: str):
+        row = self.store.index_of(key)
+        if row is None:
+            raise KeyError(key)
+        return self.store[row]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.store.key_at(row) for row in range(len(self.store)))
+
+    def __len__(self) -> int:
+        return len(self.store)

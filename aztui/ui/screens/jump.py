@@ -51,10 +51,10 @@ def known_targets(app) -> list[JumpTarget]:
     paths: list[str] = []
     if pane.profile is not None:
         if here.container is None:
-            paths += [f"{entry.name}/" for entry in pane.entries if hasattr(entry, "public_access")]
+            paths += [f"{entry.name}/" for entry in pane.entries.kept() if hasattr(entry, "public_access")]
         else:
             paths.append(f"{here.container}/{here.prefix}")
-            paths += [f"{here.container}/{entry.prefix}" for entry in pane.entries if hasattr(entry, "prefix")]
+            paths += [f"{here.container}/{entry.prefix}" for entry in pane.entries.kept() if hasattr(entry, "prefix")]
     targets += [JumpTarget("path", path) for path in dict.fromkeys(paths)]
     return targets
 

@@ -6,7 +6,9 @@ offset, the cursor's region sums the heights of the rows above it, a page of row
 cell by cell. With 100,000 rows a keypress took ~100 ms and a streaming listing stalled for
 seconds; a million rows would not fit in memory.
 
-Here the rows are a list of items (the pane's entries) plus a key -> index dict; `cells_of(item)`
+Here the rows are a sequence of items (a list, or the pane's `ListingStore`, which makes each item
+when asked for), and no per-row key or index is kept: a key is found in the items when asked
+(`index_of`, which the items may do faster themselves); `cells_of(item)`
 makes the cells of a row when it is drawn (so marks and styles are read at draw time) and the
 DataTable's own rendering, cursor, header, zebra stripes, focus styling and messages work
 unchanged on top of lazy views of its row storage (`rows`, `_data`, `_row_locations`). Every row is
@@ -15,8 +17,7 @@ one line high. The views fit Textual's DataTable as of 8.x: what they stand in f
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from math import ceil
 from time import perf_counter
@@ -58,7 +59,7 @@ class _Rows:
 
     # --- the mapping RowKey -> Row ---
     def __contains__(self, key) -> bool:
-        return _plain_key(key) in self.table.positions
+        return self.table.index_of(_plain_key(key)) is not None
 
     def get(self, key, default=None):
         return Row(RowKey(_plain_key(key)), 1) if key in self else default
@@ -95,7 +96,7 @@ class _Data:
         self.table = table
 
     def get(self, key, default=None):
-        index = self.table.positions.get(_plain_key(key))
+        index = self.table.index_of(_plain_key(key))
         return default if index is None else self.table.cells_at(index)
 
     def __getitem__(self, key):
@@ -105,7 +106,7 @@ class _Data:
         return cells
 
     def __contains__(self, key) -> bool:
-        return _plain_key(key) in self.table.positions
+        return self.table.index_of(_plain_key(key)) is not None
 
     def __len__(self) -> int:
         return len(self.table._items)
@@ -125,8 +126,8 @@ class _Locations:
 
     def get(self, key):
         if key is self.table._header_row_key:
-            return None  # drawing the header: no need for the positions
-        return self.table.positions.get(_plain_key(key))
+            return None  # drawing the header: no need to look
+        return self.table.index_of(_plain_key(key))
 
     def get_key(self, index: int) -> RowKey | None:
         if 0 <= index < len(self.table._items):
@@ -134,7 +135,7 @@ class _Locations:
         return None
 
     def __contains__(self, key) -> bool:
-        return key is not self.table._header_row_key and _plain_key(key) in self.table.positions
+        return key is not self.table._header_row_key and self.table.index_of(_plain_key(key)) is not None
 
     def __iter__(self):
         return iter(self.table.rows)
@@ -165,15 +166,17 @@ class LazyTable(ListTable):
     """A ListTable of items: `add_items` instead of `add_row` (see the module docstring)."""
 
     MEASURE_CHUNK = 2_000  # rows measured for the column widths per idle moment
-    FREEZE_ROWS = 10_000  # from this many rows on, the loaded rows are kept out of full GC passes
+    RECENT_KEYS = 1_024  # keys of the rows drawn lately remembered with their index
 
     def __init__(self, *, key_of: Callable[[object], str], cells_of: Callable[[object], tuple],
                  widths_of: Callable[[object], tuple] | None = None, **options) -> None:
         super().__init__(**options)
         self.key_of, self.cells_of = key_of, cells_of
         self.widths_of = widths_of or self._cell_widths  # the cells' widths, cheaper than making them
-        self._items: list = []
-        self._index: dict[str, int] | None = None  # key -> position, made when first asked for
+        self._items: Sequence = []
+        self._shown = 0  # rows of `_items` the table has taken in (`rows_appended`)
+        self._generation = 0  # bumped when the rows are replaced: a row's drawn line is kept by (generation, index)
+        self._recent: dict[str, int] = {}  # key -> index of rows asked for lately (drawn, highlighted)
         self._measured = 0  # rows measured for the column widths so far
         self._drawn_lines: LRUCache = LRUCache(256)  # row's cache key -> its finished line
         self.rows = _Rows(self)
@@ -183,34 +186,66 @@ class LazyTable(ListTable):
     # --- the store --------------------------------------------------------------------------
 
     def key_at(self, index: int) -> str:
-        return self.key_of(self._items[index])
+        items = self._items
+        key = items.key_at(index) if hasattr(items, "key_at") else self.key_of(items[index])
+        recent = self._recent
+        if len(recent) >= self.RECENT_KEYS:
+            recent.clear()
+        recent[key] = index
+        return key
 
     def item_at(self, index: int):
         return self._items[index]
 
+    @property
+    def items(self) -> Sequence:
+        """The rows' items (`show_items`)."""
+        return self._items
+
     def cells_at(self, index: int) -> dict:
         return dict(zip((column.key for column in self.ordered_columns), self.cells_of(self._items[index])))
 
+    def index_of(self, key: str) -> int | None:
+        """The index of the row with `key`, or None. No key -> index dict is kept (it would hold a
+        string per row): the keys of rows drawn lately are remembered, others are searched for (by
+        the items' own `index_of` if they have one)."""
+        items = self._items
+        index = self._recent.get(key)
+        if index is not None and index < len(items):
+            return index
+        if hasattr(items, "index_of"):
+            return items.index_of(key)
+        key_of = self.key_of
+        return next((i for i, item in enumerate(items) if key_of(item) == key), None)
+
+    def show_items(self, items: Sequence, *, measured: bool = False) -> None:
+        """Show `items` as the rows instead (after `clear`, which keeps the columns and their widths).
+        The sequence may grow later: `rows_appended` then shows its new rows. `measured`: the
+        columns are wide enough for every item already (a sort of rows measured before), so they
+        are not measured again (a million rows took seconds)."""
+        self._items, self._shown = items, 0
+        self._generation += 1
+        self._recent.clear()
+        self.rows_appended()
+        if measured:
+            self._measured = len(items)
+
     @property
-    def positions(self) -> dict[str, int]:
-        """Key -> position of every row. Made when first asked for (a cursor put back on a key):
-        scrolling a big listing never needs it, and it would hold a string per row."""
-        if self._index is None:
-            key_of = self.key_of
-            self._index = {key_of(item): i for i, item in enumerate(self._items)}
-        return self._index
+    def fully_measured(self) -> bool:
+        """Every row shown was measured for the column widths."""
+        return self._measured >= len(self._items)
 
     def add_items(self, items: Iterable) -> int:
         """Append rows; their keys are new (the caller's to see to). Returns how many."""
-        start = len(self._items)
         self._items.extend(items)
-        added = len(self._items) - start
-        if self._index is not None:
-            key_of, index = self.key_of, self._index
-            for i in range(start, len(self._items)):
-                index[key_of(self._items[i])] = i
+        return self.rows_appended()
+
+    def rows_appended(self) -> int:
+        """Show the rows the items gained since last time. Returns how many."""
+        start = self._shown
+        self._shown = len(self._items)
+        added = self._shown - start
         if added:
-            self._keep_out_of_gc()
             self._changed(start, added)
             if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
                 self._highlight_cursor()  # a cursor where there was none: RowHighlighted
@@ -294,27 +329,10 @@ class LazyTable(ListTable):
                 screen = self.screen
                 screen.call_later(screen._on_timer_update)  # after the screen has taken our Update
 
-    def _keep_out_of_gc(self) -> None:
-        """Python's full garbage collection walks every object alive: with 100,000 loaded rows
-        (a few objects each) it stopped the app for ~100 ms, a few times while a listing streamed
-        in (~1 s each with a million rows). The rows stay as long as the listing, so once there
-        are many, what is alive is frozen (`gc.freeze`: not walked again) after each page, and
-        thawed when the rows are cleared (the garbage frozen with them is collected then)."""
-        if len(self._items) >= self.FREEZE_ROWS:
-            gc.freeze()
-            self._frozen = True
-
-    def _thaw(self) -> None:
-        if getattr(self, "_frozen", False):
-            gc.unfreeze()
-            self._frozen = False
-
-    def on_unmount(self) -> None:
-        self._thaw()
-
     def clear(self, columns: bool = False):
-        self._thaw()
-        self._items, self._index, self._measured = [], None, 0
+        self._items, self._shown, self._measured = [], 0, 0
+        self._generation += 1
+        self._recent.clear()
         self._drawn_lines.clear()
         super().clear(columns)
         self._row_locations = _Locations(self)  # DataTable.clear puts a new dict there
@@ -327,7 +345,10 @@ class LazyTable(ListTable):
         self._require_update_dimensions = True
         self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows there are
         top = start + (self.header_height if self.show_header else 0)
-        self._refresh_region(Region(0, top, max(self.size.width, self.virtual_size.width), added))
+        # only the lines in the window: Textual keeps a set of every dirty line (a million rows
+        # shown afresh, sorted say, made a set of a million numbers)
+        added_lines = Region(0, top, max(self.size.width, self.virtual_size.width), added)
+        self._refresh_region(added_lines.intersection(self.window_region))
         self.check_idle()
 
     # --- DataTable paths that walk every row, made O(1) or O(new rows) -----------------------
@@ -389,13 +410,13 @@ class LazyTable(ListTable):
         state = (self._update_count, self._pseudo_class_state, self.show_cursor, self._show_hover_cursor,
                  self.zebra_stripes, self.scroll_offset.x, self.outer_size, self.size, self.rich_style,
                  self.background_colors, self.opacity, self.styles.gutter)
-        items, rows = self._items, {}
+        items, rows, generation = self._items, {}, self._generation
         for y in crop.line_range:
             line = y - top
             if header <= line < height:
                 row = first + line
                 if 0 <= row < len(items):
-                    rows[y] = (id(items[row]), row % 2, row == cursor, row == hover, state)
+                    rows[y] = (generation, row, row == cursor, row == hover, state)
         return rows
 
     def _reuse_drawn_lines(self, rows: dict[int, tuple]) -> None:
@@ -542,7 +563,11 @@ class LazyTable(ListTable):
         end = min(len(self._items), start + self.MEASURE_CHUNK)
         widest = [column.content_width for column in columns]
         if end > start:
-            measured = zip(*map(self.widths_of, self._items[start:end]))  # per column
+            items = self._items
+            between = getattr(items, "widths_between", None)  # the items may measure faster themselves
+            rows = (between(start, end, self.widths_of) if between is not None
+                    else (self.widths_of(items[i]) for i in range(start, end)))
+            measured = zip(*rows)  # per column
             widest = [max(width, *column) for width, column in zip(widest, measured)]
         self._measured = end
         widened = False
