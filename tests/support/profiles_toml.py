@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from aztui.profiles.file import load_profiles
+
 
 def profile_toml(azurite, name: str, **settings) -> str:
     """A [profiles.NAME] block on the suite's Azurite (its connection string), with `settings`."""
@@ -26,3 +28,12 @@ def account_profiles(azurite, *, rw: str | None = None, ro: str | None = None, *
         blocks.append(profile_toml(azurite, "ro", container=ro, read_only=True))
     blocks += [profile_toml(azurite, name, **settings) for name, settings in more.items()]
     return "\n".join(blocks)
+
+
+def closed_port_profiles(folder):
+    """A profile whose container sits behind a closed port: its reads fail at once, offline."""
+    path = folder / "profiles.toml"
+    path.write_text('[profiles.p]\nconnection_string = "DefaultEndpointsProtocol=http;AccountName=bench;'
+                    'AccountKey=YmVuY2g=;BlobEndpoint=http://127.0.0.1:9/bench"\ncontainer = "bench"\n')
+    path.chmod(0o600)
+    return load_profiles(path)

@@ -12,20 +12,11 @@ from textual._compositor import Compositor
 from textual.strip import Strip
 
 from aztui.azure.blob_rows import BlobInfo
-from aztui.profiles.file import load_profiles
 from aztui.ui.app import create_app
 from aztui.ui.panes.containers import ContainersView
+from tests.support.profiles_toml import closed_port_profiles
 
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
-
-
-def closed_port_profiles(folder):
-    """A profile whose container sits behind a closed port: its reads fail at once, offline."""
-    path = folder / "profiles.toml"
-    path.write_text('[profiles.p]\nconnection_string = "DefaultEndpointsProtocol=http;AccountName=bench;'
-                    'AccountKey=YmVuY2g=;BlobEndpoint=http://127.0.0.1:9/bench"\ncontainer = "bench"\n')
-    path.chmod(0o600)
-    return load_profiles(path)
 
 
 def blobs(count: int) -> tuple:

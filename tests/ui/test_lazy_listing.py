@@ -13,12 +13,12 @@ from textual.widgets import DataTable
 
 from aztui.azure.blob_rows import BlobInfo, PrefixInfo
 from aztui.azure.blobs import ContainerInfo
-from aztui.profiles.file import load_profiles
 from aztui.ui.app import create_app
 from aztui.ui.panes.containers import ContainersView
 from aztui.ui.widgets.lazy_table import LazyTable
 from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.listing import BLOB_COLUMNS, Location, entry_key, entry_row, entry_widths
+from tests.support.profiles_toml import closed_port_profiles
 
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
 HERE = Location("c", "logs/")
@@ -121,15 +121,6 @@ async def test_a_lazy_table_draws_what_a_datatable_draws_and_answers_its_calls()
             plain.cursor_coordinate)
         lazy.clear()
         assert lazy.row_count == 0 and "b:logs/a.json" not in lazy.rows
-
-
-def closed_port_profiles(folder):
-    """A profile whose container sits behind a closed port: its reads fail at once, offline."""
-    path = folder / "profiles.toml"
-    path.write_text('[profiles.p]\nconnection_string = "DefaultEndpointsProtocol=http;AccountName=bench;'
-                    'AccountKey=YmVuY2g=;BlobEndpoint=http://127.0.0.1:9/bench"\ncontainer = "bench"\n')
-    path.chmod(0o600)
-    return load_profiles(path)
 
 
 async def test_a_first_page_into_a_full_pane_replaces_its_rows(tmp_path):
