@@ -204,10 +204,17 @@ class Pane(Vertical):
         else:
             self.sort_key, self.sort_descending = key, key != "name"
 
-    def on_key(self, event) -> None:
-        """A key of a hidden destructive action on a read-only profile says so instead of nothing.
+    async def on_key(self, event) -> None:
+        """A cursor key typed while the table is covered (its rows on their way) is kept for it; a
+        key of a hidden destructive action on a read-only profile says so instead of nothing.
 
         The key bubbles here before the app runs bindings; `check_action` keeps the binding inert."""
+        action = self._typed_ahead(event.key)
+        if action is not None:
+            event.stop()
+            event.prevent_default()
+            await self.table.run_action(action)
+            return
         if self.profile is None or not self.profile.read_only:
             return
         bindings = next((b for node, b in self.screen._binding_chain if node is self), None)
@@ -217,6 +224,18 @@ class Pane(Vertical):
                 self.notify(self.READ_ONLY.format(what=binding.description.lower() or binding.action),
                             severity="warning")
                 return
+
+    def _typed_ahead(self, key: str) -> str | None:
+        """The table's action for `key` while the pane holds the focus for a covered table that
+        keeps cursor keys (`ListTable.hold_cursor_keys`), else None."""
+        table = self.table
+        if self.screen.focused is not self or getattr(table, "_held_keys", None) is None:
+            return None
+        bindings = table._bindings.copy()
+        if self.app._keymap:
+            bindings.apply_keymap(self.app._keymap)
+        found = bindings.key_to_bindings.get(key)
+        return found[0].action if found else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -46,6 +46,7 @@ class ListTable(DataTable, inherit_bindings=False):
         options.setdefault("zebra_stripes", True)
         super().__init__(**options)
         self.drop_order: tuple[str, ...] = ()  # column keys to hide first when the columns do not fit
+        self._held_keys: list[tuple[str, tuple]] | None = None  # cursor moves typed ahead of the rows
 
     async def _on_idle(self, event) -> None:
         await super()._on_idle(event)  # column widths are measured here
@@ -87,11 +88,55 @@ class ListTable(DataTable, inherit_bindings=False):
 
     def action_half_page(self, direction: int) -> None:
         """Move the cursor half the visible rows down (1) or up (-1)."""
-        if not self.row_count:
+        if self._typed_ahead("half_page", direction) or not self.row_count:
             return
         rows = max(1, (self.scrollable_content_region.height - self.header_height) // 2)
         row = min(max(self.cursor_row + direction * rows, 0), self.row_count - 1)
         self.move_cursor(row=row)
+
+    # --- type-ahead: cursor keys pressed before the rows are there ---------------------------
+
+    def hold_cursor_keys(self) -> None:
+        """Keep the cursor moves typed while the table is empty (its rows on their way) until
+        `replay_cursor_keys`: Backspace then `j j` lands two rows below the folder left, as typed,
+        instead of the `j`s moving nothing."""
+        self._held_keys = []
+
+    def replay_cursor_keys(self) -> None:
+        """Make the held moves (in order) and stop holding."""
+        held, self._held_keys = self._held_keys, None
+        for action, args in held or ():
+            getattr(self, f"action_{action}")(*args)
+
+    def _typed_ahead(self, action: str, *args) -> bool:
+        if self._held_keys is None or self.row_count:
+            return False
+        self._held_keys.append((action, args))
+        return True
+
+    def action_cursor_down(self) -> None:
+        if not self._typed_ahead("cursor_down"):
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if not self._typed_ahead("cursor_up"):
+            super().action_cursor_up()
+
+    def action_scroll_top(self) -> None:
+        if not self._typed_ahead("scroll_top"):
+            super().action_scroll_top()
+
+    def action_scroll_bottom(self) -> None:
+        if not self._typed_ahead("scroll_bottom"):
+            super().action_scroll_bottom()
+
+    def action_page_down(self) -> None:
+        if not self._typed_ahead("page_down"):
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if not self._typed_ahead("page_up"):
+            super().action_page_up()
 
     def show_sort(self, column: str | None, descending: bool) -> None:
         """Mark the column keyed `column` with ▲ (ascending) or ▼ (descending); None: no column."""
