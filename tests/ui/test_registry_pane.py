@@ -604,3 +604,42 @@ async def test_gc_and_purge_are_not_offered_read_only_or_without_a_registry(push
         app.view.load(load_profiles(data.config).get("v3"))
         await settle(pilot)
         assert {"gc", "purge"} <= action_names(app)
+
+
+async def test_keys_typed_while_a_repository_loads_move_in_its_manifests(tls):
+    """The tags and manifests of `team/app` are held back while `j j` is typed: once they come, the
+    cursor of the manifests (the table a repository opens on) is two rows down, as typed
+    (type-ahead, as in the Containers pane), not on the first row."""
+    import asyncio
+    import threading
+
+    from tests.support.acr_server import AcrServer
+
+    holding, release = threading.Event(), threading.Event()
+
+    class HeldServer(AcrServer):
+        def acr(self, method, segments, query, body):
+            if holding.is_set() and segments and segments[0] == "team/app":
+                release.wait(30)
+            return super().acr(method, segments, query, body)
+
+    notes: list = []
+    tags = [f"v{i}" for i in range(1, 7)]
+    with HeldServer(tls["cert"], tls["key"], synthetic={"team/app": tags, "team/db": ["v1"]}) as server:
+        app, running = start(notes)
+        async with running as pilot:
+            app.view.load(anonymous_acr_profile(server, tls))
+            await settle(pilot)
+            await cursor_to(pilot, "team/app", "#registry-repositories")
+            holding.set()
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            manifests = app.query_one("#registry-manifests", DataTable)
+            assert manifests.loading and manifests.row_count == 0
+            await pilot.press("j", "j")
+            release.set()
+            await asyncio.sleep(0)
+            await settle(pilot)
+            assert manifests.row_count >= 3 and app.screen.focused is manifests
+            assert manifests.cursor_row == 2
+    assert not errors(notes) and not app.worker_errors

@@ -28,6 +28,7 @@ from textual.worker import Worker
 from aztui.errors import AztuiError
 from aztui.profiles.model import Profile
 from aztui.ui.messages import PaneFailed, PlanExecuted, PlanProgressed, PlanReady
+from aztui.ui.widgets.list_table import ListTable
 from aztui.ui.widgets.text import count, shown
 from aztui.ui.widgets.work_bar import WorkBar
 from aztui.ui.workers import worker_failure
@@ -175,9 +176,14 @@ class Pane(Vertical):
         a table of the pane is covered the pane itself can hold the focus (it takes it from a covered
         table), and once none is, it gives the focus back to the pane's `table`.
         """
-        had_focus = self.screen.focused in tables
+        focused = self.screen.focused  # a table of this pane, or the one it is about to show
+        had_focus = focused in tables or (self.table in tables and focused in list(self.query(DataTable)))
         for table in tables:
             table.loading = loading
+            if isinstance(table, ListTable) and loading:
+                table.hold_cursor_keys()  # typed ahead of the rows (see `_typed_ahead`)
+            elif isinstance(table, ListTable):
+                self.call_later(self.rows_arrived, table)  # once the rows and the cursor are in place
         covered = any(table.loading for table in self.query(DataTable))
         self.can_focus = covered and shown(self)  # a hidden pane never takes the focus (nor its tab)
         if covered and had_focus and shown(self):
@@ -224,6 +230,10 @@ class Pane(Vertical):
                 self.notify(self.READ_ONLY.format(what=binding.description.lower() or binding.action),
                             severity="warning")
                 return
+
+    def rows_arrived(self, table: ListTable) -> None:
+        """`table` was uncovered and its rows shown: make the cursor keys typed ahead of them."""
+        table.replay_cursor_keys()
 
     def _typed_ahead(self, key: str) -> str | None:
         """The table's action for `key` while the pane holds the focus for a covered table that

@@ -210,7 +210,6 @@ class ContainersView(Pane):
             breadcrumbs(account_label(self.profile) if self.profile else "", location))
         table = self.table
         table.clear(columns=True)
-        table.hold_cursor_keys()  # typed ahead of the rows: made once the cursor is back in place
         columns = CONTAINER_COLUMNS if location.container is None else BLOB_COLUMNS
         for column in columns:
             table.add_column(column, key=column)
@@ -287,11 +286,15 @@ class ContainersView(Pane):
             self.loading_all = False
         self.fetching = self.loading_all
         self.restore_cursor()
-        if self.select_after is None:
-            table.replay_cursor_keys()
+        self.rows_arrived(table)
         self.update_status()
         if event.first and not isinstance(self.screen.focused, Input) and shown(self):
             table.focus()  # not when the user is on another pane
+
+    def rows_arrived(self, table) -> None:
+        """The keys typed ahead are made once the cursor is back on the row left (`select_after`)."""
+        if self.select_after is None:
+            table.replay_cursor_keys()
 
     def show_failure(self, error: AztuiError) -> None:
         self.uncover()

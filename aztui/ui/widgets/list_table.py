@@ -100,7 +100,8 @@ class ListTable(DataTable, inherit_bindings=False):
         """Keep the cursor moves typed while the table is empty (its rows on their way) until
         `replay_cursor_keys`: Backspace then `j j` lands two rows below the folder left, as typed,
         instead of the `j`s moving nothing."""
-        self._held_keys = []
+        if self._held_keys is None:
+            self._held_keys = []
 
     def replay_cursor_keys(self) -> None:
         """Make the held moves (in order) and stop holding."""
