@@ -328,6 +328,8 @@ class LazyTable(ListTable):
         `_row_strip` and `_render_row_line`, then the rest after the next refresh."""
         if ahead != self._ahead or not self.is_attached or not plan:
             return
+        if self.get_pseudo_class_state() != self._pseudo_class_state:
+            return  # focus changed since the last frame: its styles are not the ones the caches are keyed by
         (index, cursor), rest = plan[0], plan[1:]
         if index < len(self._items):  # the rows may have been replaced meanwhile
             self._frame_styles = {}  # the styles looked up once, as in a frame
