@@ -13,7 +13,8 @@ flat (`logs/0000001.json`), so the folder holds every row. RSS is this process's
 peak VmHWM), which holds the app, its rows and the benchmark.
 
 Then: `j` pressed --presses times at the top, and again after `G` at the bottom; `ctrl+d` (half a
-page) --presses times from the middle, each latency to the first frame showing the moved cursor.
+page) --presses times from the middle, `ctrl+u` as often from a quarter, PageDown from three quarters: each
+latency to the first frame showing the moved cursor.
 Last, `z` and `n` sort the loaded rows (by size, by name): the time to the sorted rows, and RSS.
 """
 
@@ -85,6 +86,12 @@ async def run(rows: int, size: int, presses: int) -> None:
             view.table.move_cursor(row=rows // 2)
             await pilot.pause(0.2)
             print(figures("ctrl+d from the middle", await press(app, view, "ctrl+d", None, presses)))
+            view.table.move_cursor(row=rows // 4)  # rows never shown above
+            await pilot.pause(0.2)
+            print(figures("ctrl+u from a quarter", await press(app, view, "ctrl+u", None, presses)))
+            view.table.move_cursor(row=rows * 3 // 4)  # rows never shown below
+            await pilot.pause(0.2)
+            print(figures("PageDown from three quarters", await press(app, view, "pagedown", None, presses)))
             print(f"after scrolling: {rss()}")
             for key, what in (("z", "sorted by size"), ("n", "sorted by name")):
                 shown, t0 = view.table.items, time.perf_counter()

@@ -93,3 +93,32 @@ async def test_a_held_j_finds_the_rows_it_changes_drawn_ahead():
         assert table.cursor_row == 40
         assert drawn_for_key[0] > 0 and drawn_for_key[1:] == [0] * 39, drawn_for_key
         assert len(cells) > 0
+
+
+async def test_ctrl_d_ctrl_u_and_pagedown_find_the_rows_they_bring_into_view_drawn_ahead():
+    app = Listing()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(LazyTable)
+        cells: list[int] = []  # cells drawn, in order
+        draw_cell = table._render_cell
+        table._render_cell = lambda *args, **options: cells.append(1) or draw_cell(*args, **options)
+        at_frames: list[int] = []  # cells drawn when each frame was handed to the terminal
+        app._display = lambda screen, update: update is not None and at_frames.append(len(cells))
+
+        async def cells_drawn_for(key: str) -> int:
+            before, at_frames[:] = len(cells), []
+            await pilot.press(key)
+            await pilot.pause(0.3)  # the next move's rows are drawn meanwhile
+            return at_frames[0] - before
+
+        assert [await cells_drawn_for("ctrl+d") for _ in range(6)][1:] == [0] * 5
+        down = table.cursor_row
+        assert down > 40 and table.scroll_offset.y > 30  # half pages of rows never shown before
+        await pilot.press("G")
+        await pilot.pause(0.1)
+        assert [await cells_drawn_for("ctrl+u") for _ in range(6)][1:] == [0] * 5
+        assert table.cursor_row < 160
+        table.move_cursor(row=60)
+        await pilot.pause(0.1)
+        assert [await cells_drawn_for("pagedown") for _ in range(4)][1:] == [0] * 3
+        assert table.cursor_row > 100
