@@ -25,7 +25,6 @@ from time import perf_counter
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -341,28 +340,6 @@ class LazyTable(ListTable):
                 self._frame_styles = None
         if rest:
             self.call_after_refresh(self._draw_rows_ahead, ahead, rest)
-
-    async def on_key(self, event: events.Key) -> None:
-        """A cursor key of this table's runs when it reaches the table. Textual runs a binding only
-        after the key has bubbled from the focused widget to the app, a message queue per ancestor
-        (six here), and finds it by copying every ancestor's bindings: ~2-3 ms of each `j` on a
-        busy machine. Where no ancestor binds the key (so none acts on it on the way up, and the
-        app would run this table's binding first) and no `[keymap]` remaps keys, the result is the
-        same; otherwise the key takes Textual's path."""
-        action = self._own_action(event.key)
-        if action is not None:
-            event.prevent_default()
-            event.stop()
-            await self.run_action(action)
-
-    def _own_action(self, key: str) -> str | None:
-        """The action of this table's binding of `key` if it is run here (see `on_key`), else None."""
-        bindings = self._bindings.key_to_bindings.get(key, ())
-        if len(bindings) != 1 or bindings[0].priority or self.app._keymap:
-            return None
-        if any(key in node._bindings.key_to_bindings for node in self.ancestors):
-            return None
-        return bindings[0].action
 
     def _set_hover_cursor(self, active: bool) -> None:
         """DataTable's redraws the row under the mouse on every cursor key, even with the hover
