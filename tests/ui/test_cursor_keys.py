@@ -69,15 +69,22 @@ async def test_keys_in_one_burst_act_in_the_order_typed():
         assert [s for s in box.seen if s.startswith("action")] == ["action x at row 1", "action x at row 3"]
 
 
+def count_drawing(app, table) -> tuple[list, list]:
+    """(cells: one item per cell the table draws, at_frames: how many cells were drawn when each
+    frame was handed to the terminal)."""
+    cells: list[int] = []
+    draw_cell = table._render_cell
+    table._render_cell = lambda *args, **options: cells.append(1) or draw_cell(*args, **options)
+    at_frames: list[int] = []
+    app._display = lambda screen, update: update is not None and at_frames.append(len(cells))
+    return cells, at_frames
+
+
 async def test_a_held_j_finds_the_rows_it_changes_drawn_ahead():
     app = Listing()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(LazyTable)
-        cells: list[int] = []  # cells drawn, in order
-        draw_cell = table._render_cell
-        table._render_cell = lambda *args, **options: cells.append(1) or draw_cell(*args, **options)
-        at_frames: list[int] = []  # cells drawn when each frame was handed to the terminal
-        app._display = lambda screen, update: update is not None and at_frames.append(len(cells))
+        cells, at_frames = count_drawing(app, table)
 
         drawn_for_key = []
         for _ in range(40):  # down past the window: most presses scroll a new row in
@@ -94,11 +101,7 @@ async def test_ctrl_d_ctrl_u_and_pagedown_find_the_rows_they_bring_into_view_dra
     app = Listing()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(LazyTable)
-        cells: list[int] = []  # cells drawn, in order
-        draw_cell = table._render_cell
-        table._render_cell = lambda *args, **options: cells.append(1) or draw_cell(*args, **options)
-        at_frames: list[int] = []  # cells drawn when each frame was handed to the terminal
-        app._display = lambda screen, update: update is not None and at_frames.append(len(cells))
+        cells, at_frames = count_drawing(app, table)
 
         async def cells_drawn_for(key: str) -> int:
             before, at_frames[:] = len(cells), []
