@@ -43,7 +43,7 @@ async def test_jump_to_a_container_a_folder_a_profile_and_a_pane(profiles, layou
         await jump(pilot, f"{layout}/logs/2026")
         here = app.containers.location
         assert (here.container, here.prefix) == (layout, "logs/2026/")
-        assert "app.log" in " ".join(app.containers.by_key)
+        assert "logs/2026/app.log" in [entry.name for entry in app.containers.entries]
         await jump(pilot, "other")
         assert app.profile.name == "other"
         await jump(pilot, "cache")

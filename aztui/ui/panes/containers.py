@@ -7,7 +7,6 @@ Workers report with messages named for what happened; failures become `PaneFaile
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -327,11 +326,6 @@ class ContainersView(Pane):
         row = table.index_of(current) if current else None
         if row is not None:
             table.move_cursor(row=row)
-
-    @property
-    def by_key(self) -> Mapping:
-        """The loaded entries by row key (looked up in the store: no per-row dict)."""
-        return _ByKey(self.entries)
 
     def _cells(self, entry) -> tuple:
         """The cells of a row, made when the row is drawn (so a mark shows at once)."""
@@ -866,22 +860,3 @@ class ContainersView(Pane):
 def _names(keys: set[str], *kinds: str) -> tuple[str, ...]:
     """The names in row keys of these kinds (`entry_key`: "b:" blob, "d:" soft-deleted, "p:" folder), sorted."""
     return tuple(sorted(key[2:] for key in keys if key[:2] in kinds))
-
-
-class _ByKey(Mapping):
-    """A store's entries by row key, found when asked for (`ListingStore.index_of`)."""
-
-    def __init__(self, store: ListingStore) -> None:
-        self.store = store
-
-    def __getitem__(self, key: str):
-        row = self.store.index_of(key)
-        if row is None:
-            raise KeyError(key)
-        return self.store[row]
-
-    def __iter__(self) -> Iterator[str]:
-        return (self.store.key_at(row) for row in range(len(self.store)))
-
-    def __len__(self) -> int:
-        return len(self.store)
